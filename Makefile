@@ -1,0 +1,44 @@
+# `make` builds every edition into dist/; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SOURCES := book.yaml $(shell find chapters data styles book layouts images -type f -not -path '*/__pycache__/*' 2>/dev/null)
+
+.PHONY: all pdf epub test fuzz bench check clean watch
+
+all: dist/.built
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+dist/.built: $(STAMP) $(SOURCES)
+	$(PY) build.py build
+	touch $@
+
+pdf: $(STAMP)
+	$(PY) build.py build print letter brochure booklet
+
+epub: $(STAMP)
+	$(PY) build.py build ebook
+
+check: $(STAMP)
+	$(PY) build.py check
+
+watch: $(STAMP)
+	$(PY) build.py watch
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+fuzz: $(STAMP)
+	GUIDEBOOK_FUZZ_EXAMPLES=500 $(PY) -m pytest -q tests/test_fuzz.py
+
+bench: $(STAMP)
+	$(PY) bench/run.py
+
+clean:
+	rm -rf dist .cache

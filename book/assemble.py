@@ -1,0 +1,225 @@
+"""Parsed chapters → Book for one edition: numbers, book-wide unique ids, resolved links, contents, list of tables."""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .config import BookConfig, Edition
+from .content import Chapter
+from .errors import BookError, raise_all
+from .markdown import heading_text, source_line
+
+HEADINGS = ("h2", "h3", "h4", "h5", "h6")
+
+
+@dataclass
+class ParsedChapter:
+    """A chapter rendered to an HTML tree, its ids made unique across the book and its links resolved."""
+
+    chapter: Chapter
+    text: str  # the expanded Markdown, for tracing problems to a line
+    tree: object  # lxml <div> of the body
+
+    @property
+    def anchor(self) -> str:
+        return f"ch-{self.chapter.id}"
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    level: int
+    title: str
+    number: str
+    chapter_id: str
+    anchor: str
+    children: tuple["TocEntry", ...] = ()
+
+
+@dataclass(frozen=True)
+class TableEntry:
+    id: str
+    label: str  # "Table 5.1"
+    caption: str
+    chapter_id: str
+
+
+@dataclass(frozen=True)
+class BookChapter:
+    chapter: Chapter
+    number: str  # "3", or "" when unnumbered
+    anchor: str
+    body: object  # lxml <div>, this edition's own copy
+
+    @property
+    def id(self) -> str:
+        return self.chapter.id
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.chapter.id}.xhtml"
+
+
+@dataclass(frozen=True)
+class Book:
+    """Everything a renderer needs for one edition; renderers compute nothing of this again."""
+
+    config: BookConfig
+    edition: Edition
+    chapters: tuple[BookChapter, ...]
+    toc: tuple[TocEntry, ...]
+    tables: tuple[TableEntry, ...]
+    page_map: dict = field(default_factory=dict)  # set by the EPUB step: print page markers
+
+
+def make_ids_unique(parsed: list[ParsedChapter]) -> dict[str, dict[str, str]]:
+    """Rename ids that repeat across chapters (the first keeps its id); returns chapter id → {old: new}."""
+    taken = {p.anchor for p in parsed}
+    renames: dict[str, dict[str, str]] = {}
+    for p in parsed:
+        mapping = renames.setdefault(p.chapter.id, {})
+        for element in p.tree.iter():
+            old = element.get("id") if isinstance(element.tag, str) else None
+            if not old:
+                continue
+            new, n = old, 1
+            while new in taken:
+                n += 1
+                new = f"{p.chapter.id}-{old}" if n == 2 else f"{p.chapter.id}-{old}-{n}"
+            taken.add(new)
+            mapping.setdefault(old, new)
+            element.set("id", new)
+    return renames
+
+
+def resolve_links(parsed: list[ParsedChapter], renames: dict[str, dict[str, str]], root: Path) -> list[BookError]:
+    """Point every internal link at its final id (`#id` + data-chapter); an error for each that goes nowhere."""
+    by_source = {p.chapter.source.resolve(): p for p in parsed}
+    by_id = {}
+    for p in parsed:
+        by_id[p.anchor] = p
+        for new in renames[p.chapter.id].values():
+            by_id[new] = p
+    errors = []
+    for p in parsed:
+        for link in p.tree.iter("a"):
+            href = link.get("href")
+            if href is None or urlsplit(href).scheme:
+                continue
+            target, fragment = _resolve(p, href, by_source, renames, by_id, root)
+            if target is None:
+                line = source_line(p.text, f"]({href}", f'"{href}"', href)
+                errors.append(BookError(p.chapter.display, line, fragment, "check the file name and the #anchor"))
+                continue
+            link.set("href", f"#{fragment}")
+            link.set("data-chapter", target.chapter.id)
+            if not link.text and len(link) == 0:
+                link.set("data-xref", "")
+    return errors
+
+
+def _resolve(p, href, by_source, renames, by_id, root):
+    """(target chapter, final id) or (None, what is wrong)."""
+    path_part, _, fragment = href.partition("#")
+    if path_part:
+        if not path_part.endswith(".md"):
+            return None, f"link to '{href}' is not a chapter (links may point to chapters/*.md or web pages)"
+        target = by_source.get((p.chapter.source.parent / path_part).resolve())
+        if target is None:
+            return None, f"link to unknown chapter '{path_part}'"
+        if not fragment:
+            return target, target.anchor
+        new = renames[target.chapter.id].get(fragment)
+        return (target, new) if new else (None, f"no anchor '#{fragment}' in {target.chapter.display}")
+    new = renames[p.chapter.id].get(fragment)
+    if new:
+        return p, new
+    if fragment in by_id:  # a book-wide id such as a table's tbl-<name>
+        return by_id[fragment], fragment
+    return None, f"no anchor '#{fragment}' in this chapter or the book"
+
+
+def _select(parsed: list[ParsedChapter], edition: Edition, config: BookConfig) -> list[ParsedChapter]:
+    ids = {p.chapter.id for p in parsed}
+    unknown = [i for i in (*edition.include, *edition.exclude) if i not in ids]
+    if unknown:
+        raise BookError("book.yaml", None, f"edition '{edition.name}' names unknown chapter '{unknown[0]}'",
+                        f"chapter ids are: {', '.join(sorted(ids))}")
+    chosen = [p for p in parsed if (not edition.include or p.chapter.id in edition.include)
+              and p.chapter.id not in edition.exclude]
+    return chosen
+
+
+def assemble(parsed: list[ParsedChapter], config: BookConfig, edition: Edition) -> Book:
+    """The book as this edition has it: chapters numbered, tables numbered, cross-references filled in."""
+    chapters, tables, number = [], [], 0
+    unnumbered_tables = 0
+    for p in _select(parsed, edition, config):
+        label = ""
+        if p.chapter.numbered:
+            number += 1
+            label = str(number)
+        body = copy.deepcopy(p.tree)
+        for index, block in enumerate(body, start=1):  # where print pages begin, for the EPUB's page-list
+            block.set("data-block", f"{p.chapter.id}-{index}")
+        for index, table in enumerate(body.iter("table"), start=1):
+            if not table.get("id"):
+                continue
+            if not label:
+                unnumbered_tables += 1
+            caption = table.find("caption")
+            table_label = f"Table {label}.{index}" if label else f"Table {unnumbered_tables}"
+            number_span = caption.find(".//span[@class='table-number']") if caption is not None else None
+            if number_span is not None:
+                number_span.text = f"{table_label} — "
+                text = heading_text(caption.find(".//span[@class='caption-text']"))
+                tables.append(TableEntry(table.get("id"), table_label, text, p.chapter.id))
+        chapters.append(BookChapter(p.chapter, label, p.anchor, body))
+    _fill_cross_references(chapters, tables)
+    toc = tuple(_toc_entry(c, config.toc_depth) for c in chapters)
+    return Book(config, edition, tuple(chapters), toc, tuple(tables))
+
+
+def _fill_cross_references(chapters: list[BookChapter], tables: list[TableEntry]) -> None:
+    """Write the text of empty links (`[](#tbl-costs)` → "Table 5.1"); unlink targets this edition leaves out."""
+    present = {c.id: c for c in chapters}
+    labels = {t.id: t.label for t in tables}
+    headings = {}
+    for c in chapters:
+        headings[c.anchor] = f"Chapter {c.number}" if c.number else c.chapter.title
+        for h in c.body.iter(*HEADINGS):
+            if h.get("id"):
+                headings[h.get("id")] = heading_text(h)
+    for c in chapters:
+        for link in list(c.body.iter("a")):
+            target_chapter = link.get("data-chapter")
+            if target_chapter is None:
+                continue
+            fragment = link.get("href")[1:]
+            if link.get("data-xref") is not None:
+                link.text = labels.get(fragment) or headings.get(fragment) or "this section of the full guide"
+                del link.attrib["data-xref"]
+            if target_chapter not in present:
+                link.tag = "span"  # the target is not in this edition: keep the words, drop the link
+                for attribute in ("href", "data-chapter"):
+                    link.attrib.pop(attribute, None)
+
+
+def _toc_entry(c: BookChapter, depth: int) -> TocEntry:
+    """The chapter's contents entry with its sections down to `depth` (1 = chapters only)."""
+    stack: list[tuple[int, list]] = [(1, [])]
+    for h in c.body.iter(*HEADINGS):
+        level = int(h.tag[1])
+        if level > depth or not h.get("id"):
+            continue
+        while stack[-1][0] >= level:
+            stack.pop()
+        children: list = []
+        stack[-1][1].append((level, heading_text(h), h.get("id"), children))
+        stack.append((level, children))
+
+    def freeze(items) -> tuple[TocEntry, ...]:
+        return tuple(TocEntry(level, title, "", c.id, anchor, freeze(kids)) for level, title, anchor, kids in items)
+
+    return TocEntry(1, c.chapter.title, c.number, c.id, c.anchor, freeze(stack[0][1]))

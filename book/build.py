@@ -1,0 +1,116 @@
+"""The build flow: load and check everything, render each edition, then write all outputs at once."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .assemble import assemble
+from .config import BookConfig, Edition
+from .errors import BookError
+from .output import write_outputs
+from .project import Project, load_project
+from .render.epub import PageBreak, render_epub
+
+
+@dataclass(frozen=True)
+class Built:
+    """What one edition produced, for the progress lines."""
+
+    edition: Edition
+    path: Path
+    pages: int | None
+    seconds: float
+
+
+def output_path(out: Path, config: BookConfig, edition: Edition) -> Path:
+    return out / f"{config.slug}-{edition.name}.{edition.extension}"
+
+
+def select_editions(config: BookConfig, names: list[str]) -> list[Edition]:
+    """The editions asked for (all when none are named); an unknown name is an error listing the known ones."""
+    known = {e.name: e for e in config.editions}
+    for name in names:
+        if name not in known:
+            raise BookError("book.yaml", None, f"unknown edition '{name}'", f"editions are: {', '.join(known)}")
+    return [known[n] for n in names] if names else list(config.editions)
+
+
+def page_breaks(labels, starts) -> dict[str, list[PageBreak]]:
+    """Print pages grouped by the chapter they begin in; '' holds the front matter, blank pages join the next page."""
+    breaks: dict[str, list[PageBreak]] = {}
+    pending: list[str] = []
+    seen_body = False
+    for label, block in zip(labels, starts):
+        if not block:
+            if not seen_body:
+                breaks.setdefault("", []).append(PageBreak(label, "", "start" if not breaks else "end"))
+            else:
+                pending.append(label)  # a blank page: it sits where the next page begins
+            continue
+        seen_body = True
+        chapter_id = block.rsplit("-", 1)[0] if block != "back-cover" else ""
+        for waiting in [*pending, label]:
+            breaks.setdefault(chapter_id, []).append(PageBreak(waiting, chapter_id, block))
+        pending = []
+    for label in pending:
+        breaks.setdefault("", []).append(PageBreak(label, "", "back"))
+    return breaks
+
+
+def build(root: Path, out: Path, names: list[str] | None = None,
+          progress: Callable[[str], None] = lambda line: None) -> list[Built]:
+    """Build the named editions (or all) of the project at `root` into `out`; nothing is written on error."""
+    started = time.perf_counter()
+    project = load_project(root)
+    progress(f"load     {len(project.chapters)} chapters  {time.perf_counter() - started:.1f} s")
+    editions = select_editions(project.config, names or [])
+    files, built = {}, []
+    pdfs = {}
+    needed_pdfs = _pdf_order(project.config, editions)
+    for edition in needed_pdfs:
+        tick = time.perf_counter()
+        pdfs[edition.name] = _render_pdf(project, edition)
+        if edition in editions:
+            path = output_path(out, project.config, edition)
+            files[path] = pdfs[edition.name].data
+            built.append(Built(edition, path, pdfs[edition.name].page_count, time.perf_counter() - tick))
+            progress(f"pdf      {edition.name:<10} {pdfs[edition.name].page_count:>4} pages  {time.perf_counter() - tick:.1f} s")
+    for edition in editions:
+        tick = time.perf_counter()
+        if edition.format == "booklet":
+            from .render.impose import impose_booklet
+            data, sheets = impose_booklet(pdfs[edition.source].data)
+            pages = sheets * 2
+        elif edition.format == "epub":
+            print_pdf = pdfs.get(project.config.print_edition)
+            breaks = page_breaks(print_pdf.labels, print_pdf.starts) if print_pdf else {}
+            book = assemble(project.chapters, project.config, edition)
+            book.page_map.update(breaks)
+            data, pages = render_epub(book, project.layouts, project.date, breaks), None
+        else:
+            continue
+        path = output_path(out, project.config, edition)
+        files[path] = data
+        built.append(Built(edition, path, pages, time.perf_counter() - tick))
+        progress(f"{edition.format:<8} {edition.name:<10} {f'{pages:>4} pages' if pages else ' ' * 10}  {time.perf_counter() - tick:.1f} s")
+    write_outputs(files)
+    progress(f"total    {len(built)} editions  {time.perf_counter() - started:.1f} s")
+    return built
+
+
+def _pdf_order(config: BookConfig, editions: list[Edition]) -> list[Edition]:
+    """The PDF editions to render: those asked for, the sources of booklets, and the print edition an EPUB pages by."""
+    names = [e.name for e in editions if e.format == "pdf"]
+    names += [e.source for e in editions if e.format == "booklet"]
+    if any(e.format == "epub" for e in editions) and config.print_edition:
+        names.append(config.print_edition)
+    ordered = [e for e in config.editions if e.name in set(names)]
+    return ordered
+
+
+def _render_pdf(project: Project, edition: Edition):
+    from .render.pdf import render_pdf
+    book = assemble(project.chapters, project.config, edition)
+    return render_pdf(book, project.layouts, project.date)

@@ -1,0 +1,83 @@
+"""Command line: argument parsing and messages only; the work happens in build, check and watch."""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+from .errors import BookError, BookErrors
+
+EXIT_AUTHOR_ERROR, EXIT_USAGE = 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--project", type=Path, default=Path("."), help="the book's folder (default: current folder)")
+    common.add_argument("--out", type=Path, default=None, help="where outputs go (default: PROJECT/dist)")
+    common.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    common.add_argument("-v", "--verbose", action="store_true", help="print more detail")
+    common.add_argument("--debug", action="store_true", help="show tracebacks (for bugs in guidebook itself)")
+    parser = argparse.ArgumentParser(prog="guidebook", description="Build print-ready PDFs and an EPUB 3 from Markdown chapters.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    build = commands.add_parser("build", parents=[common], help="build editions into dist/")
+    build.add_argument("editions", nargs="*", metavar="EDITION", help="editions to build (default: all)")
+    build.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
+    commands.add_parser("check", parents=[common], help="check every source without writing outputs")
+    watch = commands.add_parser("watch", parents=[common], help="rebuild when a source changes")
+    watch.add_argument("editions", nargs="*", metavar="EDITION", help="editions to rebuild (default: all)")
+    new = commands.add_parser("new", parents=[common], help="create a new guide in DIR and build it")
+    new.add_argument("directory", type=Path, metavar="DIR")
+    commands.add_parser("clean", parents=[common], help="remove the outputs and the build cache")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    root = args.project.resolve()
+    out = (args.out or root / "dist").resolve()
+
+    def say(line: str) -> None:
+        if not args.quiet:
+            print(line, flush=True)
+
+    try:
+        if args.command == "build":
+            from .incremental import build_if_changed
+            build_if_changed(root, out, args.editions, say, force=args.force)
+        elif args.command == "check":
+            from .check import check
+            problems = check(root, say)
+            for problem in problems:
+                print(problem, file=sys.stderr)
+            return EXIT_AUTHOR_ERROR if problems else 0
+        elif args.command == "watch":
+            from .watch import watch
+            watch(root, out, args.editions, say)
+        elif args.command == "new":
+            from .scaffold import new_project
+            from .incremental import build_if_changed
+            target = args.directory.resolve()
+            new_project(target)
+            say(f"created {target}")
+            build_if_changed(target, target / "dist", [], say)
+        elif args.command == "clean":
+            for path in (out, root / ".cache"):
+                if path.is_dir():
+                    shutil.rmtree(path)
+                    say(f"removed {path}")
+    except BookErrors as group:
+        for error in group.errors:
+            print(error, file=sys.stderr)
+        return EXIT_AUTHOR_ERROR
+    except BookError as error:
+        print(error, file=sys.stderr)
+        return EXIT_USAGE if error.message.startswith("unknown edition") else EXIT_AUTHOR_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # noqa: BLE001 - a bug in guidebook: one line, traceback with --debug
+        if args.debug:
+            raise
+        print(f"guidebook: internal error: {type(error).__name__}: {error} (run again with --debug for details)", file=sys.stderr)
+        return 3
+    return 0

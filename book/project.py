@@ -1,0 +1,73 @@
+"""Load a whole project: config, chapters, data tables, the Jinja step and Markdown, links resolved."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .assemble import ParsedChapter, make_ids_unique, resolve_links
+from .config import BookConfig, load_config
+from .content import load_chapters
+from .errors import BookError, BookErrors, raise_all
+from .markdown import markdown_to_tree
+from .sanitize import check_html
+from .tables import load_tables
+from .templating import expand_chapters, layout_env
+
+
+@dataclass
+class Project:
+    """Everything read from the sources, checked, and not yet tied to an edition."""
+
+    config: BookConfig
+    chapters: list[ParsedChapter]
+    layouts: object  # the Jinja environment for layouts
+
+    @property
+    def date(self) -> str:
+        return build_date(self.config)
+
+
+def build_date(config: BookConfig) -> str:
+    """The book's timestamp (UTC, ISO 8601): SOURCE_DATE_EPOCH, else book.yaml's date, else today."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    day = config.date or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d")
+    return f"{day}T00:00:00Z"
+
+
+def _collect(errors: list[BookError], function, *args):
+    """Run one loading step; its author errors join `errors` and the step's result (or None) is returned."""
+    try:
+        return function(*args)
+    except BookError as error:
+        errors.append(error)
+    except BookErrors as group:
+        errors.extend(group.errors)
+    return None
+
+
+def load_project(root: Path) -> Project:
+    """Read and check every source of the project at `root`; all problems found are raised together."""
+    config = load_config(root)
+    errors: list[BookError] = []
+    chapters = _collect(errors, load_chapters, config) or []
+    tables = _collect(errors, load_tables, config.root) or {}
+    layouts = layout_env(config.root)
+    book_meta = {"title": config.title, "subtitle": config.subtitle, "date": config.date,
+                 "authors": config.authors, "publisher": config.publisher}
+    expanded = _collect(errors, expand_chapters, chapters, tables, book_meta, layouts) or {}
+    parsed = []
+    for chapter in chapters:
+        if chapter.id not in expanded:
+            continue
+        text = expanded[chapter.id]
+        tree = markdown_to_tree(text)
+        errors.extend(check_html(chapter, text, tree, config.root))
+        parsed.append(ParsedChapter(chapter, text, tree))
+    raise_all(errors)
+    renames = make_ids_unique(parsed)
+    raise_all(resolve_links(parsed, renames, config.root))
+    return Project(config, parsed, layouts)

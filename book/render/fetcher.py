@@ -1,0 +1,36 @@
+"""The only way WeasyPrint reads a resource: files inside the allowed folders, and data: URLs."""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+MEDIA_TYPES = {".css": "text/css", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+               ".gif": "image/gif", ".svg": "image/svg+xml", ".webp": "image/webp", ".ttf": "font/ttf",
+               ".otf": "font/otf", ".woff": "font/woff", ".woff2": "font/woff2", ".html": "text/html"}
+
+
+class ResourceRefused(FatalURLFetchingError):
+    """A stylesheet, image or font outside the project, or remote: the build stops and says which."""
+
+
+class ProjectFetcher(URLFetcher):
+    """Serves file: URLs below `roots` and data: URLs; refuses the network and the rest of the disk."""
+
+    def __init__(self, roots: list[Path]):
+        super().__init__(allowed_protocols={"file", "data"}, fail_on_errors=True)
+        self.roots = [r.resolve() for r in roots]
+
+    def fetch(self, url, headers=None):
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme != "file":
+            raise ResourceRefused(f"refused to fetch '{url}': the build never uses the network")
+        path = Path(unquote(urlsplit(url).path)).resolve()
+        if not any(path == root or root in path.parents for root in self.roots):
+            raise ResourceRefused(f"refused to read '{path}': it is outside the project folder")
+        if not path.is_file():
+            raise ResourceRefused(f"resource not found: {path}")
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")})

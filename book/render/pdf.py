@@ -1,0 +1,120 @@
+"""Book + Edition → PDF bytes, one WeasyPrint document laid out from the print layout."""
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+
+import jinja2
+from lxml import html as lxml_html
+
+from ..assemble import Book
+from ..errors import BookError
+from ..theme import styles_dir
+from .fetcher import ProjectFetcher, ResourceRefused
+
+VARIANTS = {"pdf/ua-1": "pdf/ua-1", "pdf/a-3b": "pdf/a-3b", "none": None}
+
+
+def _margins(edition) -> dict | None:
+    """top/outer/bottom/inner from the CSS margin shorthand in book.yaml (its right is outer, its left inner)."""
+    if not edition.margins:
+        return None
+    v = edition.margins.split()
+    top, right, bottom, left = {1: v * 4, 2: v * 2, 3: [v[0], v[1], v[2], v[1]], 4: v}[len(v)]
+    return {"top": top, "outer": right, "bottom": bottom, "inner": left}
+
+
+def footnotes_inline(body) -> object:
+    """A copy of the chapter body with each footnote moved to its call, for CSS `float: footnote`."""
+    body = copy.deepcopy(body)
+    notes = {li.get("id"): li for li in body.xpath(".//div[@class='footnote']//li[@id]")}
+    for ref in body.xpath(".//sup[a[contains(concat(' ', @class, ' '), ' footnote-ref ')]]"):
+        note = notes.get(ref[0].get("href", "#")[1:])
+        if note is None:
+            continue
+        for back in note.xpath(".//a[contains(@class, 'footnote-backref')]"):
+            back.getparent().remove(back)
+        span = lxml_html.Element("span", {"class": "footnote", "id": ref.get("id", "")})
+        span.text = re.sub(r"\s+", " ", note.text_content()).strip()
+        span.tail = ref.tail
+        ref.getparent().replace(ref, span)
+    for block in body.xpath(".//div[@class='footnote']"):
+        block.getparent().remove(block)
+    return body
+
+
+def body_html(body) -> str:
+    """The children of a chapter's <div> as HTML text."""
+    return (body.text or "") + "".join(lxml_html.tostring(child, encoding="unicode") for child in body)
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    data: bytes
+    labels: tuple[str, ...]  # the number printed on each page ("iii", "12")
+    starts: tuple[str, ...]  # the data-block each page begins in ("" for pages without one)
+
+    @property
+    def page_count(self) -> int:
+        return len(self.labels)
+
+
+def _first_block(page) -> str:
+    for box in page._page_box.descendants():
+        element = getattr(box, "element", None)
+        if element is not None and element.get("data-block"):
+            return element.get("data-block")
+    return ""
+
+
+def roman(number: int) -> str:
+    """Lower-case roman numeral, as CSS lower-roman prints it."""
+    out = ""
+    for value, letters in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
+                           (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while number >= value:
+            out, number = out + letters, number - value
+    return out
+
+
+def page_labels(starts: list[str], first_chapter_id: str) -> tuple[str, ...]:
+    """Roman numbers until the first chapter opens, then arabic from 1 (as the print stylesheet numbers them)."""
+    body = next((i for i, s in enumerate(starts) if s.startswith(first_chapter_id + "-")), len(starts))
+    return tuple(roman(i + 1) if i < body else str(i - body + 1) for i in range(len(starts)))
+
+
+def render_pdf(book: Book, layouts: jinja2.Environment, date: str) -> RenderedPdf:
+    """The edition as a PDF, with the label and first block of each page (for the EPUB's page-list)."""
+    from weasyprint import CSS, HTML  # imported here: ~0.7 s that `check` and the EPUB never need
+    from weasyprint.text.fonts import FontConfiguration
+
+    config, edition = book.config, book.edition
+    root, styles = config.root, styles_dir(config.root)
+    fetcher = ProjectFetcher([root, styles])
+    chapters = [{"chapter": c.chapter, "number": c.number, "anchor": c.anchor,
+                 "html": body_html(footnotes_inline(c.body))} for c in book.chapters]
+    disclaimer = lxml_html.tostring(lxml_html.fragment_fromstring(config.disclaimer, create_parent="p"), encoding="unicode") if config.disclaimer else ""
+    html = layouts.get_template("print.html.j2").render(
+        config=config, edition=edition, toc=book.toc, tables=book.tables, chapters=chapters, date=date,
+        stylesheets=[], disclaimer_html=disclaimer, edition_label=edition.name.capitalize() + " edition")
+    font_config = FontConfiguration()
+    geometry = layouts.get_template("edition.css.j2").render(edition=edition, margins=_margins(edition))
+    sheets = [styles / "print.css", *config.stylesheets]
+    try:
+        css = [CSS(filename=str(path), url_fetcher=fetcher, font_config=font_config) for path in sheets]
+        css.append(CSS(string=geometry, url_fetcher=fetcher, font_config=font_config))
+        if edition.stylesheet:
+            css.append(CSS(filename=str(edition.stylesheet), url_fetcher=fetcher, font_config=font_config))
+        document = HTML(string=html, base_url=str(root) + "/", url_fetcher=fetcher).render(
+            stylesheets=css, font_config=font_config, pdf_variant=VARIANTS[edition.pdf_variant])
+        pdf = document.write_pdf(pdf_variant=VARIANTS[edition.pdf_variant], pdf_identifier=config.identifier.encode())
+    except ResourceRefused as error:
+        raise BookError(None, None, str(error), "keep images, stylesheets and fonts inside the project") from None
+    except Exception as error:  # noqa: BLE001 - WeasyPrint wraps refusals in its own exceptions
+        cause = error.__cause__ or error.__context__
+        if isinstance(cause, ResourceRefused):
+            raise BookError(None, None, str(cause), "keep images, stylesheets and fonts inside the project") from None
+        raise
+    starts = [_first_block(page) for page in document.pages]
+    return RenderedPdf(pdf, page_labels(starts, book.chapters[0].id), tuple(starts))

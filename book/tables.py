@@ -1,0 +1,128 @@
+"""data/*.yaml → DataTable: validated rows with money formatted one way everywhere."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import BookError, BookErrors, raise_all
+from .yamlfile import YamlDoc, load_yaml
+
+COLUMN_TYPES = ("text", "money", "money-range", "list")
+COLUMN_KEYS = {"key", "label", "type", "required"}
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    type: str
+    keys: tuple[str, ...]  # one key, or (low, high) for a money-range
+    required: bool
+
+
+@dataclass(frozen=True)
+class DataTable:
+    """A table ready to print: its id, caption, header labels and formatted cells (str or tuple of str)."""
+
+    name: str
+    id: str
+    caption: str
+    columns: tuple[Column, ...]
+    rows: tuple[tuple, ...]
+    source: str
+
+
+def money(value: float) -> str:
+    """'$5,000' (cents only when there are any)."""
+    return f"${value:,.0f}" if float(value).is_integer() else f"${value:,.2f}"
+
+
+def money_range(low: float, high: float | None) -> str:
+    """'$5,000–$15,000', or '~$10,922' for a single approximate figure."""
+    if high is None or high == low:
+        return f"~{money(low)}"
+    return f"{money(low)}–{money(high)}"
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _columns(doc: YamlDoc, errors: list) -> list[Column]:
+    columns = []
+    for index, raw in enumerate(doc.data.get("columns") or []):
+        line = doc.line("columns", index)
+        if not isinstance(raw, dict) or "key" not in raw:
+            errors.append(BookError(doc.path, line, "a column needs at least 'key:'", "e.g. {key: country, label: Country}"))
+            continue
+        unknown = set(raw) - COLUMN_KEYS
+        kind = raw.get("type", "text")
+        if unknown:
+            errors.append(BookError(doc.path, line, f"unknown column setting '{sorted(unknown)[0]}'", f"expected: {', '.join(sorted(COLUMN_KEYS))}"))
+        if kind not in COLUMN_TYPES:
+            errors.append(BookError(doc.path, line, f"unknown column type '{kind}'", f"expected one of: {', '.join(COLUMN_TYPES)}"))
+        keys = tuple(map(str, raw["key"])) if isinstance(raw["key"], list) else (str(raw["key"]),)
+        if (kind == "money-range") != (len(keys) == 2):
+            errors.append(BookError(doc.path, line, "a money-range column takes key: [low, high]; other columns one key"))
+        columns.append(Column(str(raw.get("label", keys[0])), kind, keys, bool(raw.get("required", True))))
+    return columns
+
+
+def _cell(column: Column, row: dict, where: str, doc: YamlDoc, line: int, errors: list):
+    values = [row.get(key) for key in column.keys]
+    missing = values[0] is None
+    if missing:
+        if column.required:
+            errors.append(BookError(doc.path, line, f"{where}: missing column '{column.keys[0]}'"))
+        return ""
+    if column.type in ("money", "money-range"):
+        for key, value in zip(column.keys, values):
+            if value is not None and not _is_number(value):
+                errors.append(BookError(doc.path, line, f"{where}: '{key}' must be a number, not {value!r}",
+                                        "write 5000, not \"$5,000\""))
+                return ""
+        return money(values[0]) if column.type == "money" else money_range(values[0], values[1])
+    if column.type == "list":
+        if not isinstance(values[0], list):
+            errors.append(BookError(doc.path, line, f"{where}: '{column.keys[0]}' must be a list"))
+            return ""
+        return tuple(str(v) for v in values[0])
+    return str(values[0])
+
+
+def load_table(path: Path, root: Path) -> DataTable:
+    """Read one data file; a missing column or a non-number where a number belongs names the file and row."""
+    display = str(path.relative_to(root))
+    doc = load_yaml(path, display)
+    if not isinstance(doc.data, dict) or not isinstance(doc.data.get("rows"), list) or not doc.data.get("columns"):
+        raise BookError(display, 1, "a data table needs 'caption:', 'columns:' and 'rows:'")
+    errors: list[BookError] = []
+    columns = _columns(doc, errors)
+    known = {key for column in columns for key in column.keys}
+    rows = []
+    for index, row in enumerate(doc.data["rows"]):
+        line, where = doc.line("rows", index), f"row {index + 1}"
+        if not isinstance(row, dict):
+            errors.append(BookError(display, line, f"{where} must be a mapping such as {{country: ..., low: ...}}"))
+            continue
+        for key in row:
+            if key not in known:
+                errors.append(BookError(display, doc.line("rows", index, key), f"{where}: unknown column '{key}'",
+                                        f"columns are: {', '.join(sorted(known))}"))
+        rows.append(tuple(_cell(column, row, where, doc, line, errors) for column in columns))
+    raise_all(errors)
+    name = path.stem
+    return DataTable(name, f"tbl-{name}", str(doc.data.get("caption", "")), tuple(columns), tuple(rows), display)
+
+
+def load_tables(root: Path) -> dict[str, DataTable]:
+    """Every data/*.yaml table by name, all errors reported together."""
+    tables, errors = {}, []
+    for path in sorted((root / "data").glob("*.y*ml")):
+        try:
+            tables[path.stem] = load_table(path, root)
+        except BookError as error:
+            errors.append(error)
+        except BookErrors as group:
+            errors.extend(group.errors)
+    raise_all(errors)
+    return tables
