@@ -58,7 +58,10 @@ def load_project(root: Path) -> Project:
     layouts = layout_env(config.root)
     book_meta = {"title": config.title, "subtitle": config.subtitle, "date": config.date,
                  "authors": config.authors, "publisher": config.publisher}
-    expanded = _collect(errors, expand_chapters, chapters, tables, book_meta, layouts) or {}
+    expanded = {}
+    if not errors:  # a data file that failed to load would show up again as "unknown table"
+        expanded, template_errors = expand_chapters(chapters, tables, book_meta, layouts)
+        errors.extend(template_errors)
     parsed = []
     for chapter in chapters:
         if chapter.id not in expanded:
@@ -67,7 +70,7 @@ def load_project(root: Path) -> Project:
         tree = markdown_to_tree(text)
         errors.extend(check_html(chapter, text, tree, config.root))
         parsed.append(ParsedChapter(chapter, text, tree))
-    raise_all(errors)
     renames = make_ids_unique(parsed)
-    raise_all(resolve_links(parsed, renames, config.root))
+    errors.extend(resolve_links(parsed, renames, config.root))
+    raise_all(errors)
     return Project(config, parsed, layouts)

@@ -9,7 +9,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from .content import Chapter
-from .errors import BookError, raise_all
+from .errors import BookError
 from .tables import DataTable
 
 LAYOUTS = Path(__file__).parent / "layouts"
@@ -41,16 +41,17 @@ def check_table_calls(chapter: Chapter, tables: dict[str, DataTable]) -> list[Bo
 
 
 def expand_chapters(chapters: list[Chapter], tables: dict[str, DataTable], book: dict,
-                    layouts: jinja2.Environment) -> dict[str, str]:
-    """Each chapter's Markdown with its Jinja expressions evaluated, by chapter id."""
+                    layouts: jinja2.Environment) -> tuple[dict[str, str], list[BookError]]:
+    """(each chapter's Markdown with its Jinja expressions evaluated, by chapter id; the errors found)."""
     errors = [e for chapter in chapters for e in check_table_calls(chapter, tables)]
-    raise_all(errors)
     table_layout = layouts.get_template("table.html.j2")
     # `{#` starts Markdown attribute lists (`## Title {#id}`), so Jinja comments get other delimiters.
     env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True,
                                comment_start_string="{##", comment_end_string="##}")
 
     def table(name: str) -> Markup:
+        if name not in tables:  # already reported by check_table_calls; keep checking the rest
+            return Markup("")
         return Markup(_one_line(table_layout.render(table=tables[name])))
 
     expanded = {}
@@ -59,14 +60,15 @@ def expand_chapters(chapters: list[Chapter], tables: dict[str, DataTable], book:
             template = env.from_string(chapter.text)
             expanded[chapter.id] = template.render(table=table, book=book)
         except jinja2.TemplateSyntaxError as error:
+            expanded[chapter.id] = chapter.text  # unexpanded, so links to this chapter still resolve
             errors.append(BookError(chapter.display, error.lineno, f"template error: {error.message}",
                                     "use {% raw %}…{% endraw %} around literal {{ or {%"))
         except (jinja2.UndefinedError, jinja2.exceptions.SecurityError, TypeError) as error:
+            expanded[chapter.id] = chapter.text
             line = _error_line(error)
             errors.append(BookError(chapter.display, line, f"template error: {error}",
                                     "the chapter may use table(\"name\") and book.<key>"))
-    raise_all(errors)
-    return expanded
+    return expanded, errors
 
 
 def _error_line(error: Exception) -> int | None:

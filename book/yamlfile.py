@@ -48,7 +48,7 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0) -> YamlDoc:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
+        mark = error.context_mark or error.problem_mark  # where the construct began
         line = mark.line + 1 + line_offset if mark else None
         problem = error.problem or error.context or "invalid YAML"
         raise BookError(path, line, f"invalid YAML: {problem}", "check indentation, colons and quotes") from None

@@ -1,0 +1,46 @@
+"""`check`: every problem in the sources, listed at once, with nothing written."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Callable
+
+from .assemble import assemble
+from .build import output_path
+from .errors import BookError, BookErrors
+from .project import load_project
+
+
+def _epubcheck(path: Path) -> list[str]:
+    """EPUBCheck's errors and warnings for a built EPUB (nothing when Java or EPUBCheck is missing)."""
+    jar = Path("/usr/bin/epubcheck")
+    if not shutil.which("java") or not jar.exists() or not path.exists():
+        return []
+    result = subprocess.run(["java", "-jar", str(jar), "-q", str(path)], capture_output=True, text=True)
+    return [f"{path.name}: {line}" for line in (result.stdout + result.stderr).splitlines()
+            if line.startswith(("ERROR", "WARNING", "FATAL"))]
+
+
+def check(root: Path, say: Callable[[str], None]) -> list[str]:
+    """Problems as `path:line: message` lines; empty when the project is ready to build."""
+    try:
+        project = load_project(root)
+    except BookErrors as group:
+        return [str(e) for e in group.errors]
+    except BookError as error:
+        return [str(error)]
+    problems = []
+    for edition in project.config.editions:
+        if edition.format == "booklet":
+            continue
+        try:
+            assemble(project.chapters, project.config, edition)
+        except BookError as error:
+            problems.append(str(error))
+    for edition in project.config.editions:
+        if edition.format == "epub":
+            problems += _epubcheck(output_path(root / "dist", project.config, edition))
+    if not problems:
+        say(f"ok: {len(project.chapters)} chapters, {len(project.config.editions)} editions, no problems")
+    return problems

@@ -1,0 +1,33 @@
+"""`watch`: rebuild when a source changes; a failed build is reported and the watch goes on."""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+from .errors import BookError, BookErrors
+from .incremental import SOURCE_FOLDERS, build_if_changed
+
+
+def _rebuild(root: Path, out: Path, names: list[str], say: Callable[[str], None]) -> None:
+    try:
+        build_if_changed(root, out, names, say)
+    except BookErrors as group:
+        for error in group.errors:
+            print(error, file=sys.stderr, flush=True)
+    except BookError as error:
+        print(error, file=sys.stderr, flush=True)
+
+
+def watch(root: Path, out: Path, names: list[str], say: Callable[[str], None]) -> None:
+    """Build now, then again after each change under the project's source folders (Ctrl-C stops)."""
+    from watchfiles import watch as watch_changes
+
+    _rebuild(root, out, names, say)
+    paths = [str(root / "book.yaml"), *(str(root / f) for f in SOURCE_FOLDERS if (root / f).is_dir())]
+    say(f"watching {root} (Ctrl-C to stop)")
+    for changes in watch_changes(*paths):
+        changed = sorted({str(Path(path).relative_to(root)) for _, path in changes})
+        say(f"{time.strftime('%H:%M:%S')} changed: {', '.join(changed)}")
+        _rebuild(root, out, names, say)
