@@ -81,7 +81,8 @@ def build(root: Path, out: Path, names: list[str] | None = None,
         tick = time.perf_counter()
         if edition.format == "booklet":
             from .render.impose import impose_booklet
-            data, sheets = impose_booklet(pdfs[edition.source].data)
+            source = project.config.edition(edition.source)
+            data, sheets = impose_booklet(pdfs[edition.source].data, back_cover=source.branding is not None)
             pages = sheets * 2
         elif edition.format == "epub":
             print_pdf = pdfs.get(project.config.print_edition)

@@ -1,0 +1,104 @@
+"""Editions from one source: page sizes, bleed boxes, booklet imposition, contents numbers in each."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import FIXTURES, pdf_pages_text, run
+from pdf_checks import contents_entries, first_body_index, pdffonts, physical_index, text_on_page
+
+MM = 72 / 25.4
+SIZES = {"a4": (210, 297), "letter": (215.9, 279.4), "shop": (210, 297), "brochure": (148, 210), "archive": (210, 297)}
+
+
+@pytest.fixture(scope="module")
+def editions(tmp_path_factory):
+    project = tmp_path_factory.mktemp("editions") / "editions"
+    shutil.copytree(FIXTURES / "editions", project)
+    assert subprocess.run  # noqa: the build runs in-process below
+    from book.cli import main
+    assert main(["build", "-q", "--project", str(project)]) == 0
+    return {p.stem.removeprefix("editions-test-book-"): p for p in (project / "dist").iterdir()}
+
+
+def trim_size_mm(page) -> tuple[float, float]:
+    box = page.trimbox
+    return round(float(box.width) / MM, 1), round(float(box.height) / MM, 1)
+
+
+@pytest.mark.parametrize("name", sorted(SIZES))
+def test_page_size_and_contents_numbers(editions, name):
+    pdf = editions[name]
+    reader = PdfReader(str(pdf))
+    assert all(trim_size_mm(p) == pytest.approx(SIZES[name], abs=0.3) for p in reader.pages)
+    pages = pdf_pages_text(pdf)
+    first = "The details" if name == "brochure" else "Introduction"
+    body = first_body_index(pages, first)
+    entries = contents_entries(pages)
+    assert entries, "no contents"
+    for title, label in entries:
+        assert text_on_page(pages, physical_index(label, body), title), (name, title, label)
+    assert reader.outline, "no outline"
+    assert all(f["embedded"] for f in pdffonts(pdf))
+    assert subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True).returncode == 0
+
+
+@pytest.mark.parametrize("name", ["a4", "shop", "brochure"])
+def test_two_sided_chapters_open_on_odd_pages(editions, name):
+    pages = pdf_pages_text(editions[name])
+    openings = [i for i, text in enumerate(pages) if text.lstrip().startswith("CHAPTER")]
+    assert openings
+    assert all(i % 2 == 0 for i in openings), openings  # index 0 is page 1, a right-hand page
+
+
+def test_bleed_sets_trim_and_bleed_boxes(editions):
+    page = PdfReader(str(editions["shop"])).pages[0]
+    bleed = 3 * MM
+    assert float(page.bleedbox.width) == pytest.approx(float(page.trimbox.width) + 2 * bleed, abs=0.1)
+    assert float(page.mediabox.width) >= float(page.bleedbox.width)
+    plain = PdfReader(str(editions["a4"])).pages[0]
+    assert float(plain.mediabox.width) == pytest.approx(float(plain.trimbox.width))
+
+
+def test_booklet_is_the_brochure_in_saddle_stitch_order(editions):
+    brochure = PdfReader(str(editions["brochure"]))
+    booklet = PdfReader(str(editions["booklet"]))
+    count = len(brochure.pages)
+    padded = -(-count // 4) * 4
+    assert len(booklet.pages) == padded // 2  # two sides per sheet
+    first_side = booklet.pages[0]
+    width, height = float(first_side.mediabox.width), float(first_side.mediabox.height)
+    assert width > height  # landscape
+    assert (round(width / MM), round(height / MM)) == (297, 210)  # A4
+    # the first side carries the last page (left) and the first page (right) of the brochure
+    left = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-x", "0", "-y", "0", "-W", str(int(width / 2)), "-H",
+                           str(int(height)), str(editions["booklet"]), "-"], capture_output=True, text=True).stdout
+    right = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-x", str(int(width / 2)), "-y", "0", "-W",
+                            str(int(width / 2)), "-H", str(int(height)), str(editions["booklet"]), "-"],
+                           capture_output=True, text=True).stdout
+    assert "Editions Test Book" in right
+    assert "Example Clinic" in left  # the back cover stays outside: blank pads go before it
+
+
+def test_booklet_order_pads_and_folds():
+    from book.render.impose import booklet_order
+    assert booklet_order(4) == [(3, 0), (1, 2)]
+    assert booklet_order(6) == [(None, 0), (1, None), (5, 2), (3, 4)]
+    assert booklet_order(6, back_cover=True) == [(5, 0), (1, None), (None, 2), (3, 4)]
+
+
+def test_brochure_has_branding_on_its_back_cover(editions):
+    pages = pdf_pages_text(editions["brochure"])
+    assert "Example Clinic" in pages[-1] and "1 Example Street" in pages[-1]
+    assert len(pages) % 2 == 0  # the back cover is a left-hand page
+
+
+def test_pdf_variants(editions):
+    tagged = PdfReader(str(editions["a4"])).trailer["/Root"]
+    assert tagged["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in tagged  # PDF/UA-1 by default
+    archive = PdfReader(str(editions["archive"])).trailer["/Root"]
+    assert "/OutputIntents" in archive
+    assert b"pdfaid" in archive["/Metadata"].get_object().get_data()
