@@ -102,3 +102,23 @@ def test_pdf_variants(editions):
     archive = PdfReader(str(editions["archive"])).trailer["/Root"]
     assert "/OutputIntents" in archive
     assert b"pdfaid" in archive["/Metadata"].get_object().get_data()
+
+
+def test_ebook_with_images_and_embedded_fonts_validates(editions):
+    from conftest import assert_epubcheck_clean, epub_files
+    epub = editions["ebook"]
+    assert_epubcheck_clean(epub)
+    files = epub_files(epub)
+    assert "EPUB/images/diagram.png" in files and "EPUB/style/fonts/NotoSerif-Regular.ttf" in files
+    opf = files["EPUB/content.opf"].decode()
+    assert "alternativeText" in opf and 'media-type="font/ttf"' in opf
+    chapter = files["EPUB/intro.xhtml"].decode()
+    assert 'alt="A blue rectangle standing in for a diagram of the knee"' in chapter
+    assert 'alt="" role="presentation"' in chapter or 'role="presentation"' in chapter
+    assert 'href="style/fonts.css"' in chapter
+
+
+def test_pdf_shows_the_image(editions):
+    from pypdf import PdfReader
+    reader = PdfReader(str(editions["a4"]))
+    assert any(page.images for page in reader.pages)

@@ -112,3 +112,14 @@ def test_two_builds_are_byte_identical(tmp_path, capsys, monkeypatch):
     assert len(digests[0]) == 2
     opf = etree.fromstring(epub_files(tmp_path / "one" / "a-small-test-book-ebook.epub")["EPUB/content.opf"])
     assert opf.find(".//opf:meta[@property='dcterms:modified']", NS).text == "2023-11-14T22:13:20Z"
+
+
+def test_ncx_has_the_same_tree_as_the_nav(small_epub):
+    files = epub_files(small_epub)
+    ncx = etree.fromstring(files["EPUB/toc.ncx"])
+    ncx_ns = {"n": "http://www.daisy.org/z3986/2005/ncx/"}
+    ncx_titles = [re.sub(r"^\d+\. ", "", t) for t in ncx.xpath("//n:navPoint/n:navLabel/n:text/text()", namespaces=ncx_ns)]
+    toc = nav_tree(small_epub).find(".//x:nav[@epub:type='toc']", NS)
+    nav_titles = [re.sub(r"^\d+\. ", "", "".join(a.itertext())) for a in toc.iterfind(".//x:a", NS)]
+    assert ncx_titles == nav_titles
+    assert ncx.xpath("//n:navPoint/n:navPoint/n:content/@src", namespaces=ncx_ns)[0] == "intro.xhtml#overview"

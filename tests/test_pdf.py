@@ -83,3 +83,12 @@ def test_running_header_and_no_folio_on_chapter_openings(small_pdf):
     body = first_body_index(pages, "Introduction")
     opening = [line.strip() for line in pages[body].splitlines() if line.strip()]
     assert opening[0] == "CHAPTER 1" and not opening[-1].isdigit()
+
+
+def test_viewer_page_labels_match_printed_folios(small_pdf):
+    labels = PdfReader(str(small_pdf)).page_labels
+    pages = pdf_pages_text(small_pdf)
+    body = first_body_index(pages, "Introduction")
+    assert labels[:body] == ["i", "ii", "iii", "iv"][:body]
+    assert labels[body:] == [str(n) for n in range(1, len(labels) - body + 1)]
+    assert pages[3].split()[-1] == labels[3]  # the folio printed on the page is the label the viewer shows

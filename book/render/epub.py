@@ -102,7 +102,7 @@ def chapter_xhtml(chapter: BookChapter, book: Book, layouts: jinja2.Environment,
     text = layouts.get_template("chapter.xhtml.j2").render(
         language=book.config.language, title=chapter.chapter.title, anchor=chapter.anchor, chapter_id=chapter.id, number=chapter.number,
         epub_type=epub_type, role=role, css_class=f"type-{chapter.chapter.type} {chapter.chapter.css_class}".strip(),
-        body=_body_xhtml(chapter.body))
+        body=_body_xhtml(chapter.body), fonts=book.edition.epub_fonts)
     root = etree.fromstring(text.encode("utf-8"))
     _semantic_footnotes(root)
     _relink(root, chapter.id)
@@ -183,7 +183,7 @@ def render_epub(book: Book, layouts: jinja2.Environment, date: str, breaks: dict
 
     css = (styles / "ebook.css").read_bytes()
     package.add_item(_item("style", "style/ebook.css", "text/css", css))
-    if any(e.epub_fonts for e in (book.edition,)):
+    if book.edition.epub_fonts:
         fonts_css = (styles / "fonts.css").read_bytes()
         package.add_item(_item("fonts-css", "style/fonts.css", "text/css", fonts_css))
         for font in sorted((styles / "fonts").glob("*.[ot]tf")):
@@ -198,13 +198,13 @@ def render_epub(book: Book, layouts: jinja2.Environment, date: str, breaks: dict
     else:
         cover_name, cover_bytes, cover_type = "images/cover.svg", _cover_svg(book, layouts), "image/svg+xml"
     package.add_item(_item("cover-image", cover_name, cover_type, cover_bytes, ["cover-image"]))
-    cover_page = layouts.get_template("cover.xhtml.j2").render(config=config, cover_href=cover_name)
+    cover_page = layouts.get_template("cover.xhtml.j2").render(config=config, cover_href=cover_name, fonts=book.edition.epub_fonts)
     cover = _item("cover", "cover.xhtml", "application/xhtml+xml", cover_page.encode("utf-8"))
     package.add_item(cover)
 
     disclaimer = _xml(lxml_html.fragment_fromstring(config.disclaimer, create_parent="p")) if config.disclaimer else ""
     front_text = layouts.get_template("frontmatter.xhtml.j2").render(
-        config=config, edition_label=book.edition.name.capitalize() + " edition", disclaimer_html=disclaimer)
+        config=config, edition_label=book.edition.name.capitalize() + " edition", disclaimer_html=disclaimer, fonts=book.edition.epub_fonts)
     front_root = etree.fromstring(front_text.encode("utf-8"))
     _front_page_markers(front_root, breaks.get("", []))
     front = _item("front", "front.xhtml", "application/xhtml+xml",
@@ -224,12 +224,11 @@ def render_epub(book: Book, layouts: jinja2.Environment, date: str, breaks: dict
     glossary = next((c for c in book.chapters if c.chapter.type == "glossary"), None)
     nav_text = layouts.get_template("nav.xhtml.j2").render(
         config=config, toc=book.toc, tables=book.tables, pages=pages, bodymatter=first_body.file_name,
-        glossary=glossary.file_name if glossary else "")
+        glossary=glossary.file_name if glossary else "", fonts=book.edition.epub_fonts)
     nav = _item("nav", "nav.xhtml", "application/xhtml+xml", nav_text.encode("utf-8"), ["nav"])
     package.add_item(nav)
     package.add_item(epub.EpubNcx())
-    package.toc = [epub.Link(f"{e.chapter_id}.xhtml", f"{e.number + '. ' if e.number else ''}{e.title}", e.chapter_id)
-                   for e in book.toc]
+    package.toc = [_ncx_entry(e) for e in book.toc]
     if book.tables:
         package.toc.insert(0, epub.Link("nav.xhtml#lot", "List of tables", "lot"))
     package.spine = [cover, front, nav, *chapters]
@@ -238,6 +237,15 @@ def render_epub(book: Book, layouts: jinja2.Environment, date: str, breaks: dict
     modified = dt.datetime.strptime(date, "%Y-%m-%dT%H:%M:%SZ")
     epub.write_epub(buffer, package, {"mtime": modified, "epub3_pages": False, "epub2_guide": False})
     return reproducible_zip(buffer.getvalue())
+
+
+def _ncx_entry(entry):
+    """toc.ncx node for a contents entry and its sections (the same tree as nav.xhtml and the PDF)."""
+    href = f"{entry.chapter_id}.xhtml" + (f"#{entry.anchor}" if entry.level > 1 else "")
+    title = f"{entry.number}. {entry.title}" if entry.number else entry.title
+    if not entry.children:
+        return epub.Link(href, title, f"nav-{entry.anchor}")
+    return (epub.Section(title, href), [_ncx_entry(child) for child in entry.children])
 
 
 def _front_page_markers(root, breaks: list[PageBreak]) -> None:

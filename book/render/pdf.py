@@ -84,6 +84,17 @@ def page_labels(starts: list[str], first_chapter_id: str) -> tuple[str, ...]:
     return tuple(roman(i + 1) if i < body else str(i - body + 1) for i in range(len(starts)))
 
 
+def _label_pages(pdf, labels: tuple[str, ...]) -> None:
+    """PDF page labels, so viewers show "iii" and "12" as printed rather than the sheet count."""
+    import pydyf
+
+    body = next((i for i, label in enumerate(labels) if label == "1"), len(labels))
+    numbers = pydyf.Array([0, pydyf.Dictionary({"S": "/r"})])
+    if body < len(labels):
+        numbers.extend([body, pydyf.Dictionary({"S": "/D"})])
+    pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": numbers})
+
+
 def render_pdf(book: Book, layouts: jinja2.Environment, date: str) -> RenderedPdf:
     """The edition as a PDF, with the label and first block of each page (for the EPUB's page-list)."""
     from weasyprint import CSS, HTML  # imported here: ~0.7 s that `check` and the EPUB never need
@@ -108,7 +119,10 @@ def render_pdf(book: Book, layouts: jinja2.Environment, date: str) -> RenderedPd
             css.append(CSS(filename=str(edition.stylesheet), url_fetcher=fetcher, font_config=font_config))
         document = HTML(string=html, base_url=str(root) + "/", url_fetcher=fetcher).render(
             stylesheets=css, font_config=font_config, pdf_variant=VARIANTS[edition.pdf_variant])
-        pdf = document.write_pdf(pdf_variant=VARIANTS[edition.pdf_variant], pdf_identifier=config.identifier.encode())
+        starts = [_first_block(page) for page in document.pages]
+        labels = page_labels(starts, book.chapters[0].id)
+        pdf = document.write_pdf(pdf_variant=VARIANTS[edition.pdf_variant], pdf_identifier=config.identifier.encode(),
+                                 finisher=lambda _, pdf: _label_pages(pdf, labels))
     except ResourceRefused as error:
         raise BookError(None, None, str(error), "keep images, stylesheets and fonts inside the project") from None
     except Exception as error:  # noqa: BLE001 - WeasyPrint wraps refusals in its own exceptions
@@ -116,5 +130,4 @@ def render_pdf(book: Book, layouts: jinja2.Environment, date: str) -> RenderedPd
         if isinstance(cause, ResourceRefused):
             raise BookError(None, None, str(cause), "keep images, stylesheets and fonts inside the project") from None
         raise
-    starts = [_first_block(page) for page in document.pages]
-    return RenderedPdf(pdf, page_labels(starts, book.chapters[0].id), tuple(starts))
+    return RenderedPdf(pdf, labels, tuple(starts))
