@@ -1,7 +1,10 @@
 """The build flow: load and check everything, render each edition, then write all outputs at once."""
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -12,6 +15,9 @@ from .errors import BookError
 from .output import write_outputs
 from .project import Project, load_project
 from .render.epub import PageBreak, render_epub
+
+
+MAX_WORKERS = int(os.environ.get("GUIDEBOOK_WORKERS", "2"))
 
 
 @dataclass(frozen=True)
@@ -68,15 +74,13 @@ def build(root: Path, out: Path, names: list[str] | None = None,
     editions = select_editions(project.config, names or [])
     files, built = {}, []
     pdfs = {}
-    needed_pdfs = _pdf_order(project.config, editions)
-    for edition in needed_pdfs:
-        tick = time.perf_counter()
-        pdfs[edition.name] = _render_pdf(project, edition)
+    for edition, rendered, seconds in _render_pdfs(project, _pdf_order(project.config, editions)):
+        pdfs[edition.name] = rendered
         if edition in editions:
             path = output_path(out, project.config, edition)
-            files[path] = pdfs[edition.name].data
-            built.append(Built(edition, path, pdfs[edition.name].page_count, time.perf_counter() - tick))
-            progress(f"pdf      {edition.name:<10} {pdfs[edition.name].page_count:>4} pages  {time.perf_counter() - tick:.1f} s")
+            files[path] = rendered.data
+            built.append(Built(edition, path, rendered.page_count, seconds))
+            progress(f"pdf      {edition.name:<10} {rendered.page_count:>4} pages  {seconds:.1f} s")
     for edition in editions:
         tick = time.perf_counter()
         if edition.format == "booklet":
@@ -111,7 +115,37 @@ def _pdf_order(config: BookConfig, editions: list[Edition]) -> list[Edition]:
     return ordered
 
 
-def _render_pdf(project: Project, edition: Edition):
+_FORKED_PROJECT: Project | None = None  # what a forked worker renders from (lxml trees do not pickle)
+
+
+def _render_one(project: Project, edition: Edition):
     from .render.pdf import render_pdf
+    tick = time.perf_counter()
     book = assemble(project.chapters, project.config, edition)
-    return render_pdf(book, project.layouts, project.date)
+    return edition, render_pdf(book, project.layouts, project.date), time.perf_counter() - tick
+
+
+def _render_in_worker(edition: Edition):
+    return _render_one(_FORKED_PROJECT, edition)
+
+
+def _render_pdfs(project: Project, editions: list[Edition]):
+    """(edition, RenderedPdf, seconds) for each PDF edition, on every core when there are several.
+
+    Each WeasyPrint layout is single-threaded, so editions render in forked worker processes; a worker's
+    memory goes back to the system when it exits.
+    """
+    workers = min(len(editions), os.cpu_count() or 1, MAX_WORKERS)
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from (_render_one(project, edition) for edition in editions)
+        return
+    import weasyprint  # noqa: F401 - imported once here, shared by the forked workers
+
+    global _FORKED_PROJECT
+    _FORKED_PROJECT = project
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            yield from pool.map(_render_in_worker, editions)
+    finally:
+        _FORKED_PROJECT = None
