@@ -139,6 +139,10 @@ def _render_pdfs(project: Project, editions: list[Edition]):
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         yield from (_render_one(project, edition) for edition in editions)
         return
+    from .render.fonts import isolate_fonts
+    from .theme import styles_dir
+
+    isolate_fonts(styles_dir(project.config.root) / "fonts")
     import weasyprint  # noqa: F401 - imported once here, shared by the forked workers
 
     global _FORKED_PROJECT

@@ -92,3 +92,14 @@ def test_viewer_page_labels_match_printed_folios(small_pdf):
     assert labels[:body] == ["i", "ii", "iii", "iv"][:body]
     assert labels[body:] == [str(n) for n in range(1, len(labels) - body + 1)]
     assert pages[3].split()[-1] == labels[3]  # the folio printed on the page is the label the viewer shows
+
+
+def test_no_machine_font_fills_in_missing_glyphs(tmp_path, capsys):
+    from conftest import copy_fixture, run
+    project = copy_fixture("small", tmp_path)
+    (project / "chapters" / "03-scripts.md").write_text("# Scripts\n\nArabic مرحبا, Chinese 你好, emoji 😀, ≥ ™ “quotes”.\n")
+    assert run(["build", "-q", "--project", str(project), "print"], capsys)[0] == 0
+    fonts = pdffonts(project / "dist" / "a-small-test-book-print.pdf")
+    assert fonts and all(f["embedded"] for f in fonts)
+    allowed = ("Guide-Serif", "Guide-Sans", "Guide-Mono", "Lato", "Noto")
+    assert all(any(name in f["name"] for name in allowed) for f in fonts), fonts

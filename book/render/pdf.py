@@ -12,6 +12,7 @@ from ..assemble import Book
 from ..errors import BookError
 from ..theme import styles_dir
 from .fetcher import ProjectFetcher, ResourceRefused
+from .fonts import isolate_fonts
 
 VARIANTS = {"pdf/ua-1": "pdf/ua-1", "pdf/a-3b": "pdf/a-3b", "none": None}
 
@@ -97,11 +98,12 @@ def _label_pages(pdf, labels: tuple[str, ...]) -> None:
 
 def render_pdf(book: Book, layouts: jinja2.Environment, date: str) -> RenderedPdf:
     """The edition as a PDF, with the label and first block of each page (for the EPUB's page-list)."""
+    config, edition = book.config, book.edition
+    root, styles = config.root, styles_dir(config.root)
+    isolate_fonts(styles / "fonts")
     from weasyprint import CSS, HTML  # imported here: ~0.7 s that `check` and the EPUB never need
     from weasyprint.text.fonts import FontConfiguration
 
-    config, edition = book.config, book.edition
-    root, styles = config.root, styles_dir(config.root)
     fetcher = ProjectFetcher([root, styles])
     chapters = [{"chapter": c.chapter, "number": c.number, "anchor": c.anchor,
                  "html": body_html(footnotes_inline(c.body))} for c in book.chapters]
