@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import shutil
 import sys
 from pathlib import Path
@@ -32,14 +33,46 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _LayoutProgress(logging.Handler):
+    """One self-overwriting terminal line while WeasyPrint lays out pages."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if "Step 5" in message or "Page" in message:
+            sys.stdout.write(f"\r\033[K  {message[:70]}")
+            sys.stdout.flush()
+
+
+def _configure_logging(args) -> None:
+    """WeasyPrint's CSS warnings with -v only; a progress line on a terminal unless -q."""
+    weasyprint = logging.getLogger("weasyprint")
+    weasyprint.propagate = False
+    weasyprint.handlers = []
+    if args.verbose:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("weasyprint: %(message)s"))
+        weasyprint.addHandler(handler)
+    else:
+        weasyprint.addHandler(logging.NullHandler())
+    progress = logging.getLogger("weasyprint.progress")
+    progress.propagate = False
+    progress.handlers = []
+    if sys.stdout.isatty() and not args.quiet:
+        progress.setLevel(logging.INFO)
+        progress.addHandler(_LayoutProgress())
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    _configure_logging(args)
     root = args.project.resolve()
     out = (args.out or root / "dist").resolve()
 
+    clear = "\r\033[K" if sys.stdout.isatty() else ""  # wipe a progress line first
+
     def say(line: str) -> None:
         if not args.quiet:
-            print(line, flush=True)
+            print(clear + line, flush=True)
 
     try:
         if args.command == "build":
