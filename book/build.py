@@ -129,12 +129,37 @@ def _render_in_worker(edition: Edition):
     return _render_one(_FORKED_PROJECT, edition)
 
 
+PARTS_THRESHOLD = 150_000  # characters of chapter HTML above which `auto` lays out chapters in parallel parts
+
+
+def uses_parts(project: Project, edition: Edition) -> bool:
+    """Whether this edition takes the parts path (see book/render/pdf_parts.py for what it gives up)."""
+    if edition.pdf_engine != "auto":
+        return edition.pdf_engine == "parts"
+    if edition.pdf_variant != "none" or edition.bleed:
+        return False
+    size = sum(len(p.text) for p in project.chapters)
+    return size > PARTS_THRESHOLD
+
+
+def _render_parts(project: Project, edition: Edition):
+    from .render.pdf_parts import render_pdf_parts
+    tick = time.perf_counter()
+    book = assemble(project.chapters, project.config, edition)
+    workers = max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+    rendered = render_pdf_parts(book, project.layouts, project.date, project.config.root / ".cache" / "parts", workers)
+    return edition, rendered, time.perf_counter() - tick
+
+
 def _render_pdfs(project: Project, editions: list[Edition]):
     """(edition, RenderedPdf, seconds) for each PDF edition, on every core when there are several.
 
     Each WeasyPrint layout is single-threaded, so editions render in forked worker processes; a worker's
-    memory goes back to the system when it exits.
+    memory goes back to the system when it exits. Long editions split into parts instead (uses_parts).
     """
+    for edition in [e for e in editions if uses_parts(project, e)]:
+        yield _render_parts(project, edition)
+    editions = [e for e in editions if not uses_parts(project, e)]
     workers = min(len(editions), os.cpu_count() or 1, MAX_WORKERS)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         yield from (_render_one(project, edition) for edition in editions)

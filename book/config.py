@@ -49,6 +49,7 @@ class Edition:
     branding: Branding | None = None
     source: str = ""  # the PDF edition a booklet imposes
     epub_fonts: bool = False
+    pdf_engine: str = "auto"  # single document, or parts laid out in parallel (book/render/pdf_parts.py)
 
     @property
     def extension(self) -> str:
@@ -96,8 +97,9 @@ EDITION_KEYS: dict[str, tuple[Any, bool]] = {
     "format": (str, True), "page_size": (str, False), "margins": (str, False), "two_sided": (bool, False),
     "include": (list, False), "exclude": (list, False), "stylesheet": (str, False), "bleed": (str, False),
     "marks": (bool, False), "pdf_variant": (str, False), "justify": (bool, False), "branding": (dict, False),
-    "source": (str, False), "epub_fonts": (bool, False),
+    "source": (str, False), "epub_fonts": (bool, False), "pdf_engine": (str, False),
 }
+PDF_ENGINES = ("auto", "single", "parts")
 BRANDING_KEYS: dict[str, tuple[Any, bool]] = {"name": (str, True), "lines": (list, False), "note": (str, False)}
 DEFAULT_EDITIONS = {"print": {"format": "pdf"}, "ebook": {"format": "epub"}}
 
@@ -167,6 +169,13 @@ def _edition(root: Path, doc: YamlDoc, name: str, raw: Any, errors: list) -> Edi
     if variant not in PDF_VARIANTS:
         errors.append(BookError(doc.path, doc.line(*where, "pdf_variant"), f"unknown pdf_variant '{variant}'",
                                 f"expected one of: {', '.join(PDF_VARIANTS)}"))
+    engine = raw.get("pdf_engine", "auto")
+    if engine not in PDF_ENGINES:
+        errors.append(BookError(doc.path, doc.line(*where, "pdf_engine"), f"unknown pdf_engine '{engine}'",
+                                f"expected one of: {', '.join(PDF_ENGINES)}"))
+    elif engine == "parts" and (variant != "none" or raw.get("bleed")):
+        errors.append(BookError(doc.path, doc.line(*where, "pdf_engine"), "pdf_engine 'parts' makes an untagged PDF without bleed",
+                                "set pdf_variant: none and no bleed, or use pdf_engine: single"))
     stylesheet = None
     if "stylesheet" in raw:
         stylesheet = _project_file(root, doc, (*where, "stylesheet"), raw["stylesheet"], errors)
@@ -182,7 +191,7 @@ def _edition(root: Path, doc: YamlDoc, name: str, raw: Any, errors: list) -> Edi
         two_sided=raw.get("two_sided", fmt != "booklet"), include=tuple(map(str, raw.get("include", []))),
         exclude=tuple(map(str, raw.get("exclude", []))), stylesheet=stylesheet, bleed=raw.get("bleed", ""),
         marks=raw.get("marks", False), pdf_variant=variant, justify=raw.get("justify", True), branding=branding,
-        source=raw.get("source", ""), epub_fonts=raw.get("epub_fonts", False))
+        source=raw.get("source", ""), epub_fonts=raw.get("epub_fonts", False), pdf_engine=engine)
 
 
 def _chapter_paths(root: Path, doc: YamlDoc, raw: list | None, errors: list) -> tuple[Path, ...]:

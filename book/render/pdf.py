@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import jinja2
 from lxml import html as lxml_html
@@ -14,6 +15,7 @@ from ..theme import styles_dir
 from .fetcher import ProjectFetcher, ResourceRefused
 from .fonts import isolate_fonts
 
+LAYOUTS_DIR = Path(__file__).resolve().parent.parent / "layouts"
 VARIANTS = {"pdf/ua-1": "pdf/ua-1", "pdf/a-3b": "pdf/a-3b", "none": None}
 
 
@@ -85,6 +87,17 @@ def page_labels(starts: list[str], first_chapter_id: str) -> tuple[str, ...]:
     return tuple(roman(i + 1) if i < body else str(i - body + 1) for i in range(len(starts)))
 
 
+def _label_pages_dict(labels: tuple[str, ...]):
+    """A pypdf /PageLabels dictionary: roman front matter, arabic from the first "1"."""
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject
+
+    body = next((i for i, label in enumerate(labels) if label == "1"), len(labels))
+    numbers = ArrayObject([NumberObject(0), DictionaryObject({NameObject("/S"): NameObject("/r")})])
+    if body < len(labels):
+        numbers += [NumberObject(body), DictionaryObject({NameObject("/S"): NameObject("/D")})]
+    return DictionaryObject({NameObject("/Nums"): numbers})
+
+
 def _label_pages(pdf, labels: tuple[str, ...]) -> None:
     """PDF page labels, so viewers show "iii" and "12" as printed rather than the sheet count."""
     import pydyf
@@ -96,29 +109,52 @@ def _label_pages(pdf, labels: tuple[str, ...]) -> None:
     pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": numbers})
 
 
+@dataclass(frozen=True)
+class PrintSource:
+    """What both PDF paths lay out: the chapters' HTML, the stylesheets, and a way to render the layout."""
+
+    chapters: list[dict]
+    css: list[tuple[str, str]]  # (CSS text, base URL), in cascade order
+    layout: object
+    context: dict
+
+    def render_html(self, part: str, chapters: list[dict], page_numbers: dict) -> str:
+        return self.layout.render(**self.context, part=part, chapters=chapters, page_numbers=page_numbers)
+
+
+def prepare_print(book: Book, layouts: jinja2.Environment, date: str) -> PrintSource:
+    """The print layout's inputs for this edition (chapter bodies with footnotes placed for CSS)."""
+    config, edition = book.config, book.edition
+    styles = styles_dir(config.root)
+    chapters = [{"chapter": c.chapter, "number": c.number, "anchor": c.anchor,
+                 "html": body_html(footnotes_inline(c.body))} for c in book.chapters]
+    disclaimer = (lxml_html.tostring(lxml_html.fragment_fromstring(config.disclaimer, create_parent="p"), encoding="unicode")
+                  if config.disclaimer else "")
+    geometry = layouts.get_template("edition.css.j2").render(edition=edition, margins=_margins(edition))
+    sheets = [styles / "print.css", *config.stylesheets]
+    css = [(path.read_text(encoding="utf-8"), path.resolve().as_uri()) for path in sheets]
+    css.append((geometry, (config.root / "edition.css").resolve().as_uri()))
+    if edition.stylesheet:
+        css.append((edition.stylesheet.read_text(encoding="utf-8"), edition.stylesheet.resolve().as_uri()))
+    context = dict(config=config, edition=edition, toc=book.toc, tables=book.tables, date=date, stylesheets=[],
+                   disclaimer_html=disclaimer, edition_label=edition.name.capitalize() + " edition")
+    return PrintSource(chapters, css, layouts.get_template("print.html.j2"), context)
+
+
 def render_pdf(book: Book, layouts: jinja2.Environment, date: str) -> RenderedPdf:
-    """The edition as a PDF, with the label and first block of each page (for the EPUB's page-list)."""
+    """The edition as one WeasyPrint document, with the label and first block of each page."""
     config, edition = book.config, book.edition
     root, styles = config.root, styles_dir(config.root)
     isolate_fonts(styles / "fonts")
     from weasyprint import CSS, HTML  # imported here: ~0.7 s that `check` and the EPUB never need
     from weasyprint.text.fonts import FontConfiguration
 
+    source = prepare_print(book, layouts, date)
+    html = source.render_html("all", source.chapters, {})
     fetcher = ProjectFetcher([root, styles])
-    chapters = [{"chapter": c.chapter, "number": c.number, "anchor": c.anchor,
-                 "html": body_html(footnotes_inline(c.body))} for c in book.chapters]
-    disclaimer = lxml_html.tostring(lxml_html.fragment_fromstring(config.disclaimer, create_parent="p"), encoding="unicode") if config.disclaimer else ""
-    html = layouts.get_template("print.html.j2").render(
-        config=config, edition=edition, toc=book.toc, tables=book.tables, chapters=chapters, date=date,
-        stylesheets=[], disclaimer_html=disclaimer, edition_label=edition.name.capitalize() + " edition")
     font_config = FontConfiguration()
-    geometry = layouts.get_template("edition.css.j2").render(edition=edition, margins=_margins(edition))
-    sheets = [styles / "print.css", *config.stylesheets]
     try:
-        css = [CSS(filename=str(path), url_fetcher=fetcher, font_config=font_config) for path in sheets]
-        css.append(CSS(string=geometry, url_fetcher=fetcher, font_config=font_config))
-        if edition.stylesheet:
-            css.append(CSS(filename=str(edition.stylesheet), url_fetcher=fetcher, font_config=font_config))
+        css = [CSS(string=text, base_url=base, url_fetcher=fetcher, font_config=font_config) for text, base in source.css]
         document = HTML(string=html, base_url=str(root) + "/", url_fetcher=fetcher).render(
             stylesheets=css, font_config=font_config, pdf_variant=VARIANTS[edition.pdf_variant])
         starts = [_first_block(page) for page in document.pages]

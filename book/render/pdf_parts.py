@@ -1,0 +1,244 @@
+"""The fast PDF path for long books: chapters laid out as separate documents on every core, then merged.
+
+A single WeasyPrint document grows slower per page and holds the whole book in memory. Here each chapter is
+its own document, laid out in a worker process (and kept in `.cache/parts/` until its HTML or styles change).
+Chapter parts carry no running heads or folios: a cheap "chrome" document of invisible stand-ins with the
+same page structure draws them and is overlaid. The contents get their page numbers from the parts' anchor
+positions; links and the outline are rebuilt at merge time. The result matches the single-document render
+in text per page, contents numbers, outline and links (tests/test_parts.py); it is not tagged (PDF/UA
+needs one document), so editions use it only with `pdf_variant: none`.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import multiprocessing
+import os
+import pickle
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, NumberObject
+from pypdf.generic import Fit
+
+from .. import __version__
+from ..assemble import Book
+from ..theme import styles_dir
+from .pdf import LAYOUTS_DIR, RenderedPdf, _first_block, _label_pages_dict, page_labels, prepare_print
+
+PX = 0.75  # CSS px → PDF points
+
+
+@dataclass(frozen=True)
+class Part:
+    """A laid-out part as plain data (it crosses process boundaries and lives in the cache)."""
+
+    pdf: bytes
+    heights: tuple[float, ...]  # page heights in points
+    anchors: dict  # id → (page, x_px, y_px)
+    links: tuple  # (page, target id, (x, y, w, h) px)
+    bookmarks: tuple  # (page, level, label, y_px)
+    starts: tuple[str, ...]
+
+
+def _render_part(html: str, css: list[tuple[str, str]], roots: list[str], fonts: str) -> Part:
+    """Lay out one part (in a worker): `css` is (text, base URL) pairs."""
+    from .fonts import isolate_fonts
+    isolate_fonts(Path(fonts))
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    from .fetcher import ProjectFetcher
+
+    fetcher = ProjectFetcher([Path(r) for r in roots])
+    font_config = FontConfiguration()
+    sheets = [CSS(string=text, base_url=base, url_fetcher=fetcher, font_config=font_config) for text, base in css]
+    document = HTML(string=html, base_url=roots[0] + "/", url_fetcher=fetcher).render(
+        stylesheets=sheets, font_config=font_config)
+    anchors, links, bookmarks = {}, [], []
+    for number, page in enumerate(document.pages):
+        for name, (x, y, _, _) in page.anchors.items():
+            anchors.setdefault(name, (number, x, y))
+        links += [(number, target, rect) for kind, target, rect, _ in page.links if kind == "internal"]
+        bookmarks += [(number, level, label, y) for level, label, (_, y), _ in page.bookmarks]
+    pdf = document.write_pdf()
+    return Part(pdf, tuple(page.height * PX for page in document.pages), anchors, tuple(links), tuple(bookmarks),
+                tuple(_first_block(page) for page in document.pages))
+
+
+class PartCache:
+    """Parts on disk by the hash of everything that shapes their layout."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def key(self, html: str, css: list[tuple[str, str]]) -> str:
+        digest = hashlib.sha256(__version__.encode() + html.encode())
+        for text, base in css:
+            digest.update(text.encode() + base.encode())
+        return digest.hexdigest()
+
+    def get(self, key: str) -> Part | None:
+        try:
+            return pickle.loads((self.folder / key).read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+            return None
+
+    def put(self, key: str, part: Part) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / key).write_bytes(pickle.dumps(part))
+
+
+def _render_all(jobs: list[tuple], cache: PartCache, workers: int) -> list[Part]:
+    """Each (html, css, roots, fonts) job as a Part: cached ones reused, the rest on `workers` processes."""
+    keys = [cache.key(job[0], job[1]) for job in jobs]
+    parts = [cache.get(key) for key in keys]
+    todo = [i for i, part in enumerate(parts) if part is None]
+    if len(todo) > 1 and workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            done = list(pool.map(_render_part, *zip(*[jobs[i] for i in todo])))
+    else:
+        done = [_render_part(*jobs[i]) for i in todo]
+    for i, part in zip(todo, done):
+        parts[i] = part
+        cache.put(keys[i], part)
+    return parts
+
+
+def render_pdf_parts(book: Book, layouts, date: str, cache_dir: Path, workers: int) -> RenderedPdf:
+    """The edition as a PDF made of separately laid-out parts (see the module docstring)."""
+    config, edition = book.config, book.edition
+    root, styles = config.root, styles_dir(config.root)
+    prepared = prepare_print(book, layouts, date)
+    base_css = prepared.css
+    parts_css = (LAYOUTS_DIR / "parts.css").read_text()
+    chrome_css = (LAYOUTS_DIR / "chrome.css").read_text()
+    roots, fonts = [str(root), str(styles)], str(styles / "fonts")
+    render = prepared.render_html  # (part, chapters, page_numbers) → HTML
+
+    bodies = [render("chapter", [c], {}) for c in prepared.chapters]
+    back = [render("back", [], {})] if edition.branding else []
+    content_jobs = [(html, base_css + [(parts_css, "")], roots, fonts) for html in bodies + back]
+    cache = PartCache(cache_dir)
+    content = _render_all(content_jobs, cache, workers)
+
+    # Body page numbers: each chapter opens on a right-hand page in two-sided editions.
+    offsets, count = [], 0
+    for part in content:
+        if edition.two_sided and count % 2 == 1:
+            count += 1
+        offsets.append(count)
+        count += len(part.heights)
+    page_numbers = {name: str(offset + page + 1) for part, offset in zip(content, offsets)
+                    for name, (page, _, _) in part.anchors.items()}
+    # The chrome in one chunk per worker: each chunk starts at a chapter opening, folios continuing.
+    sized = [dict(c, sheets=len(p.heights)) for c, p in zip(prepared.chapters, content)]
+    chunks = _chunks(len(sized), offsets, count, workers)
+    jobs = [(render("front", [], page_numbers), base_css, roots, fonts)]
+    for first, last in chunks:
+        restart = f"@page body-start:nth(1 of body-start) {{ counter-reset: page {offsets[first] + 1}; }}"
+        jobs.append((render("chrome", sized[first:last], {}), base_css + [(chrome_css, ""), (restart, "")], roots, fonts))
+    front, *chrome = _render_all(jobs, cache, workers)
+    return _merge(book, front, content, offsets, list(zip([offsets[f] for f, _ in chunks], chrome)), count)
+
+
+def _chunks(chapters: int, offsets: list[int], pages: int, workers: int) -> list[tuple[int, int]]:
+    """[first, last) chapter ranges of about equal page counts, one per worker."""
+    bounds, target = [0], pages / max(workers, 1)
+    for index in range(1, chapters):
+        if offsets[index] >= target * len(bounds) and len(bounds) < workers:
+            bounds.append(index)
+    bounds.append(chapters)
+    return [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
+
+
+def _merge(book: Book, front: Part, content: list[Part], offsets: list[int], chrome: list[tuple[int, Part]],
+           body_count: int):
+    """One PDF: the front part, blank pages where chapters need a right-hand start, chrome overlaid."""
+    two_sided = book.edition.two_sided
+    writer = PdfWriter()
+    front_reader = PdfReader(io.BytesIO(front.pdf))
+    for page in front_reader.pages:
+        writer.add_page(page)
+    width, height = float(front_reader.pages[0].mediabox.width), float(front_reader.pages[0].mediabox.height)
+    if two_sided and len(front_reader.pages) % 2:
+        writer.add_blank_page(width, height)
+    first_body = len(writer.pages)
+    starts = list(front.starts) + [""] * (first_body - len(front.starts))
+    placed: list[tuple[Part, int]] = [(front, 0)]
+    for part, offset in zip(content, offsets):
+        while len(writer.pages) < first_body + offset:
+            writer.add_blank_page(width, height)
+            starts.append("")
+        placed.append((part, len(writer.pages)))
+        for page in PdfReader(io.BytesIO(part.pdf)).pages:
+            writer.add_page(page)
+        starts += part.starts
+    assert body_count == len(writer.pages) - first_body, "body pages miscounted"
+    for offset, chunk in chrome:
+        for index, chrome_page in enumerate(PdfReader(io.BytesIO(chunk.pdf)).pages):
+            writer.pages[first_body + offset + index].merge_page(chrome_page)
+
+    anchors = {}
+    for part, start in placed:
+        for name, (page, x, y) in part.anchors.items():
+            anchors.setdefault(name, (start + page, x, y))
+    _rebuild_links(writer, placed, anchors)
+    _rebuild_outline(writer, placed)
+    info = front_reader.metadata or {}
+    writer.add_metadata({k: v for k, v in info.items() if isinstance(v, str)})
+    root = writer._root_object
+    source_root = front_reader.trailer["/Root"]
+    for key in ("/Lang", "/ViewerPreferences"):
+        if key in source_root:
+            root[NameObject(key)] = source_root[key].clone(writer) if hasattr(source_root[key], "clone") else source_root[key]
+    labels = page_labels(starts, book.chapters[0].id)
+    root[NameObject("/PageLabels")] = _label_pages_dict(labels)
+    out = io.BytesIO()
+    writer.write(out)
+    return RenderedPdf(out.getvalue(), labels, tuple(starts))
+
+
+def _rebuild_links(writer: PdfWriter, placed, anchors) -> None:
+    """Internal links as explicit destinations (the parts' own named destinations do not survive merging)."""
+    for part, start in placed:
+        for number in range(len(part.heights)):
+            page = writer.pages[start + number]
+            annots = page.get("/Annots")
+            if annots:  # keep web links, drop the parts' internal ones
+                kept = [a for a in annots if a.get_object().get("/A", {}).get("/S") == "/URI"]
+                page[NameObject("/Annots")] = ArrayObject(kept)
+        for number, target, (x, y, w, h) in part.links:
+            if target not in anchors:
+                continue
+            page = writer.pages[start + number]
+            page_height = float(page.mediabox.height)
+            target_page, tx, ty = anchors[target]
+            link = DictionaryObject({
+                NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Link"),
+                NameObject("/Rect"): ArrayObject([FloatObject(v) for v in (
+                    x * PX, page_height - (y + h) * PX, (x + w) * PX, page_height - y * PX)]),
+                NameObject("/Border"): ArrayObject([NumberObject(0)] * 3),
+                NameObject("/Dest"): ArrayObject([
+                    writer.pages[target_page].indirect_reference, NameObject("/XYZ"), FloatObject(tx * PX),
+                    FloatObject(float(writer.pages[target_page].mediabox.height) - ty * PX), NumberObject(0)]),
+            })
+            if "/Annots" not in page:
+                page[NameObject("/Annots")] = ArrayObject()
+            page["/Annots"].append(writer._add_object(link))
+
+
+def _rebuild_outline(writer: PdfWriter, placed) -> None:
+    """The bookmarks of every part, nested by level, in page order."""
+    stack: list[tuple[int, object]] = []
+    for part, start in placed:
+        for number, level, label, y in part.bookmarks:
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            page = start + number
+            top = float(writer.pages[page].mediabox.height) - y * PX
+            item = writer.add_outline_item(label, page, parent=stack[-1][1] if stack else None,
+                                           fit=Fit.xyz(left=0, top=top, zoom=0))
+            stack.append((level, item))
