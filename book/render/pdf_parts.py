@@ -239,6 +239,6 @@ def _rebuild_outline(writer: PdfWriter, placed) -> None:
                 stack.pop()
             page = start + number
             top = float(writer.pages[page].mediabox.height) - y * PX
-            item = writer.add_outline_item(label, page, parent=stack[-1][1] if stack else None,
+            item = writer.add_outline_item(title=label, page_number=page, parent=stack[-1][1] if stack else None,
                                            fit=Fit.xyz(left=0, top=top, zoom=0))
             stack.append((level, item))
