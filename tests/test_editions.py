@@ -122,3 +122,13 @@ def test_pdf_shows_the_image(editions):
     from pypdf import PdfReader
     reader = PdfReader(str(editions["a4"]))
     assert any(page.images for page in reader.pages)
+
+
+def test_every_edition_builds_byte_identical_twice(editions, tmp_path):
+    import hashlib
+    from book.cli import main
+    project = next(iter(editions.values())).parent.parent
+    assert main(["build", "-q", "--force", "--project", str(project), "--out", str(tmp_path)]) == 0
+    for path in editions.values():
+        again = tmp_path / path.name
+        assert hashlib.sha256(again.read_bytes()).hexdigest() == hashlib.sha256(path.read_bytes()).hexdigest(), path.name
