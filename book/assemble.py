@@ -177,7 +177,8 @@ def assemble(parsed: list[ParsedChapter], config: BookConfig, edition: Edition) 
                 tables.append(TableEntry(table.get("id"), table_label, text, p.chapter.id))
         chapters.append(BookChapter(p.chapter, label, p.anchor, body))
     _fill_cross_references(chapters, tables)
-    toc = tuple(_toc_entry(c, config.toc_depth) for c in chapters)
+    depth = edition.toc_depth or config.toc_depth
+    toc = tuple(_toc_entry(c, depth) for c in chapters)
     return Book(config, edition, tuple(chapters), toc, tuple(tables))
 
 

@@ -50,6 +50,7 @@ class Edition:
     source: str = ""  # the PDF edition a booklet imposes
     epub_fonts: bool = False
     pdf_engine: str = "auto"  # single document, or parts laid out in parallel (book/render/pdf_parts.py)
+    toc_depth: int | None = None  # None: the book's toc_depth
 
     @property
     def extension(self) -> str:
@@ -98,6 +99,7 @@ EDITION_KEYS: dict[str, tuple[Any, bool]] = {
     "include": (list, False), "exclude": (list, False), "stylesheet": (str, False), "bleed": (str, False),
     "marks": (bool, False), "pdf_variant": (str, False), "justify": (bool, False), "branding": (dict, False),
     "source": (str, False), "epub_fonts": (bool, False), "pdf_engine": (str, False),
+    "toc_depth": (int, False),
 }
 PDF_ENGINES = ("auto", "single", "parts")
 BRANDING_KEYS: dict[str, tuple[Any, bool]] = {"name": (str, True), "lines": (list, False), "note": (str, False)}
@@ -169,6 +171,8 @@ def _edition(root: Path, doc: YamlDoc, name: str, raw: Any, errors: list) -> Edi
     if variant not in PDF_VARIANTS:
         errors.append(BookError(doc.path, doc.line(*where, "pdf_variant"), f"unknown pdf_variant '{variant}'",
                                 f"expected one of: {', '.join(PDF_VARIANTS)}"))
+    if not 1 <= raw.get("toc_depth", 2) <= 4:
+        errors.append(BookError(doc.path, doc.line(*where, "toc_depth"), "toc_depth must be between 1 and 4"))
     engine = raw.get("pdf_engine", "auto")
     if engine not in PDF_ENGINES:
         errors.append(BookError(doc.path, doc.line(*where, "pdf_engine"), f"unknown pdf_engine '{engine}'",
@@ -191,7 +195,8 @@ def _edition(root: Path, doc: YamlDoc, name: str, raw: Any, errors: list) -> Edi
         two_sided=raw.get("two_sided", fmt != "booklet"), include=tuple(map(str, raw.get("include", []))),
         exclude=tuple(map(str, raw.get("exclude", []))), stylesheet=stylesheet, bleed=raw.get("bleed", ""),
         marks=raw.get("marks", False), pdf_variant=variant, justify=raw.get("justify", True), branding=branding,
-        source=raw.get("source", ""), epub_fonts=raw.get("epub_fonts", False), pdf_engine=engine)
+        source=raw.get("source", ""), epub_fonts=raw.get("epub_fonts", False), pdf_engine=engine,
+        toc_depth=raw.get("toc_depth"))
 
 
 def _chapter_paths(root: Path, doc: YamlDoc, raw: list | None, errors: list) -> tuple[Path, ...]:
