@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-ENTRY = re.compile(r"^\s*(?:\d+\s+)?(?P<title>\S.*?)\s*(?:\.\s*){3,}\s*(?P<page>[0-9]+|[ivxlc]+)\s*$")
+ENTRY = re.compile(r"^\s*(?:\d+\s+)?(?P<title>\S.*?)\s*(?:\.\s*)+\s*(?P<page>[0-9]+|[ivxlc]+)\s*$")
 
 
 def roman_value(text: str) -> int:
@@ -28,7 +28,13 @@ def contents_entries(pages: list[str], heading: str = "Contents") -> list[tuple[
         elif inside and not (lines and ENTRY.match(lines[0])):  # a continuation page starts with an entry
             break
         if inside:
-            entries += [(m["title"], m["page"]) for line in lines if (m := ENTRY.match(line))]
+            pending = ""  # an entry too long for one line ends on the line with its leader
+            for line in lines[1:] if lines[0].strip() == heading else lines:
+                if m := ENTRY.match(line):
+                    entries.append(((pending + " " + m["title"]).strip(), m["page"]))
+                    pending = ""
+                elif not line.strip().isdigit() and not re.fullmatch(r"\s*[ivxlc]+\s*", line):
+                    pending = (pending + " " + line.strip()).strip()
     return entries
 
 

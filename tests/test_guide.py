@@ -1,0 +1,140 @@
+"""The guide itself, every edition, as readers, clinics and print shops receive it."""
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from pypdf import PdfReader
+
+from book.config import load_config
+from book.tables import load_tables
+from conftest import REPO, assert_epubcheck_clean, epub_files, pdf_pages_text
+from pdf_checks import contents_entries, first_body_index, physical_index, text_on_page
+
+pytestmark = pytest.mark.slow
+SLUG = "koa-stem-cells-korea"
+PDF_EDITIONS = ("print", "letter", "print-shop", "brochure", "booklet")
+
+
+def squash(text: str) -> str:
+    """Text with all whitespace and soft hyphens removed, for finding table cells however they wrap."""
+    return re.sub(r"[\s\u00ad]+", "", text)
+
+
+def unhyphenate(text: str) -> str:
+    """Also without hyphens, for words the PDF may have hyphenated at a line end."""
+    return squash(text).replace("-", "").replace("\u2010", "")
+
+
+def first_chapter_title(edition: str) -> str:
+    from book.content import load_chapters
+    config = load_config(REPO)
+    chapters = load_chapters(config)
+    wanted = config.edition(edition)
+    chosen = [c for c in chapters if not wanted.include or c.id in wanted.include]
+    return chosen[0].title
+
+
+def test_every_edition_is_built(guide_build):
+    names = sorted(p.name for p in guide_build.iterdir())
+    assert names == sorted([f"{SLUG}-{e}.pdf" for e in PDF_EDITIONS] + [f"{SLUG}-ebook.epub"])
+    for edition in PDF_EDITIONS:
+        result = subprocess.run(["qpdf", "--check", str(guide_build / f"{SLUG}-{edition}.pdf")], capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_reader_sees_front_matter_chapters_and_glossary(guide_build):
+    pages = pdf_pages_text(guide_build / f"{SLUG}-print.pdf")
+    config = load_config(REPO)
+    assert config.title.split()[0] in pages[0]
+    assert "Last reviewed" in pages[1] and config.date in pages[1] and "not medical advice" in pages[1]
+    entries = contents_entries(pages)
+    titles = [t for t, _ in entries]
+    assert "List of tables" in titles and "Glossary" in titles
+    assert any("List of tables" == p.strip().splitlines()[0].strip() for p in pages if p.strip())
+
+
+@pytest.mark.parametrize("edition", ["print", "letter", "print-shop", "brochure"])
+def test_contents_and_list_of_tables_point_at_the_right_pages(guide_build, edition):
+    pdf = guide_build / f"{SLUG}-{edition}.pdf"
+    pages = pdf_pages_text(pdf)
+    body = first_body_index(pages, first_chapter_title(edition))
+    entries = contents_entries(pages)
+    assert len(entries) > 5
+    for title, label in entries:
+        assert text_on_page(pages, physical_index(label, body), title), (edition, title, label)
+    tables = contents_entries(pages, heading="List of tables")
+    assert tables, "no list of tables"
+    for title, label in tables:
+        number = re.match(r"Table [\d.]+", title).group(0)
+        assert text_on_page(pages, physical_index(label, body), f"{number} —"), (edition, title, label)
+
+
+def test_every_data_figure_appears_formatted_in_pdf_and_epub(guide_build):
+    # reading order (not -layout), so that a table cell's lines stay together
+    raw = subprocess.run(["pdftotext", str(guide_build / f"{SLUG}-print.pdf"), "-"], capture_output=True, text=True).stdout
+    pdf_text = squash(raw)
+    epub = epub_files(guide_build / f"{SLUG}-ebook.epub")
+    epub_text = squash("".join("".join(etree.fromstring(data).itertext()) for name, data in epub.items()
+                               if name.endswith(".xhtml")))
+    tables = load_tables(REPO)
+    assert {"costs", "expenses", "clinics"} <= set(tables)
+    checked = 0
+    for table in tables.values():
+        for row in table.rows:
+            for column, cell in zip(table.columns, row):
+                values = cell if isinstance(cell, tuple) else (cell,)
+                for value in values:
+                    if not value:
+                        continue
+                    if column.type.startswith("money"):  # figures: exactly as formatted
+                        assert squash(value) in pdf_text, f"{table.source}: {value!r} missing from the PDF"
+                        checked += 1
+                    else:  # words may be hyphenated at a line end in print
+                        assert unhyphenate(value) in unhyphenate(pdf_text), f"{table.source}: {value!r} missing from the PDF"
+                    assert squash(value) in epub_text, f"{table.source}: {value!r} missing from the EPUB"
+    assert checked >= 12
+    assert squash("$5,000–$15,000") in pdf_text and squash("~$10,922") in pdf_text
+
+
+def test_ebook_validates_and_pages_like_the_print_edition(guide_build):
+    epub = guide_build / f"{SLUG}-ebook.epub"
+    assert_epubcheck_clean(epub)
+    nav = etree.fromstring(epub_files(epub)["EPUB/nav.xhtml"])
+    ns = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
+    labels = ["".join(a.itertext()) for a in nav.iterfind(".//x:nav[@epub:type='page-list']//x:a", ns)]
+    assert len(labels) == len(PdfReader(str(guide_build / f"{SLUG}-print.pdf")).pages)
+
+
+def test_printed_page_starts_near_its_epub_page_break(guide_build):
+    """Spot-check: the words that open printed page N are in the block that follows page-break N."""
+    pdf = guide_build / f"{SLUG}-print.pdf"
+    pages = pdf_pages_text(pdf)
+    labels = PdfReader(str(pdf)).page_labels
+    files = epub_files(guide_build / f"{SLUG}-ebook.epub")
+    ns = {"x": "http://www.w3.org/1999/xhtml"}
+    trees = {name: etree.fromstring(data) for name, data in files.items() if name.endswith(".xhtml")}
+    checked = 0
+    for index in range(len(pages)):
+        lines = [line.strip() for line in pages[index].splitlines() if line.strip()]
+        if len(lines) < 4 or not labels[index].isdigit():
+            continue
+        first_words = " ".join(lines[1].split()[:3])  # line 0 is the running head or the chapter label
+        marker = next((t.find(f".//*[@id='page-{labels[index]}']") for t in trees.values()
+                       if t.find(f".//*[@id='page-{labels[index]}']") is not None), None)
+        assert marker is not None, labels[index]
+        following = marker.getnext()
+        window = " ".join("".join(e.itertext()) for e in [following, following.getnext()] if e is not None)
+        if first_words.replace("-", "") and re.sub(r"\s+", " ", window).find(first_words) >= 0:
+            checked += 1
+    assert checked >= len(pages) // 3, f"only {checked} of {len(pages)} pages start where their page-break is"
+
+
+def test_booklet_has_whole_sheets_of_the_brochure(guide_build):
+    brochure = PdfReader(str(guide_build / f"{SLUG}-brochure.pdf"))
+    booklet = PdfReader(str(guide_build / f"{SLUG}-booklet.pdf"))
+    assert len(booklet.pages) == -(-len(brochure.pages) // 4) * 2
+    assert len(booklet.pages) % 2 == 0
