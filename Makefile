@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SOURCES := book.yaml $(shell find chapters data styles book layouts images -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
-.PHONY: all pdf epub test fuzz bench check clean watch
+.PHONY: all pdf epub test fuzz bench check clean watch screenshot
 
 all: dist/.built
 
@@ -39,6 +39,14 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/run.py
+
+# How the ebook reads on a 360 px phone screen (needs Debian's chromium): dist/ebook-360px.png
+screenshot: dist/.built
+	rm -rf dist/.epub-view && mkdir -p dist/.epub-view && cd dist/.epub-view && unzip -q ../koa-stem-cells-korea-ebook.epub
+	chromium --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update \
+	  --no-first-run --user-data-dir=dist/.epub-view/profile --window-size=360,3000 --hide-scrollbars \
+	  --screenshot=dist/ebook-360px.png file://$(CURDIR)/dist/.epub-view/EPUB/treatment-in-korea.xhtml
+	rm -rf dist/.epub-view
 
 clean:
 	rm -rf dist .cache
