@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+"""`make bench`: guidebook against Pandoc + WeasyPrint on the same Markdown, in one run.
+
+Inputs: the guide itself, and larger books made from the guide's chapters repeated (about 50, 150 and 550
+PDF pages). For each input the commands alternate (ours, Pandoc, ours, ...); each is timed as a child
+process (wall time, and peak RSS of the largest process in its tree, from wait4). Results go to stdout and
+bench/results.md. `--quick` runs once, on the guide and the 150-page book only.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+sys.path.insert(0, str(REPO))
+
+from book.project import load_project  # noqa: E402  (after the path is set)
+from pypdf import PdfReader  # noqa: E402
+
+LARGE_EDITIONS = """editions:
+  print: {format: pdf, page_size: A4, pdf_variant: none}
+  ebook: {format: epub}
+"""
+
+
+def measure(command: list[str], env: dict | None = None, cwd: Path = REPO, cold: Path | None = None) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB of the largest process the command ran); `cold`: a project whose cache goes first."""
+    if cold is not None:
+        shutil.rmtree(cold / ".cache", ignore_errors=True)  # --force rebuilds editions, but parts would come from here
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{process.stderr.read().decode()[-2000:]}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def pandoc_markdown(project: Path, target: Path) -> None:
+    """The project's chapters as one Markdown file for Pandoc, data tables expanded (as HTML) by our Jinja step."""
+    loaded = load_project(project)
+    parts = [f"---\ntitle: \"{loaded.config.title}\"\nlang: {loaded.config.language}\n---\n"]
+    for parsed in loaded.chapters:
+        parts.append(f"# {parsed.chapter.title}\n\n{parsed.text}\n")
+    target.write_text("\n".join(parts), encoding="utf-8")
+
+
+def make_large_book(copies: int, folder: Path) -> Path:
+    """The guide's chapters repeated `copies` times, links and ids kept pointing inside each copy."""
+    project = folder / f"book-{copies}"
+    if project.exists():
+        shutil.rmtree(project)
+    (project / "chapters").mkdir(parents=True)
+    shutil.copytree(REPO / "data", project / "data")
+    config = (REPO / "book.yaml").read_text(encoding="utf-8").split("\neditions:")[0]
+    config = re.sub(r"(?m)^print_edition:.*\n", "", config)
+    (project / "book.yaml").write_text(config + "\n" + LARGE_EDITIONS, encoding="utf-8")
+    sources = sorted((REPO / "chapters").glob("*.md"))
+    names = [p.name for p in sources]
+    for copy in range(1, copies + 1):
+        for source in sources:
+            text = source.read_text(encoding="utf-8")
+            for name in names:
+                text = text.replace(f"]({name}", f"](r{copy:02d}-{name}")
+            text = re.sub(r"(?m)^id: (.+)$", rf"id: \1-r{copy:02d}", text)
+            text = re.sub(r"(?m)^title: (.+)$", rf"title: \1 ({copy})", text)
+            (project / "chapters" / f"r{copy:02d}-{source.name}").write_text(text, encoding="utf-8")
+    return project
+
+
+def pages_of(pdf: Path) -> int:
+    return len(PdfReader(str(pdf)).pages)
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal")), "0")
+    pandoc = subprocess.run(["pandoc", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    import weasyprint
+    return (f"{cpu}, {os.cpu_count()} cores, {int(memory) / 1024 / 1024:.0f} GiB RAM; Python {platform.python_version()}, "
+            f"WeasyPrint {weasyprint.__version__}, {pandoc}; {dt.date.today().isoformat()}")
+
+
+def run_input(name: str, project: Path, work: Path, repeats: int, env: dict) -> list[dict]:
+    """Every command on one input, alternating ours and Pandoc's, `repeats` times; the median of each."""
+    out = work / f"out-{name}"
+    markdown = work / f"{name}.md"
+    pandoc_markdown(project, markdown)
+    css = REPO / "styles" / "print.css"
+    editions = {e.name: e for e in load_project(project).config.editions}
+    slug = load_project(project).config.slug
+    build = [PYTHON, str(REPO / "build.py"), "build", "-q", "--force", "--project", str(project), "--out", str(out)]
+    commands = {
+        "guidebook: every edition": build,
+        "pandoc: PDF (WeasyPrint)": ["pandoc", str(markdown), "-s", "--toc", "--pdf-engine=weasyprint", "--css", str(css),
+                                      "-o", str(work / f"{name}-pandoc.pdf")],
+        "guidebook: PDF (print)": build + ["print"],
+        "pandoc: EPUB": ["pandoc", str(markdown), "-s", "--toc", "-o", str(work / f"{name}-pandoc.epub")],
+        "guidebook: EPUB (ebook; renders print for its page-list)": build + ["ebook"],
+    }
+    if len(editions) <= 2:
+        del commands["guidebook: every edition"]
+    times: dict[str, list[tuple[float, float]]] = {label: [] for label in commands}
+    for _ in range(repeats):
+        for label, command in commands.items():
+            times[label].append(measure(command, env, cold=project if label.startswith("guidebook") else None))
+    ours_pdf, their_pdf = out / f"{slug}-print.pdf", work / f"{name}-pandoc.pdf"
+    pages = {"guidebook": pages_of(ours_pdf), "pandoc": pages_of(their_pdf)}
+    rows = []
+    for label, samples in times.items():
+        wall = statistics.median(s[0] for s in samples)
+        rss = max(s[1] for s in samples)
+        tool = label.split(":")[0]
+        count = pages[tool] if "PDF" in label else None
+        rows.append({"input": name, "command": label, "wall": wall, "rss": rss, "pages": count,
+                     "pps": count / wall if count else None})
+    return rows
+
+
+def rebuild_times(project: Path, work: Path, env: dict) -> dict:
+    """No-op rebuild, and the rebuild after one sentence of one chapter changed, against a full build."""
+    out = work / f"out-rebuild-{project.name}"
+    build = [PYTHON, str(REPO / "build.py"), "build", "-q", "--project", str(project), "--out", str(out)]
+    full, _ = measure(build + ["--force"], env, cold=project)
+    noop, _ = measure(build, env)
+    chapter = sorted((project / "chapters").glob("*costs.md"))[len(sorted((project / "chapters").glob("*costs.md"))) // 2]
+    text = chapter.read_text(encoding="utf-8")
+    chapter.write_text(text.replace("Ask for a written, itemized quote", "Always ask for a written, itemized quote", 1),
+                       encoding="utf-8")
+    edit, _ = measure(build, env)
+    return {"full": full, "noop": noop, "edit": edit, "pages": pages_of(out / f"{load_project(project).config.slug}-print.pdf")}
+
+
+def ratio(rows: list[dict], name: str, ours: str, theirs: str, key: str) -> float:
+    pick = {r["command"]: r for r in rows if r["input"] == name}
+    return pick[ours][key] / pick[theirs][key]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one repetition; the guide and the 150-page book only")
+    args = parser.parse_args()
+    if not shutil.which("pandoc"):
+        raise SystemExit("pandoc is not installed (apt-get install pandoc)")
+    env = dict(os.environ, PATH=f"{Path(PYTHON).parent}:{os.environ['PATH']}")  # Pandoc runs this venv's weasyprint
+    work = Path(tempfile.mkdtemp(prefix="guidebook-bench-"))
+    inputs = [("guide", REPO, 1 if args.quick else 3)]
+    sizes = [("150 pages", 7)] if args.quick else [("50 pages", 2), ("150 pages", 7), ("550 pages", 25)]
+    for label, copies in sizes:
+        inputs.append((label, make_large_book(copies, work), 1))
+    rows = []
+    for name, project, repeats in inputs:
+        print(f"benchmarking {name} ...", file=sys.stderr, flush=True)
+        rows += run_input(name, project, work, repeats, env)
+    largest = inputs[-1][1]
+    print(f"rebuild times on {inputs[-1][0]} ...", file=sys.stderr, flush=True)
+    rebuild = rebuild_times(largest, work, env)
+    report = format_report(rows, rebuild, inputs[-1][0], machine())
+    print(report)
+    (REPO / "bench" / "results.md").write_text(report, encoding="utf-8")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def format_report(rows: list[dict], rebuild: dict, largest: str, description: str) -> str:
+    lines = ["# Benchmark results", "", f"Machine: {description}", "",
+             "| input | command | wall (s) | peak RSS (MB) | PDF pages | pages/s |", "| --- | --- | --- | --- | --- | --- |"]
+    for r in rows:
+        pages = "" if r["pages"] is None else str(r["pages"])
+        pps = "" if r["pps"] is None else f"{r['pps']:.1f}"
+        lines.append(f"| {r['input']} | {r['command']} | {r['wall']:.2f} | {r['rss']:.0f} | {pages} | {pps} |")
+    lines += ["", "## Targets", "", "| target | measured | result |", "| --- | --- | --- |"]
+
+    def target(text: str, value: float, limit: float, unit: str = "×") -> None:
+        lines.append(f"| {text} | {value:.2f}{unit} | {'PASS' if value <= limit else 'FAIL'} |")
+
+    names = {r["input"] for r in rows}
+    if any(r["command"].startswith("guidebook: every") and r["input"] == "guide" for r in rows):
+        target("guide, every edition ≤ 1.0 × Pandoc PDF", ratio(rows, "guide", "guidebook: every edition", "pandoc: PDF (WeasyPrint)", "wall"), 1.0)
+    if "550 pages" in names:
+        target("550 pages, PDF wall ≤ 0.6 × Pandoc", ratio(rows, "550 pages", "guidebook: PDF (print)", "pandoc: PDF (WeasyPrint)", "wall"), 0.6)
+        target("550 pages, PDF peak RSS ≤ 0.6 × Pandoc", ratio(rows, "550 pages", "guidebook: PDF (print)", "pandoc: PDF (WeasyPrint)", "rss"), 0.6)
+    per_page = {r["input"]: r["wall"] / r["pages"] for r in rows if r["command"] == "guidebook: PDF (print)" and r["pages"]}
+    sized = [k for k in ("50 pages", "150 pages", "550 pages") if k in per_page]
+    if len(sized) >= 2:
+        flat = per_page[sized[-1]] / per_page[sized[0]]
+        lines.append(f"| cost per page flat ({', '.join(f'{k}: {per_page[k]:.3f} s' for k in sized)}) | "
+                     f"{flat:.2f}× from smallest to largest | {'PASS' if flat <= 1.15 else 'FAIL'} |")
+    target(f"no-op rebuild ≤ 0.3 s ({largest})", rebuild["noop"], 0.3, " s")
+    target(f"one-sentence edit ≤ 30 % of a full build ({largest}, full {rebuild['full']:.1f} s)",
+           rebuild["edit"] / rebuild["full"], 0.30)
+    lines += ["", "Pandoc gets the same chapters as one Markdown file (data tables expanded by our Jinja step as HTML),",
+              "`--toc`, and `styles/print.css`; its PDF has no page-numbered contents, no running heads and no",
+              "chapter page breaks, so it makes fewer pages. The large books use `pdf_variant: none` (like Pandoc's",
+              "untagged output), so they take the parts engine. The EPUB-alone build also lays out the print",
+              "edition, whose page numbers its page-list follows.", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
