@@ -19,7 +19,20 @@ def markdown_to_tree(text: str) -> lxml_html.HtmlElement:
     """The chapter body as a `<div>` element whose children are the rendered blocks."""
     converter = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIG, output_format="html")
     html = converter.convert(text)
-    return lxml_html.fragment_fromstring(html or "<p></p>", create_parent="div")
+    tree = lxml_html.fragment_fromstring(html or "<p></p>", create_parent="div")
+    _drop_unreferenced_footnotes(tree)
+    return tree
+
+
+def _drop_unreferenced_footnotes(tree) -> None:
+    """Remove notes that nothing in the text calls (Python-Markdown prints them with a dangling back-link)."""
+    called = {a.get("href", "")[1:] for a in tree.xpath(".//a[contains(@class, 'footnote-ref')]")}
+    for note in tree.xpath(".//div[@class='footnote']//li[@id]"):
+        if note.get("id") not in called:
+            note.getparent().remove(note)
+    for block in tree.xpath(".//div[@class='footnote']"):
+        if not block.xpath(".//li"):
+            block.getparent().remove(block)
 
 
 def source_line(text: str, *needles: str) -> int | None:
