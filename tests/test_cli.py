@@ -1,0 +1,87 @@
+"""The command line as authors use it: entry points, new, check, watch, no-op builds."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, assert_epubcheck_clean, copy_fixture, run
+
+ENV = dict(os.environ, PYTHONPATH=str(REPO))
+
+
+@pytest.mark.parametrize("command", [[sys.executable, "build.py"], [sys.executable, "-m", "book"],
+                                     [str(Path(sys.executable).parent / "guidebook")]])
+def test_every_entry_point_has_help(command):
+    result = subprocess.run([*command, "build", "--help"], cwd=REPO, capture_output=True, text=True, env=ENV)
+    assert result.returncode == 0 and "--project" in result.stdout and "EDITION" in result.stdout
+
+
+def test_usage_error_exits_2():
+    result = subprocess.run([sys.executable, "build.py", "frobnicate"], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 2 and "invalid choice" in result.stderr
+
+
+def test_new_scaffolds_a_guide_that_builds_at_once(tmp_path, capsys):
+    code, out, err = run(["new", str(tmp_path / "guide")], capsys)
+    assert code == 0, err
+    dist = tmp_path / "guide" / "dist"
+    assert sorted(p.name for p in dist.iterdir()) == ["my-new-guide-ebook.epub", "my-new-guide-print.pdf"]
+    assert_epubcheck_clean(dist / "my-new-guide-ebook.epub")
+    assert run(["new", str(tmp_path / "guide")], capsys)[0] == 1  # not over an existing project
+
+
+def test_second_build_skips_and_says_so(tmp_path, capsys):
+    project = copy_fixture("small", tmp_path)
+    assert run(["build", "--project", str(project)], capsys)[0] == 0
+    code, out, _ = run(["build", "--project", str(project)], capsys)
+    assert code == 0 and out.count("up to date") == 2
+    (project / "chapters" / "01-intro.md").write_text((project / "chapters" / "01-intro.md").read_text() + "\nMore.\n")
+    code, out, _ = run(["build", "--project", str(project)], capsys)
+    assert "up to date" not in out and "pdf      print" in out and "total" in out
+
+
+def test_check_passes_on_the_guide(capsys):
+    code, out, err = run(["check", "--project", str(REPO)], capsys)
+    assert code == 0, err
+    assert "no problems" in out
+
+
+def test_clean_removes_outputs_and_cache(tmp_path, capsys):
+    project = copy_fixture("small", tmp_path)
+    assert run(["build", "-q", "--project", str(project)], capsys)[0] == 0
+    assert run(["clean", "-q", "--project", str(project)], capsys)[0] == 0
+    assert not (project / "dist").exists() and not (project / ".cache").exists()
+
+
+@pytest.mark.slow
+def test_watch_rebuilds_survives_a_mistake_and_recovers(tmp_path):
+    project = copy_fixture("small", tmp_path)
+    chapter = project / "chapters" / "01-intro.md"
+    log = tmp_path / "watch.log"
+    with open(log, "w") as out:
+        process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "watch", "print", "--project", str(project)],
+                                   stdout=out, stderr=subprocess.STDOUT, env=ENV)
+    try:
+        def wait_for(text: str, count: int = 1) -> None:
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                if log.read_text().count(text) >= count:
+                    return
+                time.sleep(0.2)
+            raise AssertionError(f"no {text!r} in:\n{log.read_text()}")
+
+        wait_for("watching")
+        chapter.write_text(chapter.read_text() + "\n<script>x</script>\n")
+        wait_for("raw HTML <script> is not allowed")
+        assert process.poll() is None, "watch stopped after a failed build"
+        chapter.write_text(chapter.read_text().replace("<script>x</script>", "Fixed."))
+        wait_for("pdf      print", count=2)
+        assert "changed: chapters/01-intro.md" in log.read_text()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
