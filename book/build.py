@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -68,6 +69,18 @@ def page_breaks(labels, starts) -> dict[str, list[PageBreak]]:
 def build(root: Path, out: Path, names: list[str] | None = None,
           progress: Callable[[str], None] = lambda line: None) -> list[Built]:
     """Build the named editions (or all) of the project at `root` into `out`; nothing is written on error."""
+    # WeasyPrint keeps fonts in temporary folders that forked workers never clean up: give the whole build one
+    # temporary folder, removed at the end.
+    previous = tempfile.tempdir
+    with tempfile.TemporaryDirectory(prefix="guidebook-") as scratch:
+        tempfile.tempdir = scratch
+        try:
+            return _build(root, out, names, progress)
+        finally:
+            tempfile.tempdir = previous
+
+
+def _build(root: Path, out: Path, names: list[str] | None, progress: Callable[[str], None]) -> list[Built]:
     started = time.perf_counter()
     project = load_project(root)
     progress(f"load     {len(project.chapters)} chapters  {time.perf_counter() - started:.1f} s")
@@ -167,7 +180,7 @@ def _render_pdfs(project: Project, editions: list[Edition]):
     from .render.fonts import isolate_fonts
     from .theme import styles_dir
 
-    isolate_fonts(styles_dir(project.config.root) / "fonts")
+    isolate_fonts(styles_dir(project.config.root) / "fonts", project.config.root / ".cache" / "fontconfig")
     import weasyprint  # noqa: F401 - imported once here, shared by the forked workers
 
     global _FORKED_PROJECT

@@ -145,7 +145,7 @@ def render_pdf(book: Book, layouts: jinja2.Environment, date: str) -> RenderedPd
     """The edition as one WeasyPrint document, with the label and first block of each page."""
     config, edition = book.config, book.edition
     root, styles = config.root, styles_dir(config.root)
-    isolate_fonts(styles / "fonts")
+    isolate_fonts(styles / "fonts", root / ".cache" / "fontconfig")
     from weasyprint import CSS, HTML  # imported here: ~0.7 s that `check` and the EPUB never need
     from weasyprint.text.fonts import FontConfiguration
 

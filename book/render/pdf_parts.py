@@ -26,6 +26,7 @@ from pypdf.generic import Fit
 from .. import __version__
 from ..assemble import Book
 from ..theme import styles_dir
+from .fonts import isolate_fonts
 from .pdf import LAYOUTS_DIR, RenderedPdf, _first_block, _label_pages_dict, page_labels, prepare_print
 
 PX = 0.75  # CSS px → PDF points
@@ -46,7 +47,7 @@ class Part:
 def _render_part(html: str, css: list[tuple[str, str]], roots: list[str], fonts: str) -> Part:
     """Lay out one part (in a worker): `css` is (text, base URL) pairs."""
     from .fonts import isolate_fonts
-    isolate_fonts(Path(fonts))
+    isolate_fonts(Path(fonts), Path(roots[0]) / ".cache" / "fontconfig")
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
@@ -111,6 +112,7 @@ def render_pdf_parts(book: Book, layouts, date: str, cache_dir: Path, workers: i
     """The edition as a PDF made of separately laid-out parts (see the module docstring)."""
     config, edition = book.config, book.edition
     root, styles = config.root, styles_dir(config.root)
+    isolate_fonts(styles / "fonts", root / ".cache" / "fontconfig")  # before the workers fork
     prepared = prepare_print(book, layouts, date)
     base_css = prepared.css
     parts_css = (LAYOUTS_DIR / "parts.css").read_text()
