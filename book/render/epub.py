@@ -140,7 +140,7 @@ def _metadata(package: epub.EpubBook, book: Book, date: str, has_images: bool) -
     if config.subtitle:
         package.add_metadata("DC", "title", config.subtitle, {"id": "subtitle"})
         package.add_metadata(None, "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"})
-    features = ["tableOfContents", "structuralNavigation", "readingOrder", "table"]
+    features = ["tableOfContents", "structuralNavigation", "readingOrder"]
     if book.page_map:
         features.append("printPageNumbers")
         package.add_metadata("DC", "source", f"{config.identifier}#{config.print_edition}", {"id": "print-source"})
