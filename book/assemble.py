@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -70,7 +70,6 @@ class Book:
     chapters: tuple[BookChapter, ...]
     toc: tuple[TocEntry, ...]
     tables: tuple[TableEntry, ...]
-    page_map: dict = field(default_factory=dict)  # set by the EPUB step: print page markers
 
 
 def make_ids_unique(parsed: list[ParsedChapter]) -> dict[str, dict[str, str]]:

@@ -105,7 +105,6 @@ def _build(root: Path, out: Path, names: list[str] | None, progress: Callable[[s
             print_pdf = pdfs.get(project.config.print_edition)
             breaks = page_breaks(print_pdf.labels, print_pdf.starts) if print_pdf else {}
             book = assemble(project.chapters, project.config, edition)
-            book.page_map.update(breaks)
             data, pages = render_epub(book, project.layouts, project.date, breaks), None
         else:
             continue

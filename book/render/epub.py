@@ -124,7 +124,7 @@ def _item(uid: str, name: str, media_type: str, content: bytes, properties: list
     return item
 
 
-def _metadata(package: epub.EpubBook, book: Book, date: str, has_images: bool) -> None:
+def _metadata(package: epub.EpubBook, book: Book, date: str, has_images: bool, paged: bool) -> None:
     config = book.config
     package.set_identifier(config.identifier)
     package.set_title(config.title)
@@ -141,7 +141,7 @@ def _metadata(package: epub.EpubBook, book: Book, date: str, has_images: bool) -
         package.add_metadata("DC", "title", config.subtitle, {"id": "subtitle"})
         package.add_metadata(None, "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"})
     features = ["tableOfContents", "structuralNavigation", "readingOrder"]
-    if book.page_map:
+    if paged:
         features.append("printPageNumbers")
         package.add_metadata("DC", "source", f"{config.identifier}#{config.print_edition}", {"id": "print-source"})
         package.add_metadata(None, "meta", "pagination", {"refines": "#print-source", "property": "source-of"})
@@ -179,7 +179,7 @@ def render_epub(book: Book, layouts: jinja2.Environment, date: str, breaks: dict
     package = epub.EpubBook()
     package.FOLDER_NAME = "EPUB"
     images = sorted({img.get("src") for c in book.chapters for img in c.body.iter("img")})
-    _metadata(package, book, date, bool(images))
+    _metadata(package, book, date, bool(images), any(breaks.values()))
 
     css = (styles / "ebook.css").read_bytes()
     package.add_item(_item("style", "style/ebook.css", "text/css", css))
