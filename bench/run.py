@@ -38,12 +38,15 @@ def measure(command: list[str], env: dict | None = None, cwd: Path = REPO, cold:
     """(wall seconds, peak RSS in MB of the largest process the command ran); `cold`: a project whose cache goes first."""
     if cold is not None:
         shutil.rmtree(cold / ".cache", ignore_errors=True)  # --force rebuilds editions, but parts would come from here
-    started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {' '.join(command)}\n{process.stderr.read().decode()[-2000:]}")
+    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: Pandoc's many warnings would fill a pipe and stall
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            errors.seek(0)
+            raise SystemExit(f"failed: {' '.join(command)}\n{errors.read().decode()[-2000:]}")
     return wall, usage.ru_maxrss / 1024
 
 

@@ -44,18 +44,31 @@ class Part:
     starts: tuple[str, ...]
 
 
+_STYLES: dict = {}  # per worker process: parsed stylesheets and loaded fonts, shared by every part it lays out
+
+
+def _styles(css: list[tuple[str, str]], roots: list[str]):
+    """(fetcher, font configuration, parsed stylesheets) for these stylesheets, parsed once per process."""
+    key = hashlib.sha256(repr((css, roots)).encode()).hexdigest()
+    if key not in _STYLES:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        from .fetcher import ProjectFetcher
+
+        fetcher = ProjectFetcher([Path(r) for r in roots])
+        font_config = FontConfiguration()
+        sheets = [CSS(string=text, base_url=base, url_fetcher=fetcher, font_config=font_config) for text, base in css]
+        _STYLES[key] = (fetcher, font_config, sheets)
+    return _STYLES[key]
+
+
 def _render_part(html: str, css: list[tuple[str, str]], roots: list[str], fonts: str) -> Part:
     """Lay out one part (in a worker): `css` is (text, base URL) pairs."""
-    from .fonts import isolate_fonts
     isolate_fonts(Path(fonts), Path(roots[0]) / ".cache" / "fontconfig")
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint import HTML
 
-    from .fetcher import ProjectFetcher
-
-    fetcher = ProjectFetcher([Path(r) for r in roots])
-    font_config = FontConfiguration()
-    sheets = [CSS(string=text, base_url=base, url_fetcher=fetcher, font_config=font_config) for text, base in css]
+    fetcher, font_config, sheets = _styles(css, roots)
     document = HTML(string=html, base_url=roots[0] + "/", url_fetcher=fetcher).render(
         stylesheets=sheets, font_config=font_config)
     anchors, links, bookmarks = {}, [], []
