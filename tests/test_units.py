@@ -1,0 +1,87 @@
+"""The pure stages with tiny inputs: money, config validation, ids, links, page numbering."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from book.assemble import ParsedChapter, make_ids_unique, resolve_links
+from book.build import page_breaks
+from book.config import load_config
+from book.content import Chapter
+from book.errors import BookErrors
+from book.markdown import markdown_to_tree
+from book.render.pdf import page_labels, roman
+from book.tables import money, money_range
+
+
+def test_money_is_formatted_one_way():
+    assert money(5000) == "$5,000" and money(10922.5) == "$10,922.50"
+    assert money_range(5000, 15000) == "$5,000–$15,000"
+    assert money_range(10922, None) == "~$10,922" == money_range(10922, 10922)
+
+
+def write_config(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "chapters").mkdir(exist_ok=True)
+    (tmp_path / "chapters" / "01-a.md").write_text("# A\n\nText.\n")
+    (tmp_path / "book.yaml").write_text(text)
+    return tmp_path
+
+
+def test_config_reports_every_problem_with_its_line(tmp_path):
+    root = write_config(tmp_path, "title: T\ncolour: red\ntoc_depth: deep\neditions:\n  e: {format: pdff}\n")
+    with pytest.raises(BookErrors) as caught:
+        load_config(root)
+    messages = [str(e) for e in caught.value.errors]
+    assert messages[0].startswith("book.yaml:2: unknown key 'colour' (expected one of: ")
+    assert messages[1] == "book.yaml:3: 'toc_depth' must be a whole number, not str 'deep'"
+
+
+def test_config_defaults(tmp_path):
+    config = load_config(write_config(tmp_path, "title: A Book\n"))
+    assert [e.name for e in config.editions] == ["print", "ebook"]
+    assert config.slug == "a-book" and config.language == "en" and config.toc_depth == 2
+    assert config.identifier.startswith("urn:uuid:") and config.identifier == load_config(tmp_path).identifier
+
+
+def parsed(tmp_path: Path, name: str, text: str) -> ParsedChapter:
+    source = tmp_path / f"{name}.md"
+    source.write_text(text)
+    chapter = Chapter(source, source.name, name, name.title(), True, "chapter", "", text)
+    return ParsedChapter(chapter, text, markdown_to_tree(text))
+
+
+def test_ids_unique_across_chapters_and_links_follow(tmp_path):
+    one = parsed(tmp_path, "one", "## Overview\n\nSee [two](two.md#overview) and [here](#overview).\n")
+    two = parsed(tmp_path, "two", "## Overview\n\nBack to [one](one.md#overview).\n")
+    renames = make_ids_unique([one, two])
+    assert renames == {"one": {"overview": "overview"}, "two": {"overview": "two-overview"}}
+    assert resolve_links([one, two], renames, tmp_path) == []
+    hrefs = [(a.get("href"), a.get("data-chapter")) for a in one.tree.iter("a")]
+    assert hrefs == [("#two-overview", "two"), ("#overview", "one")]
+
+
+def test_broken_link_is_traced_to_its_line(tmp_path):
+    one = parsed(tmp_path, "one", "Text.\n\nMore [gone](two.md#nowhere).\n")
+    two = parsed(tmp_path, "two", "## Here\n")
+    errors = resolve_links([one, two], make_ids_unique([one, two]), tmp_path)
+    assert [str(e) for e in errors] == ["one.md:3: no anchor '#nowhere' in two.md (check the file name and the #anchor)"]
+
+
+def test_page_labels_and_breaks():
+    starts = ["", "", "", "", "a-0", "a-2", "", "b-0", "b-1", "back-cover"]
+    labels = page_labels(starts, "a")
+    assert labels == ("i", "ii", "iii", "iv", "1", "2", "3", "4", "5", "6")
+    breaks = page_breaks(labels, starts)
+    assert [(p.label, p.block) for p in breaks["b"]] == [("3", "b-0"), ("4", "b-0"), ("5", "b-1")]
+    assert [p.label for p in breaks[""]] == ["i", "ii", "iii", "iv", "6"]
+    assert roman(1994) == "mcmxciv"
+
+
+def test_sandboxed_chapter_templates_cannot_reach_python(tmp_path, capsys):
+    from conftest import copy_fixture, run
+    project = copy_fixture("small", tmp_path)
+    chapter = project / "chapters" / "01-intro.md"
+    chapter.write_text(chapter.read_text() + "\n{{ book.__class__.__mro__ }}\n")
+    code, _, err = run(["build", "--project", str(project)], capsys)
+    assert code == 1 and "chapters/01-intro.md:20: template error" in err and "Traceback" not in err
