@@ -174,34 +174,34 @@ def _merge(book: Book, front: Part, content: list[Part], offsets: list[int], chr
     """One PDF: the front part, blank pages where chapters need a right-hand start, chrome overlaid."""
     two_sided = book.edition.two_sided
     writer = PdfWriter()
+    pages: list = []  # the writer's pages as added: indexing writer.pages walks the page tree every time
     front_reader = PdfReader(io.BytesIO(front.pdf))
     for page in front_reader.pages:
-        writer.add_page(page)
+        pages.append(writer.add_page(page))
     width, height = float(front_reader.pages[0].mediabox.width), float(front_reader.pages[0].mediabox.height)
-    if two_sided and len(front_reader.pages) % 2:
-        writer.add_blank_page(width, height)
-    first_body = len(writer.pages)
+    if two_sided and len(pages) % 2:
+        pages.append(writer.add_blank_page(width, height))
+    first_body = len(pages)
     starts = list(front.starts) + [""] * (first_body - len(front.starts))
     placed: list[tuple[Part, int]] = [(front, 0)]
     for part, offset in zip(content, offsets):
-        while len(writer.pages) < first_body + offset:
-            writer.add_blank_page(width, height)
+        while len(pages) < first_body + offset:
+            pages.append(writer.add_blank_page(width, height))
             starts.append("")
-        placed.append((part, len(writer.pages)))
-        for page in PdfReader(io.BytesIO(part.pdf)).pages:
-            writer.add_page(page)
+        placed.append((part, len(pages)))
+        pages += [writer.add_page(page) for page in PdfReader(io.BytesIO(part.pdf)).pages]
         starts += part.starts
-    assert body_count == len(writer.pages) - first_body, "body pages miscounted"
+    assert body_count == len(pages) - first_body, "body pages miscounted"
     for offset, chunk in chrome:
         for index, chrome_page in enumerate(PdfReader(io.BytesIO(chunk.pdf)).pages):
-            writer.pages[first_body + offset + index].merge_page(chrome_page)
+            pages[first_body + offset + index].merge_page(chrome_page)
 
     anchors = {}
     for part, start in placed:
         for name, (page, x, y) in part.anchors.items():
             anchors.setdefault(name, (start + page, x, y))
-    _rebuild_links(writer, placed, anchors)
-    _rebuild_outline(writer, placed)
+    _rebuild_links(writer, pages, placed, anchors)
+    _rebuild_outline(writer, pages, placed)
     info = front_reader.metadata or {}
     writer.add_metadata({k: v for k, v in info.items() if isinstance(v, str)})
     root = writer._root_object
@@ -216,11 +216,11 @@ def _merge(book: Book, front: Part, content: list[Part], offsets: list[int], chr
     return RenderedPdf(out.getvalue(), labels, tuple(starts))
 
 
-def _rebuild_links(writer: PdfWriter, placed, anchors) -> None:
+def _rebuild_links(writer: PdfWriter, pages: list, placed, anchors) -> None:
     """Internal links as explicit destinations (the parts' own named destinations do not survive merging)."""
     for part, start in placed:
         for number in range(len(part.heights)):
-            page = writer.pages[start + number]
+            page = pages[start + number]
             annots = page.get("/Annots")
             if annots:  # keep web links, drop the parts' internal ones
                 kept = [a for a in annots if a.get_object().get("/A", {}).get("/S") == "/URI"]
@@ -228,7 +228,7 @@ def _rebuild_links(writer: PdfWriter, placed, anchors) -> None:
         for number, target, (x, y, w, h) in part.links:
             if target not in anchors:
                 continue
-            page = writer.pages[start + number]
+            page = pages[start + number]
             page_height = float(page.mediabox.height)
             target_page, tx, ty = anchors[target]
             link = DictionaryObject({
@@ -237,23 +237,23 @@ def _rebuild_links(writer: PdfWriter, placed, anchors) -> None:
                     x * PX, page_height - (y + h) * PX, (x + w) * PX, page_height - y * PX)]),
                 NameObject("/Border"): ArrayObject([NumberObject(0)] * 3),
                 NameObject("/Dest"): ArrayObject([
-                    writer.pages[target_page].indirect_reference, NameObject("/XYZ"), FloatObject(tx * PX),
-                    FloatObject(float(writer.pages[target_page].mediabox.height) - ty * PX), NumberObject(0)]),
+                    pages[target_page].indirect_reference, NameObject("/XYZ"), FloatObject(tx * PX),
+                    FloatObject(float(pages[target_page].mediabox.height) - ty * PX), NumberObject(0)]),
             })
             if "/Annots" not in page:
                 page[NameObject("/Annots")] = ArrayObject()
             page["/Annots"].append(writer._add_object(link))
 
 
-def _rebuild_outline(writer: PdfWriter, placed) -> None:
+def _rebuild_outline(writer: PdfWriter, pages: list, placed) -> None:
     """The bookmarks of every part, nested by level, in page order."""
     stack: list[tuple[int, object]] = []
     for part, start in placed:
         for number, level, label, y in part.bookmarks:
             while stack and stack[-1][0] >= level:
                 stack.pop()
-            page = start + number
-            top = float(writer.pages[page].mediabox.height) - y * PX
-            item = writer.add_outline_item(title=label, page_number=page, parent=stack[-1][1] if stack else None,
+            page = pages[start + number]
+            top = float(page.mediabox.height) - y * PX
+            item = writer.add_outline_item(title=label, page_number=page.indirect_reference, parent=stack[-1][1] if stack else None,
                                            fit=Fit.xyz(left=0, top=top, zoom=0))
             stack.append((level, item))
