@@ -221,6 +221,9 @@ def _check_edition_links(doc: YamlDoc, editions: list[Edition], errors: list) ->
 def load_config(root: Path) -> BookConfig:
     """Read and validate `root/book.yaml`; every problem found is reported at once."""
     root = root.resolve()
+    if not (root / CONFIG_NAME).is_file():
+        raise BookError(root / CONFIG_NAME, None, "no book.yaml in this folder",
+                        "run in the book's folder, pass --project DIR, or start one with `new DIR`")
     doc = load_yaml(root / CONFIG_NAME, CONFIG_NAME)
     data = doc.data
     if not isinstance(data, dict):
