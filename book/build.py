@@ -1,6 +1,8 @@
 """The build flow: load and check everything, render each edition, then write all outputs at once."""
 from __future__ import annotations
 
+import hashlib
+import json
 import multiprocessing
 import os
 import tempfile
@@ -87,13 +89,22 @@ def _build(root: Path, out: Path, names: list[str] | None, progress: Callable[[s
     editions = select_editions(project.config, names or [])
     files, built = {}, []
     pdfs = {}
-    for edition, rendered, seconds in _render_pdfs(project, _pdf_order(project.config, editions)):
+    to_render = _pdf_order(project.config, editions)
+    page_map = _cached_page_map(project, to_render, editions)
+    if page_map is not None:  # the EPUB alone: its print page numbers are known from an earlier build
+        to_render = [e for e in to_render if e.name != project.config.print_edition]
+    for edition, rendered, seconds in _render_pdfs(project, to_render):
         pdfs[edition.name] = rendered
+        if edition.name == project.config.print_edition:
+            page_map = (rendered.labels, rendered.starts)
+            _store_page_map(project, page_map)
         if edition in editions:
             path = output_path(out, project.config, edition)
             files[path] = rendered.data
             built.append(Built(edition, path, rendered.page_count, seconds))
             progress(f"pdf      {edition.name:<10} {rendered.page_count:>4} pages  {seconds:.1f} s")
+        else:
+            progress(f"pdf      {edition.name:<10} {rendered.page_count:>4} pages  {seconds:.1f} s  (laid out for page numbers only)")
     for edition in editions:
         tick = time.perf_counter()
         if edition.format == "booklet":
@@ -102,8 +113,7 @@ def _build(root: Path, out: Path, names: list[str] | None, progress: Callable[[s
             data, sheets = impose_booklet(pdfs[edition.source].data, back_cover=source.branding is not None)
             pages = sheets * 2
         elif edition.format == "epub":
-            print_pdf = pdfs.get(project.config.print_edition)
-            breaks = page_breaks(print_pdf.labels, print_pdf.starts) if print_pdf else {}
+            breaks = page_breaks(*page_map) if page_map else {}
             book = assemble(project.chapters, project.config, edition)
             data, pages = render_epub(book, project.layouts, project.date, breaks), None
         else:
@@ -115,6 +125,40 @@ def _build(root: Path, out: Path, names: list[str] | None, progress: Callable[[s
     write_outputs(files)
     progress(f"total    {len(built)} editions  {time.perf_counter() - started:.1f} s")
     return built
+
+
+def _page_map_path(project: Project) -> Path | None:
+    """Where the print edition's page labels and starts are kept, keyed by everything that lays it out."""
+    if not project.config.print_edition:
+        return None
+    from . import __version__
+    from .render.pdf import prepare_print
+    book = assemble(project.chapters, project.config, project.config.edition(project.config.print_edition))
+    source = prepare_print(book, project.layouts, project.date)
+    digest = hashlib.sha256(__version__.encode() + source.render_html("all", source.chapters, {}).encode())
+    for text, base in source.css:
+        digest.update(text.encode() + base.encode())
+    return project.config.root / ".cache" / "page-maps" / f"{digest.hexdigest()}.json"
+
+
+def _cached_page_map(project: Project, to_render: list[Edition], editions: list[Edition]):
+    """(labels, starts) of the print edition when only the EPUB needs it and an earlier build left them."""
+    wanted = {e.name for e in editions} | {e.source for e in editions if e.format == "booklet"}
+    if project.config.print_edition in wanted or not any(e.format == "epub" for e in editions):
+        return None
+    path = _page_map_path(project)
+    try:
+        data = json.loads(path.read_text()) if path else None
+    except (OSError, ValueError):
+        return None
+    return (tuple(data["labels"]), tuple(data["starts"])) if data else None
+
+
+def _store_page_map(project: Project, page_map) -> None:
+    path = _page_map_path(project)
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"labels": page_map[0], "starts": page_map[1]}))
 
 
 def _pdf_order(config: BookConfig, editions: list[Edition]) -> list[Edition]:

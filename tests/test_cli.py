@@ -85,3 +85,15 @@ def test_watch_rebuilds_survives_a_mistake_and_recovers(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_ebook_alone_reuses_the_print_page_map(tmp_path, capsys):
+    project = copy_fixture("small", tmp_path)
+    assert run(["build", "-q", "--project", str(project)], capsys)[0] == 0
+    first = (project / "dist" / "a-small-test-book-ebook.epub").read_bytes()
+    code, out, _ = run(["build", "--force", "--project", str(project), "ebook"], capsys)
+    assert code == 0 and "pdf " not in out  # no layout of the print edition this time
+    assert (project / "dist" / "a-small-test-book-ebook.epub").read_bytes() == first
+    (project / "chapters" / "02-details.md").write_text((project / "chapters" / "02-details.md").read_text() + "\nMore.\n")
+    code, out, _ = run(["build", "--project", str(project), "ebook"], capsys)
+    assert "pdf      print" in out  # the print layout changed, so its page numbers are taken afresh
