@@ -50,21 +50,19 @@ def page_breaks(labels, starts) -> dict[str, list[PageBreak]]:
     """Print pages grouped by the chapter they begin in; '' holds the front matter, blank pages join the next page."""
     breaks: dict[str, list[PageBreak]] = {}
     pending: list[str] = []
-    seen_body = False
+    last_chapter = ""
     for label, block in zip(labels, starts):
-        if not block:
-            if not seen_body:
-                breaks.setdefault("", []).append(PageBreak(label, "", "start" if not breaks else "end"))
-            else:
-                pending.append(label)  # a blank page: it sits where the next page begins
-            continue
-        seen_body = True
-        chapter_id = block.rsplit("-", 1)[0] if block != "back-cover" else ""
-        for waiting in [*pending, label]:
-            breaks.setdefault(chapter_id, []).append(PageBreak(waiting, chapter_id, block))
-        pending = []
-    for label in pending:
-        breaks.setdefault("", []).append(PageBreak(label, "", "back"))
+        if not block and not last_chapter:  # front matter: title page, colophon, contents
+            breaks.setdefault("", []).append(PageBreak(label, "", ""))
+        elif not block or block == "back-cover":
+            pending.append(label)  # a blank page sits where the next page begins; the back cover has no EPUB page
+        else:
+            last_chapter = block.rsplit("-", 1)[0]
+            for waiting in [*pending, label]:
+                breaks.setdefault(last_chapter, []).append(PageBreak(waiting, last_chapter, block))
+            pending = []
+    for label in pending:  # pages after the last chapter's text: at its end
+        breaks.setdefault(last_chapter, []).append(PageBreak(label, last_chapter, ""))
     return breaks
 
 

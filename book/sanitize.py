@@ -29,7 +29,10 @@ def _problem(chapter: Chapter, text: str, needles: tuple[str, ...], message: str
 
 
 def check_html(chapter: Chapter, text: str, tree, root: Path) -> list[BookError]:
-    """Every tag, attribute, link scheme and image of the rendered chapter that the book does not allow."""
+    """Every tag, attribute, link scheme and image of the rendered chapter that the book does not allow.
+
+    Images that pass get their `src` rewritten relative to the project root, where both renderers look.
+    """
     errors = []
     for element in tree.iter():
         tag = element.tag if isinstance(element.tag, str) else None

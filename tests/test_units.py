@@ -73,8 +73,8 @@ def test_page_labels_and_breaks():
     labels = page_labels(starts, "a")
     assert labels == ("i", "ii", "iii", "iv", "1", "2", "3", "4", "5", "6")
     breaks = page_breaks(labels, starts)
-    assert [(p.label, p.block) for p in breaks["b"]] == [("3", "b-0"), ("4", "b-0"), ("5", "b-1")]
-    assert [p.label for p in breaks[""]] == ["i", "ii", "iii", "iv", "6"]
+    assert [(p.label, p.block) for p in breaks["b"]] == [("3", "b-0"), ("4", "b-0"), ("5", "b-1"), ("6", "")]
+    assert [p.label for p in breaks[""]] == ["i", "ii", "iii", "iv"]
     assert roman(1994) == "mcmxciv"
 
 

@@ -81,14 +81,21 @@ def _relink(root, chapter_id: str) -> None:
 
 def _page_markers(root, breaks: list[PageBreak]) -> None:
     """Invisible print-page markers before the blocks where the print edition's pages begin."""
+    section = root.find(".//x:section", NS)
     for page in breaks:
-        target = root.find(f".//*[@data-block='{page.block}']")
+        target = root.find(f".//*[@data-block='{page.block}']") if page.block else None
         if target is None:
-            continue
-        marker = etree.Element(f"{{{XHTML}}}span", {"id": f"page-{page.label}", "role": "doc-pagebreak",
-                                                    "aria-label": page.label, "class": "pagebreak"})
-        _epub_attr(marker, "pagebreak")
-        target.addprevious(marker)
+            section.append(_marker(page.label))  # a page after the chapter's last block
+        else:
+            target.addprevious(_marker(page.label))
+
+
+def _marker(label: str):
+    """An invisible print-page marker."""
+    marker = etree.Element(f"{{{XHTML}}}span", {"id": f"page-{label}", "role": "doc-pagebreak",
+                                                "aria-label": label, "class": "pagebreak"})
+    _epub_attr(marker, "pagebreak")
+    return marker
 
 
 def _strip_block_ids(root) -> None:
@@ -249,10 +256,10 @@ def _ncx_entry(entry):
 
 
 def _front_page_markers(root, breaks: list[PageBreak]) -> None:
-    """Roman-numbered print pages (title page, colophon, contents) all begin in the EPUB's front matter."""
-    target = root.find(".//x:section", NS)
-    for page in breaks:
-        marker = etree.Element(f"{{{XHTML}}}span", {"id": f"page-{page.label}", "role": "doc-pagebreak",
-                                                    "aria-label": page.label, "class": "pagebreak"})
-        _epub_attr(marker, "pagebreak")
-        target.insert(0, marker) if page.block == "start" else target.getparent().append(marker)
+    """Roman-numbered print pages: the title page and colophon open their sections, the rest follow them."""
+    sections = root.findall(".//x:section", NS)
+    for index, page in enumerate(breaks):
+        if index < len(sections):
+            sections[index].insert(0, _marker(page.label))
+        else:
+            sections[-1].append(_marker(page.label))
