@@ -192,9 +192,12 @@ def _merge(book: Book, front: Part, content: list[Part], offsets: list[int], chr
         pages += [writer.add_page(page) for page in PdfReader(io.BytesIO(part.pdf)).pages]
         starts += part.starts
     assert body_count == len(pages) - first_body, "body pages miscounted"
+    # Chapter openings, blank pages and the back cover carry no running head or folio: nothing to overlay there.
+    bare = set(offsets) | {i for i, start in enumerate(starts[first_body:]) if start in ("", "back-cover")}
     for offset, chunk in chrome:
         for index, chrome_page in enumerate(PdfReader(io.BytesIO(chunk.pdf)).pages):
-            pages[first_body + offset + index].merge_page(chrome_page)
+            if offset + index not in bare:
+                pages[first_body + offset + index].merge_page(chrome_page)
 
     anchors = {}
     for part, start in placed:
