@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from .config import BookConfig, Edition
 from .content import Chapter
-from .errors import BookError, raise_all
+from .errors import BookError
 from .markdown import heading_text, source_line
 
 HEADINGS = ("h2", "h3", "h4", "h5", "h6")

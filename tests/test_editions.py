@@ -7,7 +7,7 @@ import subprocess
 import pytest
 from pypdf import PdfReader
 
-from conftest import FIXTURES, pdf_pages_text, run
+from conftest import FIXTURES, pdf_pages_text
 from pdf_checks import contents_entries, first_body_index, pdffonts, physical_index, text_on_page
 
 MM = 72 / 25.4
@@ -18,7 +18,6 @@ SIZES = {"a4": (210, 297), "letter": (215.9, 279.4), "shop": (210, 297), "brochu
 def editions(tmp_path_factory):
     project = tmp_path_factory.mktemp("editions") / "editions"
     shutil.copytree(FIXTURES / "editions", project)
-    assert subprocess.run  # noqa: the build runs in-process below
     from book.cli import main
     assert main(["build", "-q", "--project", str(project)]) == 0
     return {p.stem.removeprefix("editions-test-book-"): p for p in (project / "dist").iterdir()}

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -115,7 +114,6 @@ def test_printed_page_starts_near_its_epub_page_break(guide_build):
     pages = pdf_pages_text(pdf)
     labels = PdfReader(str(pdf)).page_labels
     files = epub_files(guide_build / f"{SLUG}-ebook.epub")
-    ns = {"x": "http://www.w3.org/1999/xhtml"}
     trees = {name: etree.fromstring(data) for name, data in files.items() if name.endswith(".xhtml")}
     checked = 0
     for index in range(len(pages)):

@@ -6,7 +6,6 @@ import io
 import textwrap
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import jinja2
 from ebooklib import epub

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import io
 import multiprocessing
-import os
 import pickle
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
