@@ -162,6 +162,7 @@ def assemble(parsed: list[ParsedChapter], config: BookConfig, edition: Edition) 
         body = copy.deepcopy(p.tree)
         for index, block in enumerate(body, start=1):  # where print pages begin, for the EPUB's page-list
             block.set("data-block", f"{p.chapter.id}-{index}")
+        omit_marked(body, edition.omit)
         for index, table in enumerate(body.iter("table"), start=1):
             if not table.get("id"):
                 continue
@@ -181,9 +182,27 @@ def assemble(parsed: list[ParsedChapter], config: BookConfig, edition: Edition) 
     return Book(config, edition, tuple(chapters), toc, tuple(tables))
 
 
+def omit_marked(body, classes: tuple[str, ...]) -> None:
+    """Remove the top-level blocks marked with one of `classes`; a marked heading takes its whole section along."""
+    if not classes:
+        return
+    dropping_below = None  # the level of the marked heading whose section is being removed
+    for block in list(body):
+        level = int(block.tag[1]) if block.tag in HEADINGS else None
+        marked = isinstance(block.tag, str) and set(block.get("class", "").split()) & set(classes)
+        if dropping_below is not None and (level is None or level > dropping_below):
+            body.remove(block)
+            continue
+        dropping_below = None
+        if marked:
+            dropping_below = level
+            body.remove(block)
+
+
 def _fill_cross_references(chapters: list[BookChapter], tables: list[TableEntry]) -> None:
     """Write the text of empty links (`[](#tbl-costs)` → "Table 5.1"); unlink targets this edition leaves out."""
     present = {c.id: c for c in chapters}
+    ids = {c.anchor for c in chapters} | {i for c in chapters for i in c.body.xpath(".//@id")}
     labels = {t.id: t.label for t in tables}
     headings = {}
     for c in chapters:
@@ -200,7 +219,7 @@ def _fill_cross_references(chapters: list[BookChapter], tables: list[TableEntry]
             if link.get("data-xref") is not None:
                 link.text = labels.get(fragment) or headings.get(fragment) or "this section of the full guide"
                 del link.attrib["data-xref"]
-            if target_chapter not in present:
+            if target_chapter not in present or fragment not in ids:
                 link.tag = "span"  # the target is not in this edition: keep the words, drop the link
                 for attribute in ("href", "data-chapter"):
                     link.attrib.pop(attribute, None)

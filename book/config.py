@@ -51,6 +51,7 @@ class Edition:
     epub_fonts: bool = False
     pdf_engine: str = "auto"  # single document, or parts laid out in parallel (book/render/pdf_parts.py)
     toc_depth: int | None = None  # None: the book's toc_depth
+    omit: tuple[str, ...] = ()  # Markdown classes whose blocks and sections this edition leaves out
 
     @property
     def extension(self) -> str:
@@ -99,7 +100,7 @@ EDITION_KEYS: dict[str, tuple[Any, bool]] = {
     "include": (list, False), "exclude": (list, False), "stylesheet": (str, False), "bleed": (str, False),
     "marks": (bool, False), "pdf_variant": (str, False), "justify": (bool, False), "branding": (dict, False),
     "source": (str, False), "epub_fonts": (bool, False), "pdf_engine": (str, False),
-    "toc_depth": (int, False),
+    "toc_depth": (int, False), "omit": (list, False),
 }
 PDF_ENGINES = ("auto", "single", "parts")
 BRANDING_KEYS: dict[str, tuple[Any, bool]] = {"name": (str, True), "lines": (list, False), "note": (str, False)}
@@ -196,7 +197,7 @@ def _edition(root: Path, doc: YamlDoc, name: str, raw: Any, errors: list) -> Edi
         exclude=tuple(map(str, raw.get("exclude", []))), stylesheet=stylesheet, bleed=raw.get("bleed", ""),
         marks=raw.get("marks", False), pdf_variant=variant, justify=raw.get("justify", True), branding=branding,
         source=raw.get("source", ""), epub_fonts=raw.get("epub_fonts", False), pdf_engine=engine,
-        toc_depth=raw.get("toc_depth"))
+        toc_depth=raw.get("toc_depth"), omit=tuple(map(str, raw.get("omit", []))))
 
 
 def _chapter_paths(root: Path, doc: YamlDoc, raw: list | None, errors: list) -> tuple[Path, ...]:

@@ -136,3 +136,14 @@ def test_booklet_has_whole_sheets_of_the_brochure(guide_build):
     booklet = PdfReader(str(guide_build / f"{SLUG}-booklet.pdf"))
     assert len(booklet.pages) == -(-len(brochure.pages) // 4) * 2
     assert len(booklet.pages) % 2 == 0
+
+
+def test_brochure_leaves_out_the_detail_sections_without_dangling_links(guide_build):
+    from pdf_checks import link_targets
+    brochure = guide_build / f"{SLUG}-brochure.pdf"
+    text = "".join(pdf_pages_text(brochure))
+    assert "Clinics named in our source" not in text and "The rules in South Korea" not in text
+    assert "(see the rules)" in " ".join(text.split())  # the link into a left-out section became plain text
+    assert "Clinics named in our source" in "".join(pdf_pages_text(guide_build / f"{SLUG}-print.pdf"))
+    pages = len(PdfReader(str(brochure)).pages)
+    assert all(0 <= t < pages for i in range(pages) for t in link_targets(brochure, i))

@@ -85,3 +85,12 @@ def test_sandboxed_chapter_templates_cannot_reach_python(tmp_path, capsys):
     chapter.write_text(chapter.read_text() + "\n{{ book.__class__.__mro__ }}\n")
     code, _, err = run(["build", "--project", str(project)], capsys)
     assert code == 1 and "chapters/01-intro.md:20: template error" in err and "Traceback" not in err
+
+
+def test_omit_marked_drops_blocks_and_whole_sections():
+    from book.assemble import omit_marked
+    body = markdown_to_tree("Intro.\n\n## Keep\n\nA.\n\n## Detail {.detail}\n\nB.\n\n### Sub\n\nC.\n\n## Next\n\nD.\n\n"
+                            "Only here.\n{: .detail}\n\nE.\n")
+    omit_marked(body, ("detail",))
+    text = " ".join(body.text_content().split())
+    assert text == "Intro. Keep A. Next D. E."
