@@ -12,6 +12,8 @@ from .yamlfile import parse_yaml, read_text
 CHAPTER_TYPES = ("chapter", "preface", "introduction", "appendix", "glossary", "backmatter")
 FRONT_MATTER_KEYS = {"title": str, "id": str, "numbered": bool, "type": str, "class": str}
 H1 = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.M)
+# Characters XML 1.0 forbids: neither XHTML nor the PDF's HTML can hold them
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,12 @@ def _split_front_matter(text: str, display: str) -> tuple[str, str, int]:
 def load_chapter(path: Path, root: Path) -> Chapter:
     """Read one chapter file; bad front matter, an empty file or non-UTF-8 text is a BookError."""
     display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-    text = read_text(path, display).replace("\r\n", "\n")
+    text = read_text(path, display).replace("\r\n", "\n").replace("\r", "\n")
+    bad = NOT_XML.search(text)
+    if bad:
+        raise BookError(display, text.count("\n", 0, bad.start()) + 1,
+                        f"character U+{ord(bad.group()):04X} is not allowed in a chapter",
+                        "delete it; control characters often come from copy and paste")
     yaml_text, body, offset = _split_front_matter(text, display)
     meta = {}
     if yaml_text.strip():

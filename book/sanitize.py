@@ -47,6 +47,8 @@ def check_html(chapter: Chapter, text: str, tree, root: Path) -> list[BookError]
                 errors.append(_problem(chapter, text, (f"{name}=",), f"event attribute '{name}' is not allowed", "remove it"))
             elif name not in ALLOWED_ATTRIBUTES and not name.startswith(("aria-", "data-", "epub:")):
                 errors.append(_problem(chapter, text, (f"{name}=",), f"attribute '{name}' is not allowed on <{tag}>", "remove it"))
+        if "id" in element.attrib and not element.get("id").strip():
+            errors.append(_problem(chapter, text, ("{#", 'id="'), "empty id", "write {#some-name} or leave the braces out"))
         href = element.get("href")
         if href is not None and urlsplit(href.strip()).scheme.lower() not in LINK_SCHEMES:
             errors.append(_problem(chapter, text, (href,), f"link '{href}' uses a forbidden scheme",

@@ -72,6 +72,8 @@ CASES = {
     "raw iframe": (append(INTRO, '\n<iframe src="x.html"></iframe>\n'), f"{INTRO}:20: raw HTML <iframe> is not allowed"),
     "event attribute": (append(INTRO, '\n<p onclick="steal()">Click</p>\n'), f"{INTRO}:20: event attribute 'onclick' is not allowed"),
     "javascript link": (append(INTRO, "\n[Click](javascript:alert(1))\n"), f"{INTRO}:20: link 'javascript:alert(1)' uses a forbidden scheme"),
+    "control character": (append(INTRO, "\nA bell\x07 rings.\n"), f"{INTRO}:20: character U+0007 is not allowed in a chapter"),
+    "empty heading id": (append(INTRO, "\n## Aside {#}\n"), f"{INTRO}:20: empty id"),
     "template error": (append(INTRO, "\n{{ book.nonsense }}\n"), f"{INTRO}:20: template error"),
 }
 
