@@ -66,6 +66,13 @@ def test_landmarks_and_semantics(small_epub):
     assert {th.get("scope") for th in table.iterfind(".//x:th", NS)} == {"col", "row"}
 
 
+def test_numbered_lists_keep_start_and_reversed(small_epub):
+    details = etree.fromstring(epub_files(small_epub)["EPUB/details.xhtml"])
+    lists = {"".join(ol.find("x:li", NS).itertext()): ol for ol in details.iterfind(".//x:ol", NS)}
+    assert lists["Pour the third glass."].get("start") == "3"
+    assert lists["Countdown two."].get("reversed") is not None
+
+
 def test_page_list_follows_the_print_edition(small_epub, small_pdf):
     nav = nav_tree(small_epub)
     page_list = nav.find(".//x:nav[@epub:type='page-list']", NS)

@@ -78,6 +78,12 @@ def test_footnote_sits_on_the_page_of_its_call(small_pdf):
     assert "Because every chapter has one." in pages[call]
 
 
+def test_numbered_lists_keep_their_start_and_direction(small_pdf):
+    text = "\n".join(pdf_pages_text(small_pdf))
+    assert "3. Pour the third glass." in text and "4. Pour the fourth glass." in text
+    assert "2. Countdown two." in text and "1. Countdown one." in text
+
+
 def test_running_header_and_no_folio_on_chapter_openings(small_pdf):
     pages = pdf_pages_text(small_pdf)
     body = first_body_index(pages, "Introduction")

@@ -47,6 +47,38 @@ def footnotes_inline(body) -> object:
     return body
 
 
+def list_numbers_as_css(body) -> object:
+    """The body with `<ol start>`, `<ol reversed>` and `<li value>` spelled as list-item counters.
+
+    WeasyPrint (70) ignores these attributes and numbers every list from 1, so a list that continues after a
+    paragraph ("8. …") would restart. WeasyPrint increments the counter after a `counter-set`, hence the `- 1`s.
+    """
+    def number(text, default):
+        try:
+            return int(text)
+        except (TypeError, ValueError):
+            return default
+
+    def add_style(element, declaration):
+        element.set("style", ";".join(filter(None, [element.get("style", ""), declaration])))
+
+    for ol in body.iter("ol"):
+        items = [li for li in ol if li.tag == "li"]
+        reversed_ = ol.get("reversed") is not None
+        start = number(ol.get("start"), len(items) if reversed_ else 1)
+        if reversed_:
+            add_style(ol, f"counter-reset: list-item {start + 1}")
+            for li in items:
+                add_style(li, "counter-increment: list-item -1")
+        elif start != 1:
+            add_style(ol, f"counter-reset: list-item {start - 1}")
+        for li in items:
+            value = number(li.get("value"), None)
+            if value is not None:
+                add_style(li, f"counter-set: list-item {value + 1 if reversed_ else value - 1}")
+    return body
+
+
 def body_html(body) -> str:
     """The children of a chapter's <div> as HTML text."""
     return (body.text or "") + "".join(lxml_html.tostring(child, encoding="unicode") for child in body)
@@ -127,7 +159,7 @@ def prepare_print(book: Book, layouts: jinja2.Environment, date: str) -> PrintSo
     config, edition = book.config, book.edition
     styles = styles_dir(config.root)
     chapters = [{"chapter": c.chapter, "number": c.number, "anchor": c.anchor,
-                 "html": body_html(footnotes_inline(c.body))} for c in book.chapters]
+                 "html": body_html(list_numbers_as_css(footnotes_inline(c.body)))} for c in book.chapters]
     disclaimer = (lxml_html.tostring(lxml_html.fragment_fromstring(config.disclaimer, create_parent="p"), encoding="unicode")
                   if config.disclaimer else "")
     geometry = layouts.get_template("edition.css.j2").render(edition=edition, margins=_margins(edition))
