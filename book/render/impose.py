@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import io
 
-from pypdf import PageObject, PdfReader, PdfWriter, Transformation
+from pypdf import PageObject, PdfReader, PdfWriter
+
+from .overlay import draw_over, page_as_form
 
 
 A4_LANDSCAPE = (841.8898, 595.2756)
@@ -35,13 +37,13 @@ def impose_booklet(pdf: bytes, back_cover: bool = False) -> tuple[bytes, int]:
                                  else (2 * width, height))
     x0, y0 = (sheet_width - 2 * width) / 2, (sheet_height - height) / 2
     writer = PdfWriter()
+    forms = [page_as_form(writer, page) for page in reader.pages]
     sides = booklet_order(len(reader.pages), back_cover)
     for left, right in sides:
-        side = PageObject.create_blank_page(width=sheet_width, height=sheet_height)
-        for index, offset in ((left, x0), (right, x0 + width)):
-            if index is not None:
-                side.merge_transformed_page(reader.pages[index], Transformation().translate(offset, y0))
-        writer.add_page(side)
+        side = writer.add_page(PageObject.create_blank_page(width=sheet_width, height=sheet_height))
+        placed = [(index, offset) for index, offset in ((left, x0), (right, x0 + width)) if index is not None]
+        drawing = "".join(f"q 1 0 0 1 {offset:.4f} {y0:.4f} cm /P{index} Do Q\n" for index, offset in placed)
+        draw_over(writer, side, drawing.encode(), {f"P{index}": forms[index] for index, _ in placed})
     if reader.metadata:
         writer.add_metadata({k: v for k, v in reader.metadata.items() if isinstance(v, str)})
     out = io.BytesIO()

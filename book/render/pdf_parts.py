@@ -26,6 +26,7 @@ from .. import __version__
 from ..assemble import Book
 from ..theme import styles_dir
 from .fonts import isolate_fonts
+from .overlay import draw_over, page_as_form
 from .pdf import LAYOUTS_DIR, RenderedPdf, _first_block, _label_pages_dict, page_labels, prepare_print
 
 PX = 0.75  # CSS px → PDF points
@@ -196,7 +197,8 @@ def _merge(book: Book, front: Part, content: list[Part], offsets: list[int], chr
     for offset, chunk in chrome:
         for index, chrome_page in enumerate(PdfReader(io.BytesIO(chunk.pdf)).pages):
             if offset + index not in bare:
-                pages[first_body + offset + index].merge_page(chrome_page)
+                form = page_as_form(writer, chrome_page)
+                draw_over(writer, pages[first_body + offset + index], b"/Chrome Do\n", {"Chrome": form})
 
     anchors = {}
     for part, start in placed:
