@@ -91,35 +91,31 @@ def _build(root: Path, out: Path, names: list[str] | None, progress: Callable[[s
     page_map = _cached_page_map(project, to_render, editions)
     if page_map is not None:  # the EPUB alone: its print page numbers are known from an earlier build
         to_render = [e for e in to_render if e.name != project.config.print_edition]
-    for edition, rendered, seconds in _render_pdfs(project, to_render):
+    derived = [e for e in editions if e.source]
+    for edition, rendered, seconds, made in _render_pdfs(project, to_render, derived):
         pdfs[edition.name] = rendered
         if edition.name == project.config.print_edition:
             page_map = (rendered.labels, rendered.starts)
             _store_page_map(project, page_map)
+        note = "" if edition in editions else "  (laid out for page numbers only)"
         if edition in editions:
             path = output_path(out, project.config, edition)
             files[path] = rendered.data
             built.append(Built(edition, path, rendered.page_count, seconds))
-            progress(f"pdf      {edition.name:<10} {rendered.page_count:>4} pages  {seconds:.1f} s")
-        else:
-            progress(f"pdf      {edition.name:<10} {rendered.page_count:>4} pages  {seconds:.1f} s  (laid out for page numbers only)")
-    for edition in editions:
+        progress(f"pdf      {edition.name:<10} {rendered.page_count:>4} pages  {seconds:.1f} s{note}")
+        for other, data, pages, seconds in made:
+            path = output_path(out, project.config, other)
+            files[path] = data
+            built.append(Built(other, path, pages, seconds))
+            progress(f"{other.format:<8} {other.name:<10} {pages:>4} pages  {seconds:.1f} s")
+    for edition in [e for e in editions if e.format == "epub"]:
         tick = time.perf_counter()
-        if edition.format == "booklet":
-            from .render.impose import impose_booklet
-            source = project.config.edition(edition.source)
-            data, sheets = impose_booklet(pdfs[edition.source].data, back_cover=source.branding is not None)
-            pages = sheets * 2
-        elif edition.format == "epub":
-            breaks = page_breaks(*page_map) if page_map else {}
-            book = assemble(project.chapters, project.config, edition)
-            data, pages = render_epub(book, project.layouts, project.date, breaks), None
-        else:
-            continue
+        breaks = page_breaks(*page_map) if page_map else {}
+        book = assemble(project.chapters, project.config, edition)
         path = output_path(out, project.config, edition)
-        files[path] = data
-        built.append(Built(edition, path, pages, time.perf_counter() - tick))
-        progress(f"{edition.format:<8} {edition.name:<10} {f'{pages:>4} pages' if pages else ' ' * 10}  {time.perf_counter() - tick:.1f} s")
+        files[path] = render_epub(book, project.layouts, project.date, breaks)
+        built.append(Built(edition, path, None, time.perf_counter() - tick))
+        progress(f"epub     {edition.name:<10} {' ' * 10}  {time.perf_counter() - tick:.1f} s")
     write_outputs(files)
     progress(f"total    {len(built)} editions  {time.perf_counter() - started:.1f} s")
     return built
@@ -141,7 +137,7 @@ def _page_map_path(project: Project) -> Path | None:
 
 def _cached_page_map(project: Project, to_render: list[Edition], editions: list[Edition]):
     """(labels, starts) of the print edition when only the EPUB needs it and an earlier build left them."""
-    wanted = {e.name for e in editions} | {e.source for e in editions if e.format == "booklet"}
+    wanted = {e.name for e in editions} | {e.source for e in editions if e.source}
     if project.config.print_edition in wanted or not any(e.format == "epub" for e in editions):
         return None
     path = _page_map_path(project)
@@ -160,9 +156,10 @@ def _store_page_map(project: Project, page_map) -> None:
 
 
 def _pdf_order(config: BookConfig, editions: list[Edition]) -> list[Edition]:
-    """The PDF editions to render: those asked for, the sources of booklets, and the print edition an EPUB pages by."""
+    """The PDF editions to render: those asked for, the sources of booklets and press editions, and the print
+    edition an EPUB pages by."""
     names = [e.name for e in editions if e.format == "pdf"]
-    names += [e.source for e in editions if e.format == "booklet"]
+    names += [e.source for e in editions if e.source]
     if any(e.format == "epub" for e in editions) and config.print_edition:
         names.append(config.print_edition)
     ordered = [e for e in config.editions if e.name in set(names)]
@@ -172,15 +169,35 @@ def _pdf_order(config: BookConfig, editions: list[Edition]) -> list[Edition]:
 _FORKED_PROJECT: Project | None = None  # what a forked worker renders from (lxml trees do not pickle)
 
 
-def _render_one(project: Project, edition: Edition):
+def derive(source: Edition, rendered, edition: Edition) -> tuple[bytes, int]:
+    """(PDF, page count) of a booklet or press edition, made from its source edition's PDF without a new layout."""
+    if edition.format == "booklet":
+        from .render.impose import impose_booklet
+        data, sheets = impose_booklet(rendered.data, back_cover=source.branding is not None)
+        return data, sheets * 2
+    from .render.press import add_bleed_and_marks, points
+    return add_bleed_and_marks(rendered.data, points(edition.bleed or "0pt"), edition.marks), rendered.page_count
+
+
+def _with_derived(edition: Edition, rendered, seconds: float, derived: list[Edition]):
+    """The rendered edition and what is derived from it: (edition, rendered, seconds, [(edition, PDF, pages, s)])."""
+    made = []
+    for other in [e for e in derived if e.source == edition.name]:
+        tick = time.perf_counter()
+        made.append((other, *derive(edition, rendered, other), time.perf_counter() - tick))
+    return edition, rendered, seconds, made
+
+
+def _render_one(project: Project, edition: Edition, derived: list[Edition]):
     from .render.pdf import render_pdf
     tick = time.perf_counter()
     book = assemble(project.chapters, project.config, edition)
-    return edition, render_pdf(book, project.layouts, project.date), time.perf_counter() - tick
+    rendered = render_pdf(book, project.layouts, project.date)
+    return _with_derived(edition, rendered, time.perf_counter() - tick, derived)
 
 
-def _render_in_worker(edition: Edition):
-    return _render_one(_FORKED_PROJECT, edition)
+def _render_in_worker(edition: Edition, derived: list[Edition]):
+    return _render_one(_FORKED_PROJECT, edition, derived)
 
 
 PARTS_THRESHOLD = 150_000  # characters of chapter HTML above which `auto` lays out chapters in parallel parts
@@ -196,27 +213,28 @@ def uses_parts(project: Project, edition: Edition) -> bool:
     return size > PARTS_THRESHOLD
 
 
-def _render_parts(project: Project, edition: Edition):
+def _render_parts(project: Project, edition: Edition, derived: list[Edition]):
     from .render.pdf_parts import render_pdf_parts
     tick = time.perf_counter()
     book = assemble(project.chapters, project.config, edition)
     workers = max(1, min(os.cpu_count() or 1, MAX_WORKERS))
     rendered = render_pdf_parts(book, project.layouts, project.date, project.config.root / ".cache" / "parts", workers)
-    return edition, rendered, time.perf_counter() - tick
+    return _with_derived(edition, rendered, time.perf_counter() - tick, derived)
 
 
-def _render_pdfs(project: Project, editions: list[Edition]):
-    """(edition, RenderedPdf, seconds) for each PDF edition, on every core when there are several.
+def _render_pdfs(project: Project, editions: list[Edition], derived: list[Edition]):
+    """(edition, RenderedPdf, seconds, derived outputs) for each PDF edition, on every core when there are several.
 
     Each WeasyPrint layout is single-threaded, so editions render in forked worker processes; a worker's
-    memory goes back to the system when it exits. Long editions split into parts instead (uses_parts).
+    memory goes back to the system when it exits. The booklet and press editions made from an edition are
+    made in the same worker, alongside the other layouts. Long editions split into parts instead (uses_parts).
     """
     for edition in [e for e in editions if uses_parts(project, e)]:
-        yield _render_parts(project, edition)
+        yield _render_parts(project, edition, derived)
     editions = [e for e in editions if not uses_parts(project, e)]
     workers = min(len(editions), os.cpu_count() or 1, MAX_WORKERS)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        yield from (_render_one(project, edition) for edition in editions)
+        yield from (_render_one(project, edition, derived) for edition in editions)
         return
     from .render.fonts import isolate_fonts
     from .theme import styles_dir
@@ -229,6 +247,6 @@ def _render_pdfs(project: Project, editions: list[Edition]):
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            yield from pool.map(_render_in_worker, editions)
+            yield from pool.map(_render_in_worker, editions, [derived] * len(editions))
     finally:
         _FORKED_PROJECT = None

@@ -32,7 +32,7 @@ def check(root: Path, say: Callable[[str], None]) -> list[str]:
         return [str(error)]
     problems = []
     for edition in project.config.editions:
-        if edition.format == "booklet":
+        if edition.source:  # a booklet or press edition: its source edition is checked
             continue
         try:
             assemble(project.chapters, project.config, edition)

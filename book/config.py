@@ -17,7 +17,9 @@ PAGE_SIZE = re.compile(r"^(A3|A4|A5|A6|B5|Letter|Legal|\d+(\.\d+)?mm \d+(\.\d+)?
 LENGTH = re.compile(r"^\d+(\.\d+)?(mm|cm|in|pt)$")
 MARGINS = re.compile(r"^(\d+(\.\d+)?(mm|cm|in|pt)\s*){1,4}$")
 IDENT = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-FORMATS = ("pdf", "epub", "booklet")
+FORMATS = ("pdf", "epub", "booklet", "press")
+# Editions made from another edition's PDF take only these keys (the layout keys belong to the source)
+DERIVED_KEYS = {"booklet": {"format", "source"}, "press": {"format", "source", "bleed", "marks"}}
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3b", "none")
 
 
@@ -47,7 +49,7 @@ class Edition:
     pdf_variant: str = "pdf/ua-1"
     justify: bool = True
     branding: Branding | None = None
-    source: str = ""  # the PDF edition a booklet imposes
+    source: str = ""  # the PDF edition a booklet imposes or a press edition adds bleed and marks to
     epub_fonts: bool = False
     pdf_engine: str = "auto"  # single document, or parts laid out in parallel (book/render/pdf_parts.py)
     toc_depth: int | None = None  # None: the book's toc_depth
@@ -163,6 +165,9 @@ def _edition(root: Path, doc: YamlDoc, name: str, raw: Any, errors: list) -> Edi
     fmt = raw["format"]
     if fmt not in FORMATS:
         errors.append(BookError(doc.path, doc.line(*where, "format"), f"unknown format '{fmt}'", f"expected one of: {', '.join(FORMATS)}"))
+    for key in sorted(set(raw) - DERIVED_KEYS.get(fmt, set(raw))):
+        errors.append(BookError(doc.path, doc.line(*where, key), f"'{key}' does not apply to a {fmt} edition",
+                                f"a {fmt} edition takes its pages from its source; set '{key}' there"))
     checks = [("page_size", PAGE_SIZE, "A4, A5, Letter or '148mm 210mm'"), ("bleed", LENGTH, "a length such as 3mm"),
               ("margins", MARGINS, "1 to 4 lengths such as '20mm 18mm'")]
     for key, pattern, expected in checks:
@@ -213,10 +218,12 @@ def _chapter_paths(root: Path, doc: YamlDoc, raw: list | None, errors: list) -> 
 
 def _check_edition_links(doc: YamlDoc, editions: list[Edition], errors: list) -> None:
     names = {e.name: e for e in editions}
+    pdfs = [name for name, e in names.items() if e.format == "pdf"]
     for e in editions:
-        if e.format == "booklet" and (e.source not in names or names[e.source].format != "pdf"):
+        if e.format in DERIVED_KEYS and e.source not in pdfs:
             errors.append(BookError(doc.path, doc.line("editions", e.name, "source"),
-                                    f"booklet '{e.name}' needs 'source:' naming a pdf edition", f"known: {', '.join(names)}"))
+                                    f"{e.format} edition '{e.name}' needs 'source:' naming a pdf edition",
+                                    f"pdf editions: {', '.join(pdfs) or 'none'}"))
 
 
 def load_config(root: Path) -> BookConfig:

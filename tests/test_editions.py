@@ -62,6 +62,37 @@ def test_bleed_sets_trim_and_bleed_boxes(editions):
     assert float(plain.mediabox.width) == pytest.approx(float(plain.trimbox.width))
 
 
+def _grey_pixels(pdf, page: int, dpi: int) -> tuple[int, int, bytes]:
+    """(width, height, one byte per pixel) of a page rendered by pdftoppm in greyscale."""
+    data = subprocess.run(["pdftoppm", "-gray", "-r", str(dpi), "-f", str(page), "-l", str(page), str(pdf)],
+                          capture_output=True, check=True).stdout
+    magic, width, height, _, pixels = data.split(maxsplit=4)
+    assert magic == b"P5"
+    return int(width), int(height), pixels
+
+
+def test_press_edition_is_the_source_with_bleed_and_crop_marks(editions):
+    source, press = PdfReader(str(editions["a4"])), PdfReader(str(editions["press"]))
+    assert pdf_pages_text(editions["press"]) == pdf_pages_text(editions["a4"])  # the same pages, not a new layout
+    assert press.page_labels == source.page_labels and len(press.outline) == len(source.outline)
+    assert "/StructTreeRoot" in press.trailer["/Root"]  # still tagged
+    page = press.pages[0]
+    trim, bleed, media = page.trimbox, page.bleedbox, page.mediabox
+    assert (float(trim.width), float(trim.height)) == pytest.approx(
+        (float(source.pages[0].mediabox.width), float(source.pages[0].mediabox.height)))
+    assert float(bleed.width) == pytest.approx(float(trim.width) + 6 * MM, abs=0.1)
+    assert float(media.left) < float(bleed.left) - 5 * MM  # room for the marks outside the bleed
+    # What the print shop sees: dark crop marks in the corner outside the bleed, nothing inside the bleed ring
+    dpi = 72
+    width, height, pixels = _grey_pixels(editions["press"], 1, dpi)
+    def dark(x0, y0, x1, y1):  # PDF points from the media box's bottom-left corner → any dark pixel there?
+        rows = range(int(height - y1), int(height - y0))
+        return any(pixels[r * width + c] < 160 for r in rows for c in range(int(x0), int(x1)))
+    margin = float(bleed.left) - float(media.left)
+    assert dark(0, margin + 3 * MM - 2, margin - 0.5, margin + 3 * MM + 2)  # the horizontal mark of the bottom-left corner
+    assert not dark(margin + 0.5, margin + 0.5, margin + 3 * MM - 0.5, margin + 3 * MM - 0.5)  # the bleed corner is clean
+
+
 def test_booklet_is_the_brochure_in_saddle_stitch_order(editions):
     brochure = PdfReader(str(editions["brochure"]))
     booklet = PdfReader(str(editions["booklet"]))
