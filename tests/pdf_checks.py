@@ -7,7 +7,9 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-ENTRY = re.compile(r"^\s*(?:\d+\s+)?(?P<title>\S.*?)\s*(?:\.\s*)+\s*(?P<page>[0-9]+|[ivxlc]+)\s*$")
+# A contents line as `pdftotext -layout` reads it: the title, then the leader (drawn dots are not text: a run of
+# spaces), then the page number
+ENTRY = re.compile(r"^\s*(?:\d+\s+)?(?P<title>\S.*?)\s{2,}(?P<page>[0-9]+|[ivxlc]+)\s*$")
 
 
 def roman_value(text: str) -> int:
@@ -19,7 +21,7 @@ def roman_value(text: str) -> int:
 
 
 def contents_entries(pages: list[str], heading: str = "Contents") -> list[tuple[str, str]]:
-    """(title, printed page) for each dotted-leader line on the pages that follow `heading`."""
+    """(title, printed page) for each contents line on the pages that follow `heading`."""
     entries, inside = [], False
     for text in pages:
         lines = [line for line in text.splitlines() if line.strip()]
