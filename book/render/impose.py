@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import io
 
-from pypdf import PageObject, PdfReader, PdfWriter
+import pikepdf
 
-from .overlay import draw_over, page_as_form
+from .overlay import draw_page
 
 
 A4_LANDSCAPE = (841.8898, 595.2756)
@@ -29,23 +29,21 @@ def booklet_order(page_count: int, back_cover: bool = False) -> list[tuple[int |
 
 def impose_booklet(pdf: bytes, back_cover: bool = False) -> tuple[bytes, int]:
     """(the imposed PDF, number of sheets): print duplex (flip on short edge), fold, staple."""
-    reader = PdfReader(io.BytesIO(pdf))
-    first = reader.pages[0]
-    width, height = float(first.mediabox.width), float(first.mediabox.height)
+    source = pikepdf.open(io.BytesIO(pdf))
+    width, height = (float(v) for v in source.pages[0].mediabox[2:])
     # Two A5 pages go on an A4 landscape sheet (297 mm, not 2 × 148 mm): centre the spread on it.
     sheet_width, sheet_height = (A4_LANDSCAPE if 2 * width <= A4_LANDSCAPE[0] + 1 and height <= A4_LANDSCAPE[1] + 1
                                  else (2 * width, height))
     x0, y0 = (sheet_width - 2 * width) / 2, (sheet_height - height) / 2
-    writer = PdfWriter()
-    forms = [page_as_form(writer, page) for page in reader.pages]
-    sides = booklet_order(len(reader.pages), back_cover)
+    booklet = pikepdf.new()
+    sides = booklet_order(len(source.pages), back_cover)
     for left, right in sides:
-        side = writer.add_page(PageObject.create_blank_page(width=sheet_width, height=sheet_height))
-        placed = [(index, offset) for index, offset in ((left, x0), (right, x0 + width)) if index is not None]
-        drawing = "".join(f"q 1 0 0 1 {offset:.4f} {y0:.4f} cm /P{index} Do Q\n" for index, offset in placed)
-        draw_over(writer, side, drawing.encode(), {f"P{index}": forms[index] for index, _ in placed})
-    if reader.metadata:
-        writer.add_metadata({k: v for k, v in reader.metadata.items() if isinstance(v, str)})
+        side = booklet.add_blank_page(page_size=(sheet_width, sheet_height))
+        for index, x in ((left, x0), (right, x0 + width)):
+            if index is not None:
+                draw_page(side, source.pages[index], f"Page{index + 1}", pikepdf.Rectangle(x, y0, x + width, y0 + height))
+    for key, value in source.docinfo.items():
+        booklet.docinfo[key] = value
     out = io.BytesIO()
-    writer.write(out)
+    booklet.save(out, deterministic_id=True, fix_metadata_version=False)
     return out.getvalue(), len(sides) // 2

@@ -119,17 +119,6 @@ def page_labels(starts: list[str], first_chapter_id: str) -> tuple[str, ...]:
     return tuple(roman(i + 1) if i < body else str(i - body + 1) for i in range(len(starts)))
 
 
-def _label_pages_dict(labels: tuple[str, ...]):
-    """A pypdf /PageLabels dictionary: roman front matter, arabic from the first "1"."""
-    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject
-
-    body = next((i for i, label in enumerate(labels) if label == "1"), len(labels))
-    numbers = ArrayObject([NumberObject(0), DictionaryObject({NameObject("/S"): NameObject("/r")})])
-    if body < len(labels):
-        numbers += [NumberObject(body), DictionaryObject({NameObject("/S"): NameObject("/D")})]
-    return DictionaryObject({NameObject("/Nums"): numbers})
-
-
 def _label_pages(pdf, labels: tuple[str, ...]) -> None:
     """PDF page labels, so viewers show "iii" and "12" as printed rather than the sheet count."""
     import pydyf

@@ -12,22 +12,20 @@ from __future__ import annotations
 
 import hashlib
 import io
-import multiprocessing
 import pickle
-from concurrent.futures import ProcessPoolExecutor
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, NumberObject
-from pypdf.generic import Fit
+import pikepdf
 
 from .. import __version__
 from ..assemble import Book
+from ..parallel import map_forked
 from ..theme import styles_dir
 from .fonts import isolate_fonts
-from .overlay import draw_over, page_as_form
-from .pdf import LAYOUTS_DIR, RenderedPdf, _first_block, _label_pages_dict, page_labels, prepare_print
+from .overlay import draw_page
+from .pdf import LAYOUTS_DIR, RenderedPdf, _first_block, page_labels, prepare_print
 
 PX = 0.75  # CSS px → PDF points
 
@@ -110,11 +108,7 @@ def _render_all(jobs: list[tuple], cache: PartCache, workers: int) -> list[Part]
     keys = [cache.key(job[0], job[1]) for job in jobs]
     parts = [cache.get(key) for key in keys]
     todo = [i for i, part in enumerate(parts) if part is None]
-    if len(todo) > 1 and workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            done = list(pool.map(_render_part, *zip(*[jobs[i] for i in todo])))
-    else:
-        done = [_render_part(*jobs[i]) for i in todo]
+    done = list(map_forked(_render_part, *zip(*[jobs[i] for i in todo]), workers=min(workers, len(todo)))) if todo else []
     for i, part in zip(todo, done):
         parts[i] = part
         cache.put(keys[i], part)
@@ -171,93 +165,93 @@ def _chunks(chapters: int, offsets: list[int], pages: int, workers: int) -> list
 
 def _merge(book: Book, front: Part, content: list[Part], offsets: list[int], chrome: list[tuple[int, Part]],
            body_count: int):
-    """One PDF: the front part, blank pages where chapters need a right-hand start, chrome overlaid."""
+    """One PDF: the front part, blank pages where chapters need a right-hand start, chrome overlaid.
+
+    qpdf (through pikepdf) copies the parts' pages without parsing their content: a few times faster than
+    pypdf on a long book. The front part is the base, so its metadata, language and viewer settings stay.
+    """
     two_sided = book.edition.two_sided
-    writer = PdfWriter()
-    pages: list = []  # the writer's pages as added: indexing writer.pages walks the page tree every time
-    front_reader = PdfReader(io.BytesIO(front.pdf))
-    for page in front_reader.pages:
-        pages.append(writer.add_page(page))
-    width, height = float(front_reader.pages[0].mediabox.width), float(front_reader.pages[0].mediabox.height)
-    if two_sided and len(pages) % 2:
-        pages.append(writer.add_blank_page(width, height))
-    first_body = len(pages)
+    pdf = pikepdf.open(io.BytesIO(front.pdf))
+    if "/Outlines" in pdf.Root:  # rebuilt below for the whole book, as are the links
+        del pdf.Root.Outlines
+    if "/Names" in pdf.Root and "/Dests" in pdf.Root.Names:
+        del pdf.Root.Names.Dests
+    width, height = (float(v) for v in pdf.pages[0].mediabox[2:])
+    if two_sided and len(pdf.pages) % 2:
+        pdf.add_blank_page(page_size=(width, height))
+    first_body = len(pdf.pages)
     starts = list(front.starts) + [""] * (first_body - len(front.starts))
     placed: list[tuple[Part, int]] = [(front, 0)]
+    sources = []  # kept open until saved: the copied pages' objects are read from them
     for part, offset in zip(content, offsets):
-        while len(pages) < first_body + offset:
-            pages.append(writer.add_blank_page(width, height))
+        while len(pdf.pages) < first_body + offset:
+            pdf.add_blank_page(page_size=(width, height))
             starts.append("")
-        placed.append((part, len(pages)))
-        pages += [writer.add_page(page) for page in PdfReader(io.BytesIO(part.pdf)).pages]
+        placed.append((part, len(pdf.pages)))
+        sources.append(pikepdf.open(io.BytesIO(part.pdf)))
+        with warnings.catch_warnings():  # "named destinations are not copied": links are rebuilt below
+            warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+            pdf.pages.extend(sources[-1].pages)
         starts += part.starts
-    assert body_count == len(pages) - first_body, "body pages miscounted"
+    assert body_count == len(pdf.pages) - first_body, "body pages miscounted"
     # Chapter openings, blank pages and the back cover carry no running head or folio: nothing to overlay there.
     bare = set(offsets) | {i for i, start in enumerate(starts[first_body:]) if start in ("", "back-cover")}
     for offset, chunk in chrome:
-        for index, chrome_page in enumerate(PdfReader(io.BytesIO(chunk.pdf)).pages):
+        sources.append(pikepdf.open(io.BytesIO(chunk.pdf)))
+        for index, chrome_page in enumerate(sources[-1].pages):
             if offset + index not in bare:
-                form = page_as_form(writer, chrome_page)
-                draw_over(writer, pages[first_body + offset + index], b"/Chrome Do\n", {"Chrome": form})
+                number = first_body + offset + index  # a part's pages share one resource dictionary: one name each
+                draw_page(pdf.pages[number], chrome_page, f"Chrome{number + 1}")
 
     anchors = {}
     for part, start in placed:
         for name, (page, x, y) in part.anchors.items():
             anchors.setdefault(name, (start + page, x, y))
-    _rebuild_links(writer, pages, placed, anchors)
-    _rebuild_outline(writer, pages, placed)
-    info = front_reader.metadata or {}
-    writer.add_metadata({k: v for k, v in info.items() if isinstance(v, str)})
-    root = writer._root_object
-    source_root = front_reader.trailer["/Root"]
-    for key in ("/Lang", "/ViewerPreferences"):
-        if key in source_root:
-            root[NameObject(key)] = source_root[key].clone(writer) if hasattr(source_root[key], "clone") else source_root[key]
+    _rebuild_links(pdf, placed, anchors)
+    _rebuild_outline(pdf, placed)
     labels = page_labels(starts, book.chapters[0].id)
-    root[NameObject("/PageLabels")] = _label_pages_dict(labels)
+    body = next((i for i, label in enumerate(labels) if label == "1"), len(labels))
+    numbers = [0, pikepdf.Dictionary(S=pikepdf.Name.r)] + ([body, pikepdf.Dictionary(S=pikepdf.Name.D)] if body < len(labels) else [])
+    pdf.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(numbers))
     out = io.BytesIO()
-    writer.write(out)
+    pdf.save(out, deterministic_id=True, fix_metadata_version=False, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    for source in sources:
+        source.close()
     return RenderedPdf(out.getvalue(), labels, tuple(starts))
 
 
-def _rebuild_links(writer: PdfWriter, pages: list, placed, anchors) -> None:
+def _rebuild_links(pdf, placed, anchors) -> None:
     """Internal links as explicit destinations (the parts' own named destinations do not survive merging)."""
     for part, start in placed:
         for number in range(len(part.heights)):
-            page = pages[start + number]
-            annots = page.get("/Annots")
-            if annots:  # keep web links, drop the parts' internal ones
-                kept = [a for a in annots if a.get_object().get("/A", {}).get("/S") == "/URI"]
-                page[NameObject("/Annots")] = ArrayObject(kept)
+            page = pdf.pages[start + number].obj
+            if "/Annots" in page:  # keep web links, drop the parts' internal ones
+                page.Annots = pikepdf.Array([a for a in page.Annots if a.get("/A", {}).get("/S") == "/URI"])
         for number, target, (x, y, w, h) in part.links:
             if target not in anchors:
                 continue
-            page = pages[start + number]
-            page_height = float(page.mediabox.height)
+            page = pdf.pages[start + number]
+            page_height = float(page.mediabox[3])
             target_page, tx, ty = anchors[target]
-            link = DictionaryObject({
-                NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Link"),
-                NameObject("/Rect"): ArrayObject([FloatObject(v) for v in (
-                    x * PX, page_height - (y + h) * PX, (x + w) * PX, page_height - y * PX)]),
-                NameObject("/Border"): ArrayObject([NumberObject(0)] * 3),
-                NameObject("/Dest"): ArrayObject([
-                    pages[target_page].indirect_reference, NameObject("/XYZ"), FloatObject(tx * PX),
-                    FloatObject(float(pages[target_page].mediabox.height) - ty * PX), NumberObject(0)]),
-            })
-            if "/Annots" not in page:
-                page[NameObject("/Annots")] = ArrayObject()
-            page["/Annots"].append(writer._add_object(link))
+            destination = pdf.pages[target_page]
+            link = pdf.make_indirect(pikepdf.Dictionary(
+                Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link,
+                Rect=[x * PX, page_height - (y + h) * PX, (x + w) * PX, page_height - y * PX], Border=[0, 0, 0],
+                Dest=[destination.obj, pikepdf.Name.XYZ, tx * PX, float(destination.mediabox[3]) - ty * PX, 0]))
+            if "/Annots" not in page.obj:
+                page.obj.Annots = pikepdf.Array()
+            page.obj.Annots.append(link)
 
 
-def _rebuild_outline(writer: PdfWriter, pages: list, placed) -> None:
+def _rebuild_outline(pdf, placed) -> None:
     """The bookmarks of every part, nested by level, in page order."""
-    stack: list[tuple[int, object]] = []
-    for part, start in placed:
-        for number, level, label, y in part.bookmarks:
-            while stack and stack[-1][0] >= level:
-                stack.pop()
-            page = pages[start + number]
-            top = float(page.mediabox.height) - y * PX
-            item = writer.add_outline_item(title=label, page_number=page.indirect_reference, parent=stack[-1][1] if stack else None,
-                                           fit=Fit.xyz(left=0, top=top, zoom=0))
-            stack.append((level, item))
+    with pdf.open_outline() as outline:
+        stack: list[tuple[int, pikepdf.OutlineItem]] = []
+        for part, start in placed:
+            for number, level, label, y in part.bookmarks:
+                while stack and stack[-1][0] >= level:
+                    stack.pop()
+                top = float(pdf.pages[start + number].mediabox[3]) - y * PX
+                item = pikepdf.OutlineItem(label, start + number, pikepdf.PageLocation.XYZ, left=0, top=top, zoom=0)
+                (stack[-1][1].children if stack else outline.root).append(item)
+                stack.append((level, item))

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import io
 
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import NameObject, RectangleObject
-
-from .overlay import draw_over
+import pikepdf
 
 POINTS_PER_MM = 72 / 25.4
 MARK_GAP = 2 * POINTS_PER_MM  # between the bleed edge and a crop mark
@@ -42,17 +39,18 @@ def crop_marks(x0: float, y0: float, x1: float, y1: float, bleed: float) -> byte
 
 def add_bleed_and_marks(pdf: bytes, bleed: float, marks: bool) -> bytes:
     """`pdf` with every page's boxes grown by `bleed` points (and room for crop marks when `marks`)."""
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    document = pikepdf.open(io.BytesIO(pdf))
     margin = bleed + (MARK_GAP + MARK_LENGTH + MARK_GAP if marks else 0)
-    for page in writer.pages:
+    for page in document.pages:
         x0, y0, x1, y1 = (float(v) for v in page.mediabox)
-        page.trimbox = RectangleObject((x0, y0, x1, y1))
-        page.bleedbox = RectangleObject((x0 - bleed, y0 - bleed, x1 + bleed, y1 + bleed))
-        page.mediabox = RectangleObject((x0 - margin, y0 - margin, x1 + margin, y1 + margin))
-        if NameObject("/CropBox") in page:
-            del page[NameObject("/CropBox")]
-        if marks:
-            draw_over(writer, page, crop_marks(x0, y0, x1, y1, bleed))
+        page.trimbox = pikepdf.Array([x0, y0, x1, y1])
+        page.obj.BleedBox = pikepdf.Array([x0 - bleed, y0 - bleed, x1 + bleed, y1 + bleed])
+        page.mediabox = pikepdf.Array([x0 - margin, y0 - margin, x1 + margin, y1 + margin])
+        if "/CropBox" in page.obj:
+            del page.obj.CropBox
+        if marks:  # the page's own content may leave its coordinate system changed: keep it between q and Q
+            page.contents_add(pikepdf.Stream(document, b"q\n"), prepend=True)
+            page.contents_add(pikepdf.Stream(document, b"Q\n" + crop_marks(x0, y0, x1, y1, bleed)))
     out = io.BytesIO()
-    writer.write(out)
+    document.save(out, deterministic_id=True, fix_metadata_version=False)
     return out.getvalue()
