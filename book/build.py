@@ -3,11 +3,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
-import os
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -16,11 +13,9 @@ from .assemble import assemble
 from .config import BookConfig, Edition
 from .errors import BookError
 from .output import write_outputs
+from .parallel import MAX_WORKERS, map_forked, worker_count
 from .project import Project, load_project
 from .render.epub import PageBreak, render_epub
-
-
-MAX_WORKERS = int(os.environ.get("GUIDEBOOK_WORKERS", "2"))
 
 
 @dataclass(frozen=True)
@@ -217,7 +212,7 @@ def _render_parts(project: Project, edition: Edition, derived: list[Edition]):
     from .render.pdf_parts import render_pdf_parts
     tick = time.perf_counter()
     book = assemble(project.chapters, project.config, edition)
-    workers = max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+    workers = worker_count(MAX_WORKERS)
     rendered = render_pdf_parts(book, project.layouts, project.date, project.config.root / ".cache" / "parts", workers)
     return _with_derived(edition, rendered, time.perf_counter() - tick, derived)
 
@@ -232,8 +227,8 @@ def _render_pdfs(project: Project, editions: list[Edition], derived: list[Editio
     for edition in [e for e in editions if uses_parts(project, e)]:
         yield _render_parts(project, edition, derived)
     editions = [e for e in editions if not uses_parts(project, e)]
-    workers = min(len(editions), os.cpu_count() or 1, MAX_WORKERS)
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    workers = worker_count(len(editions))
+    if workers < 2:
         yield from (_render_one(project, edition, derived) for edition in editions)
         return
     from .render.fonts import isolate_fonts
@@ -245,8 +240,6 @@ def _render_pdfs(project: Project, editions: list[Edition], derived: list[Editio
     global _FORKED_PROJECT
     _FORKED_PROJECT = project
     try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            yield from pool.map(_render_in_worker, editions, [derived] * len(editions))
+        yield from map_forked(_render_in_worker, editions, [derived] * len(editions), workers=workers)
     finally:
         _FORKED_PROJECT = None

@@ -1,10 +1,13 @@
 """Markdown text → an HTML tree (lxml), checked against the raw-HTML allow-list."""
 from __future__ import annotations
 
+import functools
 import re
 
 import markdown
 from lxml import html as lxml_html
+
+from .parallel import map_forked, worker_count
 
 EXTENSIONS = ["tables", "footnotes", "attr_list", "def_list", "fenced_code", "admonition", "md_in_html",
               "sane_lists", "toc"]
@@ -15,10 +18,30 @@ EXTENSION_CONFIG = {
 }
 
 
+PARALLEL_CHARACTERS = 200_000  # above this much Markdown, chapters are converted on every core
+
+
+@functools.lru_cache(maxsize=1)
+def _converter() -> markdown.Markdown:
+    """One converter per process, reset between chapters (building it costs more than a short chapter)."""
+    return markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIG, output_format="html")
+
+
+def markdown_to_html(text: str) -> str:
+    return _converter().reset().convert(text)
+
+
+def markdown_to_trees(texts: list[str]) -> list[lxml_html.HtmlElement]:
+    """Each chapter body as a `<div>` element whose children are the rendered blocks, in order."""
+    workers = worker_count(len(texts)) if sum(map(len, texts)) > PARALLEL_CHARACTERS else 1
+    return [html_to_tree(html) for html in map_forked(markdown_to_html, texts, workers=workers, chunksize=4)]
+
+
 def markdown_to_tree(text: str) -> lxml_html.HtmlElement:
-    """The chapter body as a `<div>` element whose children are the rendered blocks."""
-    converter = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIG, output_format="html")
-    html = converter.convert(text)
+    return html_to_tree(markdown_to_html(text))
+
+
+def html_to_tree(html: str) -> lxml_html.HtmlElement:
     tree = lxml_html.fragment_fromstring(html or "<p></p>", create_parent="div")
     _drop_unreferenced_footnotes(tree)
     return tree

@@ -10,7 +10,7 @@ from .assemble import ParsedChapter, make_ids_unique, resolve_links
 from .config import BookConfig, load_config
 from .content import load_chapters
 from .errors import BookError, BookErrors, raise_all
-from .markdown import markdown_to_tree
+from .markdown import markdown_to_trees
 from .sanitize import check_html
 from .tables import load_tables
 from .templating import expand_chapters, layout_env
@@ -63,11 +63,9 @@ def load_project(root: Path) -> Project:
         expanded, template_errors = expand_chapters(chapters, tables, book_meta, layouts)
         errors.extend(template_errors)
     parsed = []
-    for chapter in chapters:
-        if chapter.id not in expanded:
-            continue
+    converted = [c for c in chapters if c.id in expanded]
+    for chapter, tree in zip(converted, markdown_to_trees([expanded[c.id] for c in converted])):
         text = expanded[chapter.id]
-        tree = markdown_to_tree(text)
         errors.extend(check_html(chapter, text, tree, config.root))
         parsed.append(ParsedChapter(chapter, text, tree))
     renames = make_ids_unique(parsed)
