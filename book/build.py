@@ -227,7 +227,7 @@ def _render_pdfs(project: Project, editions: list[Edition], derived: list[Editio
     for edition in [e for e in editions if uses_parts(project, e)]:
         yield _render_parts(project, edition, derived)
     editions = [e for e in editions if not uses_parts(project, e)]
-    workers = worker_count(len(editions))
+    workers = worker_count(len(editions), spare=1)
     if workers < 2:
         yield from (_render_one(project, edition, derived) for edition in editions)
         return
