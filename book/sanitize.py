@@ -1,12 +1,13 @@
 """The raw-HTML allow-list and resource checks: what a chapter may contain, traced to file:line."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from .content import Chapter
 from .errors import BookError
-from .markdown import source_line
+from .markdown import heading_text, source_line
 from .paths import remote_reason, resolve_inside
 
 ALLOWED_TAGS = {
@@ -22,6 +23,7 @@ ALLOWED_ATTRIBUTES = {
     "abbr",
 }
 LINK_SCHEMES = {"", "http", "https", "mailto", "tel"}
+HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 
 def _problem(chapter: Chapter, text: str, needles: tuple[str, ...], message: str, hint: str) -> BookError:
@@ -47,6 +49,9 @@ def check_html(chapter: Chapter, text: str, tree, root: Path) -> list[BookError]
                 errors.append(_problem(chapter, text, (f"{name}=",), f"event attribute '{name}' is not allowed", "remove it"))
             elif name not in ALLOWED_ATTRIBUTES and not name.startswith(("aria-", "data-", "epub:")):
                 errors.append(_problem(chapter, text, (f"{name}=",), f"attribute '{name}' is not allowed on <{tag}>", "remove it"))
+        if tag in HEADINGS and not heading_text(element):
+            errors.append(BookError(chapter.display, _empty_heading_line(text, int(tag[1])), "empty heading",
+                                    "give it a title or remove the line"))
         if "id" in element.attrib and not element.get("id").strip():
             errors.append(_problem(chapter, text, ("{#", 'id="'), "empty id", "write {#some-name} or leave the braces out"))
         href = element.get("href")
@@ -56,6 +61,12 @@ def check_html(chapter: Chapter, text: str, tree, root: Path) -> list[BookError]
         if tag == "img":
             errors.extend(_check_image(chapter, text, element, root))
     return errors
+
+
+def _empty_heading_line(text: str, level: int) -> int | None:
+    """The line of a `## ` heading with no text (or of a raw `<h2>`), for the error message."""
+    match = re.search(rf"(?m)^[ ]{{0,3}}{'#' * level}(?:[ \t]+\{{[^}}]*\}})?[ \t#]*$", text)
+    return text.count("\n", 0, match.start()) + 1 if match else source_line(text, f"<h{level}")
 
 
 def _check_image(chapter: Chapter, text: str, element, root: Path) -> list[BookError]:
