@@ -94,3 +94,16 @@ def test_omit_marked_drops_blocks_and_whole_sections():
     omit_marked(body, ("detail",))
     text = " ".join(body.text_content().split())
     assert text == "Intro. Keep A. Next D. E."
+
+
+def test_long_books_convert_markdown_on_every_core_with_the_same_result(monkeypatch):
+    import book.markdown as md
+    from lxml import html as lxml_html
+
+    texts = [f"# C{n}\n\nText with a note.[^a]\n\n[^a]: The note {n}.\n\n1. one\n2. two\n" for n in range(12)]
+    one_by_one = [lxml_html.tostring(md.markdown_to_tree(t)) for t in texts]
+    monkeypatch.setattr(md, "PARALLEL_CHARACTERS", 0)  # as if the book were long: forked workers, a reused converter
+    monkeypatch.setattr(md, "worker_count", lambda jobs: 2)
+    together = [lxml_html.tostring(tree) for tree in md.markdown_to_trees(texts)]
+    assert together == one_by_one
+    assert b"The note 11." in together[-1] and b"The note 0." not in together[-1]  # no state left from earlier chapters
