@@ -226,9 +226,10 @@ def _render_pdfs(project: Project, editions: list[Edition], derived: list[Editio
     memory goes back to the system when it exits. The booklet and press editions made from an edition are
     made in the same worker, alongside the other layouts. Long editions split into parts instead (uses_parts).
     """
-    for edition in [e for e in editions if uses_parts(project, e)]:
+    in_parts = [e for e in editions if uses_parts(project, e)]
+    for edition in in_parts:
         yield _render_parts(project, edition, derived)
-    editions = [e for e in editions if not uses_parts(project, e)]
+    editions = [e for e in editions if e not in in_parts]
     workers = worker_count(len(editions), spare=1)
     if workers < 2:
         yield from (_render_one(project, edition, derived) for edition in editions)

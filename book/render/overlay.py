@@ -1,4 +1,5 @@
-"""One PDF page drawn onto another, as a Form XObject: its content is copied, not re-parsed."""
+"""Drawing over a PDF page: another page as a Form XObject (its content is copied, not re-parsed), or plain
+operators such as crop marks."""
 from __future__ import annotations
 
 import pikepdf
@@ -13,7 +14,11 @@ def draw_page(target: pikepdf.Page, source: pikepdf.Page, name: str, rect: pikep
     """
     form = source.as_form_xobject()
     placed = target.add_resource(form, pikepdf.Name.XObject, pikepdf.Name("/" + name))
-    drawing = target.calc_form_xobject_placement(form, placed, rect or pikepdf.Rectangle(target.trimbox))
-    # the target's own content may leave its coordinate system changed: keep it between q and Q
+    draw_over(target, bytes(target.calc_form_xobject_placement(form, placed, rect or pikepdf.Rectangle(target.trimbox))))
+
+
+def draw_over(target: pikepdf.Page, drawing: bytes) -> None:
+    """Append PDF operators to a page, in its default coordinates."""
+    # the page's own content may leave its coordinate system changed: keep it between q and Q
     target.contents_add(b"q\n", prepend=True)
-    target.contents_add(b"Q\n" + bytes(drawing))
+    target.contents_add(b"Q\n" + drawing)

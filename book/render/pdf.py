@@ -119,14 +119,19 @@ def page_labels(starts: list[str], first_chapter_id: str) -> tuple[str, ...]:
     return tuple(roman(i + 1) if i < body else str(i - body + 1) for i in range(len(starts)))
 
 
+def label_ranges(labels: tuple[str, ...]) -> list[tuple[int, str]]:
+    """(first page index, PDF numbering style) for each run of page labels: roman, then arabic from the first "1"."""
+    body = next((i for i, label in enumerate(labels) if label == "1"), len(labels))
+    return [(0, "/r")] + ([(body, "/D")] if body < len(labels) else [])
+
+
 def _label_pages(pdf, labels: tuple[str, ...]) -> None:
     """PDF page labels, so viewers show "iii" and "12" as printed rather than the sheet count."""
     import pydyf
 
-    body = next((i for i, label in enumerate(labels) if label == "1"), len(labels))
-    numbers = pydyf.Array([0, pydyf.Dictionary({"S": "/r"})])
-    if body < len(labels):
-        numbers.extend([body, pydyf.Dictionary({"S": "/D"})])
+    numbers = pydyf.Array()
+    for start, style in label_ranges(labels):
+        numbers.extend([start, pydyf.Dictionary({"S": style})])
     pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": numbers})
 
 

@@ -25,7 +25,7 @@ from ..parallel import map_forked
 from ..theme import styles_dir
 from .fonts import isolate_fonts
 from .overlay import draw_page
-from .pdf import LAYOUTS_DIR, RenderedPdf, _first_block, page_labels, prepare_print
+from .pdf import LAYOUTS_DIR, RenderedPdf, _first_block, label_ranges, page_labels, prepare_print
 
 PX = 0.75  # CSS px → PDF points
 
@@ -210,8 +210,7 @@ def _merge(book: Book, front: Part, content: list[Part], offsets: list[int], chr
     _rebuild_links(pdf, placed, anchors)
     _rebuild_outline(pdf, placed)
     labels = page_labels(starts, book.chapters[0].id)
-    body = next((i for i, label in enumerate(labels) if label == "1"), len(labels))
-    numbers = [0, pikepdf.Dictionary(S=pikepdf.Name.r)] + ([body, pikepdf.Dictionary(S=pikepdf.Name.D)] if body < len(labels) else [])
+    numbers = [item for start, style in label_ranges(labels) for item in (start, pikepdf.Dictionary(S=pikepdf.Name(style)))]
     pdf.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(numbers))
     out = io.BytesIO()
     pdf.save(out, deterministic_id=True, fix_metadata_version=False, object_stream_mode=pikepdf.ObjectStreamMode.generate)

@@ -12,6 +12,8 @@ import io
 
 import pikepdf
 
+from .overlay import draw_over
+
 POINTS_PER_MM = 72 / 25.4
 MARK_GAP = 2 * POINTS_PER_MM  # between the bleed edge and a crop mark
 MARK_LENGTH = 8 * POINTS_PER_MM
@@ -48,9 +50,8 @@ def add_bleed_and_marks(pdf: bytes, bleed: float, marks: bool) -> bytes:
         page.mediabox = pikepdf.Array([x0 - margin, y0 - margin, x1 + margin, y1 + margin])
         if "/CropBox" in page.obj:
             del page.obj.CropBox
-        if marks:  # the page's own content may leave its coordinate system changed: keep it between q and Q
-            page.contents_add(pikepdf.Stream(document, b"q\n"), prepend=True)
-            page.contents_add(pikepdf.Stream(document, b"Q\n" + crop_marks(x0, y0, x1, y1, bleed)))
+        if marks:
+            draw_over(page, crop_marks(x0, y0, x1, y1, bleed))
     out = io.BytesIO()
     document.save(out, deterministic_id=True, fix_metadata_version=False)
     return out.getvalue()
