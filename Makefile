@@ -5,17 +5,25 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SOURCES := book.yaml $(shell find chapters data styles book layouts images -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
-.PHONY: all pdf epub test fuzz bench check clean watch screenshot
+.PHONY: all pdf epub test test-fast fuzz bench check clean watch screenshot system-build system-test
 
 all: dist/.built
 
-$(STAMP): pyproject.toml
+# System packages (Pango, fonts; for the tests poppler, qpdf, EPUBCheck, Ghostscript, chromium, Ace ...):
+# installed with apt-get/npm when run as root, otherwise one line says what to run.
+system-build:
+	@tools/system-deps.sh build
+
+system-test:
+	@tools/system-deps.sh test
+
+$(STAMP): pyproject.toml | system-build
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-dist/.built: $(STAMP) $(SOURCES)
+dist/.built: $(STAMP) $(SOURCES) | system-build
 	$(PY) build.py build
 	touch $@
 
@@ -31,8 +39,12 @@ check: $(STAMP)
 watch: $(STAMP)
 	$(PY) build.py watch
 
-test: $(STAMP)
+test: system-test $(STAMP)
 	$(PY) -m pytest -q
+
+# The inner loop: pure stages and small fixtures, no guide build, no slow checkers (about 20 s)
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not slow and not checker"
 
 fuzz: $(STAMP)
 	GUIDEBOOK_FUZZ_EXAMPLES=500 $(PY) -m pytest -q tests/test_fuzz.py
