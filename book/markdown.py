@@ -158,8 +158,10 @@ def html_to_tree(converted: Converted) -> ChapterHtml:
     _drop_unreferenced_footnotes(tree)
     _task_boxes(tree)
     _alignment_classes(tree)
-    footnote_ids = set(tree.xpath(".//div[@class='footnote']//li/@id | .//sup[a[@class='footnote-ref']]/@id"))
-    return ChapterHtml(tree, lines, frozenset(converted.generated_ids) | footnote_ids)
+    # footnotes, and data tables (`table("name")` may be called in two chapters): ids no author chose
+    made = set(tree.xpath(".//div[@class='footnote']//li/@id | .//sup[a[@class='footnote-ref']]/@id"
+                          " | .//table[caption/span[@class='table-number']]/@id"))
+    return ChapterHtml(tree, lines, frozenset(converted.generated_ids) | made)
 
 
 def _take_line_markers(tree) -> tuple[int | None, ...]:
