@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 from .config import BookConfig, Edition
 from .content import Chapter
 from .errors import BookError
-from .markdown import heading_text, source_line
+from .markdown import ChapterHtml, block_line, github_slug, heading_text
+from .sanitize import disclaimer_html
 
 HEADINGS = ("h2", "h3", "h4", "h5", "h6")
 
@@ -21,10 +22,20 @@ class ParsedChapter:
     chapter: Chapter
     text: str  # the expanded Markdown, for tracing problems to a line
     tree: object  # lxml <div> of the body
+    block_lines: tuple[int | None, ...] = ()  # the source line of each child of `tree`
+    generated_ids: frozenset[str] = frozenset()  # ids Markdown made up (headings, footnotes): renamed on collision
+
+    @classmethod
+    def of(cls, chapter: Chapter, text: str, html: ChapterHtml) -> "ParsedChapter":
+        return cls(chapter, text, html.tree, html.block_lines, html.generated_ids)
 
     @property
     def anchor(self) -> str:
         return f"ch-{self.chapter.id}"
+
+    def line(self, element, *needles: str) -> int | None:
+        """The source line of `element`, found inside the block it came from."""
+        return block_line(self.text, ChapterHtml(self.tree, self.block_lines, self.generated_ids), element, *needles)
 
 
 @dataclass(frozen=True)
@@ -70,18 +81,43 @@ class Book:
     chapters: tuple[BookChapter, ...]
     toc: tuple[TocEntry, ...]
     tables: tuple[TableEntry, ...]
+    disclaimer_html: str = ""  # book.yaml's disclaimer, through the allow-list: one clean <p>
+
+
+def _ids(p: ParsedChapter, generated: bool):
+    """(element, id) of the chapter's author-given ids, or of those Markdown made up."""
+    for element in p.tree.iter():
+        value = element.get("id") if isinstance(element.tag, str) else None
+        if value and (value in p.generated_ids) == generated:
+            yield element, value
+
+
+def duplicate_ids(parsed: list[ParsedChapter]) -> list[BookError]:
+    """An error for each author-given id used twice in the book (or taken by a chapter's anchor), naming both."""
+    seen: dict[str, str] = {p.anchor: f"the anchor of chapter '{p.chapter.id}'" for p in parsed}
+    errors = []
+    for p in parsed:
+        for element, value in _ids(p, generated=False):
+            line = p.line(element, f"#{value}", f'"{value}"', f"'{value}'", value)
+            where = f"{p.chapter.display}:{line}" if line else p.chapter.display
+            if value in seen:
+                errors.append(BookError(p.chapter.display, line, f"duplicate id '{value}' (also {seen[value]})",
+                                        "ids must be unique in the whole book: rename one of them"))
+            else:
+                seen[value] = where
+    return errors
 
 
 def make_ids_unique(parsed: list[ParsedChapter]) -> dict[str, dict[str, str]]:
-    """Rename ids that repeat across chapters (the first keeps its id); returns chapter id → {old: new}."""
-    taken = {p.anchor for p in parsed}
+    """Rename the ids Markdown made up that repeat across chapters or meet an author's id (the author's never
+    change; duplicates among them are `duplicate_ids` errors); returns chapter id → {old: new}."""
+    taken = {p.anchor for p in parsed} | {value for p in parsed for _, value in _ids(p, generated=False)}
     renames: dict[str, dict[str, str]] = {}
     for p in parsed:
         mapping = renames.setdefault(p.chapter.id, {})
-        for element in p.tree.iter():
-            old = element.get("id") if isinstance(element.tag, str) else None
-            if not old:
-                continue
+        for _, value in _ids(p, generated=False):
+            mapping.setdefault(value, value)
+        for element, old in _ids(p, generated=True):
             new, n = old, 1
             while new in taken:
                 n += 1
@@ -92,8 +128,12 @@ def make_ids_unique(parsed: list[ParsedChapter]) -> dict[str, dict[str, str]]:
     return renames
 
 
-def resolve_links(parsed: list[ParsedChapter], renames: dict[str, dict[str, str]], root: Path) -> list[BookError]:
-    """Point every internal link at its final id (`#id` + data-chapter); an error for each that goes nowhere."""
+def resolve_links(parsed: list[ParsedChapter], renames: dict[str, dict[str, str]], root: Path,
+                  strict: bool = True) -> list[BookError]:
+    """Point every internal link at its final id (`#id` + data-chapter); an error for each that goes nowhere.
+
+    Not strict: a warning instead, and the link becomes plain text.
+    """
     by_source = {p.chapter.source.resolve(): p for p in parsed}
     by_id = {}
     for p in parsed:
@@ -108,8 +148,12 @@ def resolve_links(parsed: list[ParsedChapter], renames: dict[str, dict[str, str]
                 continue
             target, fragment = _resolve(p, href, by_source, renames, by_id, root)
             if target is None:
-                line = source_line(p.text, f"]({href}", f'"{href}"', href)
-                errors.append(BookError(p.chapter.display, line, fragment, "check the file name and the #anchor"))
+                line = p.line(link, f"]({href}", f'"{href}"', href)
+                errors.append(BookError(p.chapter.display, line, fragment, "check the file name and the #anchor",
+                                        warning=not strict))
+                if not strict:
+                    link.tag = "span"  # keep the words, drop the link
+                    link.attrib.pop("href", None)
                 continue
             link.set("href", f"#{fragment}")
             link.set("data-chapter", target.chapter.id)
@@ -127,13 +171,15 @@ def _resolve(p, href, by_source, renames, by_id, root):
         target = by_source.get((p.chapter.source.parent / path_part).resolve())
         if target is None:
             return None, f"link to unknown chapter '{path_part}'"
-        if not fragment:
-            return target, target.anchor
+        if not fragment or fragment == github_slug(target.chapter.title):  # GitHub's anchor of the `# Title`
+            return target, renames[target.chapter.id].get(fragment) or target.anchor
         new = renames[target.chapter.id].get(fragment)
         return (target, new) if new else (None, f"no anchor '#{fragment}' in {target.chapter.display}")
     new = renames[p.chapter.id].get(fragment)
     if new:
         return p, new
+    if fragment == github_slug(p.chapter.title):
+        return p, p.anchor
     if fragment in by_id:  # a book-wide id such as a table's tbl-<name>
         return by_id[fragment], fragment
     return None, f"no anchor '#{fragment}' in this chapter or the book"
@@ -160,17 +206,17 @@ def assemble(parsed: list[ParsedChapter], config: BookConfig, edition: Edition) 
             number += 1
             label = str(number)
         body = copy.deepcopy(p.tree)
-        for index, block in enumerate(body, start=1):  # where print pages begin, for the EPUB's page-list
+        blocks = [block for block in body if isinstance(block.tag, str)]
+        for index, block in enumerate(blocks, start=1):  # where print pages begin, for the EPUB's page-list
             block.set("data-block", f"{p.chapter.id}-{index}")
         omit_marked(body, edition.omit)
-        for index, table in enumerate(body.iter("table"), start=1):
-            if not table.get("id"):
-                continue
+        numbered = [t for t in body.iter("table") if t.get("id") and t.find("caption/span[@class='table-number']") is not None]
+        for index, table in enumerate(numbered, start=1):  # plain Markdown tables take no number
             if not label:
                 unnumbered_tables += 1
             caption = table.find("caption")
             table_label = f"Table {label}.{index}" if label else f"Table {unnumbered_tables}"
-            number_span = caption.find(".//span[@class='table-number']") if caption is not None else None
+            number_span = caption.find("span[@class='table-number']")
             if number_span is not None:
                 number_span.text = f"{table_label} — "
                 text = heading_text(caption.find(".//span[@class='caption-text']"))
@@ -179,7 +225,7 @@ def assemble(parsed: list[ParsedChapter], config: BookConfig, edition: Edition) 
     _fill_cross_references(chapters, tables)
     depth = edition.toc_depth or config.toc_depth
     toc = tuple(_toc_entry(c, depth) for c in chapters)
-    return Book(config, edition, tuple(chapters), toc, tuple(tables))
+    return Book(config, edition, tuple(chapters), toc, tuple(tables), disclaimer_html(config.disclaimer))
 
 
 def omit_marked(body, classes: tuple[str, ...]) -> None:

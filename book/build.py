@@ -62,7 +62,7 @@ def page_breaks(labels, starts) -> dict[str, list[PageBreak]]:
 
 
 def build(root: Path, out: Path, names: list[str] | None = None,
-          progress: Callable[[str], None] = lambda line: None) -> list[Built]:
+          progress: Callable[[str], None] = lambda line: None, strict: bool | None = None) -> list[Built]:
     """Build the named editions (or all) of the project at `root` into `out`; nothing is written on error."""
     # WeasyPrint keeps fonts in temporary folders that forked workers never clean up: give the whole build one
     # temporary folder, removed at the end.
@@ -70,14 +70,15 @@ def build(root: Path, out: Path, names: list[str] | None = None,
     with tempfile.TemporaryDirectory(prefix="guidebook-") as scratch:
         tempfile.tempdir = scratch
         try:
-            return _build(root, out, names, progress)
+            return _build(root, out, names, progress, strict)
         finally:
             tempfile.tempdir = previous
 
 
-def _build(root: Path, out: Path, names: list[str] | None, progress: Callable[[str], None]) -> list[Built]:
+def _build(root: Path, out: Path, names: list[str] | None, progress: Callable[[str], None],
+           strict: bool | None = None) -> list[Built]:
     started = time.perf_counter()
-    project = load_project(root)
+    project = load_project(root, strict)
     progress(f"load     {len(project.chapters)} chapters  {time.perf_counter() - started:.1f} s")
     editions = select_editions(project.config, names or [])
     files, built = {}, []

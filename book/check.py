@@ -22,10 +22,10 @@ def _epubcheck(path: Path) -> list[str]:
             if line.startswith(("ERROR", "WARNING", "FATAL"))]
 
 
-def check(root: Path, say: Callable[[str], None]) -> list[str]:
-    """Problems as `path:line: message` lines; empty when the project is ready to build."""
+def check(root: Path, say: Callable[[str], None], strict: bool | None = None) -> list[str]:
+    """Problems as `path:line: message` lines; empty when the project is ready to build (warnings are logged)."""
     try:
-        project = load_project(root)
+        project = load_project(root, strict)
     except BookErrors as group:
         return [str(e) for e in group.errors]
     except BookError as error:
@@ -42,5 +42,6 @@ def check(root: Path, say: Callable[[str], None]) -> list[str]:
         if edition.format == "epub":
             problems += _epubcheck(output_path(root / "dist", project.config, edition))
     if not problems:
-        say(f"ok: {len(project.chapters)} chapters, {len(project.config.editions)} editions, no problems")
+        said = f"{len(project.warnings)} warnings" if project.warnings else "no problems"
+        say(f"ok: {len(project.chapters)} chapters, {len(project.config.editions)} editions, {said}")
     return problems

@@ -24,7 +24,10 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", parents=[common], help="build editions into dist/")
     build.add_argument("editions", nargs="*", metavar="EDITION", help="editions to build (default: all)")
     build.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
-    commands.add_parser("check", parents=[common], help="check every source without writing outputs")
+    check = commands.add_parser("check", parents=[common], help="check every source without writing outputs")
+    for command in (build, check):
+        command.add_argument("--no-strict", dest="strict", action="store_false", default=None,
+                             help="broken links and anchors are warnings, not errors (as book.yaml's strict: false)")
     watch = commands.add_parser("watch", parents=[common], help="rebuild when a source changes")
     watch.add_argument("editions", nargs="*", metavar="EDITION", help="editions to rebuild (default: all)")
     new = commands.add_parser("new", parents=[common], help="create a new guide in DIR and build it")
@@ -62,9 +65,35 @@ def _configure_logging(args) -> None:
         progress.addHandler(_LayoutProgress())
 
 
+class _Warnings(logging.Handler):
+    """Prints each author warning as it comes (lenient mode) and counts them for the closing line."""
+
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+        print(record.getMessage(), file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _configure_logging(args)
+    warnings = _Warnings()
+    logger = logging.getLogger("guidebook.warnings")
+    logger.propagate = False
+    logger.handlers = [warnings]
+    try:
+        code = _run(args)
+    finally:
+        logger.handlers = []
+    if warnings.count and code == 0:
+        print(f"{warnings.count} warning{'s' if warnings.count != 1 else ''}", file=sys.stderr)
+    return code
+
+
+def _run(args) -> int:
     root = args.project.resolve()
     out = (args.out or root / "dist").resolve()
 
@@ -77,10 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "build":
             from .incremental import build_if_changed
-            build_if_changed(root, out, args.editions, say, force=args.force)
+            build_if_changed(root, out, args.editions, say, force=args.force, strict=args.strict)
         elif args.command == "check":
             from .check import check
-            problems = check(root, say)
+            problems = check(root, say, args.strict)
             for problem in problems:
                 print(problem, file=sys.stderr)
             return EXIT_AUTHOR_ERROR if problems else 0

@@ -83,6 +83,8 @@ class BookConfig:
     toc_depth: int = 2
     print_edition: str = ""  # the PDF edition whose page numbers the EPUB's page-list follows
     stylesheets: tuple[Path, ...] = field(default=())
+    strict: bool = True  # false: broken links and anchors are warnings, printed as plain text
+    raw_html: str = "error"  # or "escape": tags outside the allow-list shown as text, with a warning
 
     def edition(self, name: str) -> Edition:
         return next(e for e in self.editions if e.name == name)
@@ -95,8 +97,9 @@ BOOK_KEYS: dict[str, tuple[Any, bool]] = {
     "date": ((str, dt.date), False), "rights": (str, False), "description": (str, False),
     "disclaimer": (str, False), "keywords": (list, False), "cover": (str, False), "chapters": (list, False),
     "toc_depth": (int, False), "editions": (dict, False), "print_edition": (str, False),
-    "stylesheets": (list, False),
+    "stylesheets": (list, False), "strict": (bool, False), "raw_html": (str, False),
 }
+RAW_HTML_MODES = ("error", "escape")
 EDITION_KEYS: dict[str, tuple[Any, bool]] = {
     "format": (str, True), "page_size": (str, False), "margins": (str, False), "two_sided": (bool, False),
     "include": (list, False), "exclude": (list, False), "stylesheet": (str, False), "bleed": (str, False),
@@ -262,6 +265,10 @@ def load_config(root: Path) -> BookConfig:
     print_edition = data.get("print_edition", pdfs[0] if pdfs else "")
     if print_edition and print_edition not in pdfs:
         errors.append(BookError(doc.path, doc.line("print_edition"), f"print_edition '{print_edition}' is not a pdf edition"))
+    raw_html = data.get("raw_html", "error")
+    if raw_html not in RAW_HTML_MODES:
+        errors.append(BookError(doc.path, doc.line("raw_html"), f"unknown raw_html '{raw_html}'",
+                                f"expected one of: {', '.join(RAW_HTML_MODES)}"))
     chapters = _chapter_paths(root, doc, data.get("chapters"), errors)
     if not chapters and not errors:
         errors.append(BookError(doc.path, doc.line("chapters"), "the book has no chapters", "add Markdown files to chapters/"))
@@ -274,4 +281,5 @@ def load_config(root: Path) -> BookConfig:
         date=date, chapters=chapters, editions=tuple(editions), subtitle=data.get("subtitle", ""), authors=authors,
         publisher=data.get("publisher", ""), rights=data.get("rights", ""), description=data.get("description", ""),
         disclaimer=data.get("disclaimer", ""), keywords=tuple(map(str, data.get("keywords", []))), cover=cover,
-        toc_depth=depth, print_edition=print_edition, stylesheets=stylesheets)
+        toc_depth=depth, print_edition=print_edition, stylesheets=stylesheets, strict=data.get("strict", True),
+        raw_html=raw_html)

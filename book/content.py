@@ -46,7 +46,8 @@ def _split_front_matter(text: str, display: str) -> tuple[str, str, int]:
 def load_chapter(path: Path, root: Path) -> Chapter:
     """Read one chapter file; bad front matter, an empty file or non-UTF-8 text is a BookError."""
     display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-    text = read_text(path, display).replace("\r\n", "\n").replace("\r", "\n")
+    # A byte-order mark (Windows editors write one) would hide the front matter's opening '---'.
+    text = read_text(path, display).removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     bad = NOT_XML.search(text)
     if bad:
         raise BookError(display, text.count("\n", 0, bad.start()) + 1,

@@ -13,13 +13,15 @@ class BookError(Exception):
     line: int | None
     message: str
     hint: str = ""
+    warning: bool = False  # lenient mode: reported as `path:line: warning: ...`, and the build goes on
 
     def __str__(self) -> str:
         where = ""
         if self.path is not None:
             where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
         hint = f" ({self.hint})" if self.hint else ""
-        return f"{where}{self.message}{hint}"
+        kind = "warning: " if self.warning else ""
+        return f"{where}{kind}{self.message}{hint}"
 
 
 class BookErrors(Exception):

@@ -21,10 +21,11 @@ def _files(folder: Path):
         yield from sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
 
 
-def inputs_digest(root: Path) -> str:
-    """A hash of everything a build reads: sources, styles, layouts, config, guidebook itself, SOURCE_DATE_EPOCH."""
+def inputs_digest(root: Path, strict: bool | None = None) -> str:
+    """A hash of everything a build reads: sources, styles, layouts, config, guidebook itself, SOURCE_DATE_EPOCH,
+    and `--no-strict` (a strict build must not skip an edition a lenient one made)."""
     config = load_config(root)
-    digest = hashlib.sha256(f"{__version__}|{os.environ.get('SOURCE_DATE_EPOCH', '')}".encode())
+    digest = hashlib.sha256(f"{__version__}|{os.environ.get('SOURCE_DATE_EPOCH', '')}|{strict}".encode())
     paths = [root / "book.yaml", *config.chapters, *config.stylesheets, *filter(None, [config.cover])]
     paths += [e.stylesheet for e in config.editions if e.stylesheet]
     for folder in (*(root / f for f in SOURCE_FOLDERS), styles_dir(root), TOOL):
@@ -39,7 +40,8 @@ def _file_hash(path: Path) -> str | None:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
 
 
-def build_if_changed(root: Path, out: Path, names: list[str], say: Callable[[str], None], force: bool = False) -> None:
+def build_if_changed(root: Path, out: Path, names: list[str], say: Callable[[str], None], force: bool = False,
+                     strict: bool | None = None) -> None:
     """Build the editions whose inputs or outputs changed; say which were up to date."""
     config = load_config(root)
     editions = select_editions(config, names)
@@ -48,7 +50,7 @@ def build_if_changed(root: Path, out: Path, names: list[str], say: Callable[[str
         state = json.loads(state_path.read_text())
     except (OSError, ValueError):
         state = {}
-    digest = inputs_digest(root)
+    digest = inputs_digest(root, strict)
     stale = []
     for edition in editions:
         path = output_path(out, config, edition)
@@ -59,7 +61,7 @@ def build_if_changed(root: Path, out: Path, names: list[str], say: Callable[[str
             say(f"skip     {edition.name:<10} up to date ({path.name})")
     if not stale:
         return
-    built = build(root, out, stale, say)
+    built = build(root, out, stale, say, strict)
     for item in built:
         state[str(item.path)] = {"inputs": digest, "output": _file_hash(item.path)}
     state_path.parent.mkdir(exist_ok=True)

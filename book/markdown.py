@@ -1,50 +1,178 @@
-"""Markdown text → an HTML tree (lxml), checked against the raw-HTML allow-list."""
+"""Markdown text → an HTML tree (lxml) with the source line of each top-level block: GitHub-flavoured Markdown
+on Python-Markdown and pymdown-extensions."""
 from __future__ import annotations
 
 import functools
+import html as html_lib
 import re
+import unicodedata
+from dataclasses import dataclass
 
 import markdown
+from lxml import etree
 from lxml import html as lxml_html
+from markdown.extensions import Extension
+from markdown import util
+from markdown.extensions.toc import unescape
+from markdown.inlinepatterns import HTML_RE, HtmlInlineProcessor
+from markdown.treeprocessors import Treeprocessor
 
 from .parallel import map_forked, worker_count
+from .source_lines import MARKER, SourceLines
 
-EXTENSIONS = ["tables", "footnotes", "attr_list", "def_list", "fenced_code", "admonition", "md_in_html",
-              "sane_lists", "toc"]
+# Every element name HTML has or had. A "tag" with any other name (`<string>`, `<T>`, `<number[]>` in prose about
+# code) is not HTML at all, so it is printed as the author typed it.
+HTML_ELEMENTS = frozenset("""
+a abbr acronym address applet area article aside audio b base basefont bdi bdo bgsound big blink blockquote body br
+button canvas caption center cite code col colgroup data datalist dd del details dfn dialog dir div dl dt em embed
+fieldset figcaption figure font footer form frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html i iframe
+image img input ins isindex kbd keygen label legend li link listing main map mark marquee math menu menuitem meta
+meter multicol nav nextid nobr noembed noframes noscript object ol optgroup option output p param picture plaintext
+portal pre progress q rb rp rt rtc ruby s samp script search section select slot small source spacer span strike
+strong style sub summary sup svg table tbody td template textarea tfoot th thead time title tr track tt u ul var
+video wbr xmp
+""".split())
+TAG_NAME = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)(?=[\s/>])")
+
+
+class _InlineHtml(HtmlInlineProcessor):
+    """Raw inline HTML as Python-Markdown keeps it, except "tags" whose name is no HTML element: those stay text."""
+
+    def handleMatch(self, m, data):
+        name = TAG_NAME.match(m.group(1))
+        if m.group(1).startswith("<") and m.group(1)[1:2] not in "!?" and (
+                name is None or name.group(1).lower() not in HTML_ELEMENTS):
+            return m.group(1), m.start(0), m.end(0)  # a plain string: escaped when serialised
+        return super().handleMatch(m, data)
+
+
+def github_slug(text: str) -> str:
+    """The id GitHub gives a heading: lowercase, punctuation dropped, each space a '-', letters of any script kept."""
+    kept = (c for c in text.strip().lower() if c in " -_" or unicodedata.category(c)[0] in "LMN")
+    return "".join(kept).replace(" ", "-")
+
+
+class _HeadingIds(Treeprocessor):
+    """Gives each heading without an explicit id its GitHub id (`-1`, `-2` for repeats); remembers which it made."""
+
+    def run(self, root):
+        headings = [e for e in root.iter() if e.tag in ("h1", "h2", "h3", "h4", "h5", "h6")]
+        used = {e.get("id") for e in root.iter() if e.get("id")}
+        made = []
+        for heading in headings:
+            if heading.get("id") is not None:
+                continue
+            text = unescape(self._without_html("".join(heading.itertext())))
+            base = github_slug(text) or "section"
+            slug, n = base, 0
+            while slug in used:
+                n += 1
+                slug = f"{base}-{n}"
+            used.add(slug)
+            made.append(slug)
+            heading.set("id", slug)
+        self.md.generated_ids = tuple(made)
+
+    def _without_html(self, text: str) -> str:
+        """The heading's text with its raw inline HTML reduced to the words inside it."""
+        def words(match):
+            raw = self.md.htmlStash.rawHtmlBlocks[int(match.group(1))]
+            return re.sub(r"<[^>]*>", "", raw) if isinstance(raw, str) else ""
+        return util.HTML_PLACEHOLDER_RE.sub(words, text)
+
+
+class _Guidebook(Extension):
+    def extendMarkdown(self, md):
+        md.inlinePatterns.register(_InlineHtml(HTML_RE, md), "html", 90)
+        md.treeprocessors.register(_HeadingIds(md), "guidebook_heading_ids", 4)  # after attr_list's explicit ids
+
+
+EXTENSIONS = ["tables", "footnotes", "attr_list", "def_list", "pymdownx.superfences", "pymdownx.highlight",
+              "admonition", "md_in_html", "sane_lists", "pymdownx.tasklist", "pymdownx.tilde", "pymdownx.magiclink"]
 EXTENSION_CONFIG = {
     # ':' in footnote ids is legal HTML but not an XML NCName; EPUB readers choke on it.
     "footnotes": {"SEPARATOR": "-", "BACKLINK_TEXT": "↩\ufe0e"},
-    "toc": {"permalink": False},
+    # CSS classes (book/layouts/highlight.css), never inline styles: the allow-list refuses `style`.
+    "pymdownx.highlight": {"use_pygments": True, "noclasses": False, "guess_lang": False, "css_class": "highlight"},
+    "pymdownx.tilde": {"subscript": False},  # GitHub: ~~strike~~ only
+    "pymdownx.magiclink": {"hide_protocol": False},
 }
 
-
 PARALLEL_CHARACTERS = 200_000  # above this much Markdown, chapters are converted on every core
+
+
+@dataclass(frozen=True)
+class Converted:
+    """What one conversion sends back (from a forked worker too): HTML with line markers, the ids it made up."""
+
+    html: str
+    generated_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ChapterHtml:
+    """A chapter body as an lxml `<div>`, the source line of each of its children, and the ids Markdown made up."""
+
+    tree: object
+    block_lines: tuple[int | None, ...]
+    generated_ids: frozenset[str]
 
 
 @functools.lru_cache(maxsize=1)
 def _converter() -> markdown.Markdown:
     """One converter per process, reset between chapters (building it costs more than a short chapter)."""
-    return markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIG, output_format="html")
+    return markdown.Markdown(extensions=[*EXTENSIONS, _Guidebook(), SourceLines()],
+                             extension_configs=EXTENSION_CONFIG, output_format="html")
 
 
-def markdown_to_html(text: str) -> str:
-    return _converter().reset().convert(text)
+def markdown_to_html(text: str) -> Converted:
+    converter = _converter().reset()
+    converter.generated_ids = ()
+    html = converter.convert(text)
+    return Converted(html, converter.generated_ids)
+
+
+def convert_chapters(texts: list[str]) -> list[ChapterHtml]:
+    """Each chapter body converted, in order (on every core when the book is long)."""
+    workers = worker_count(len(texts)) if sum(map(len, texts)) > PARALLEL_CHARACTERS else 1
+    return [html_to_tree(c) for c in map_forked(markdown_to_html, texts, workers=workers, chunksize=4)]
 
 
 def markdown_to_trees(texts: list[str]) -> list[lxml_html.HtmlElement]:
     """Each chapter body as a `<div>` element whose children are the rendered blocks, in order."""
-    workers = worker_count(len(texts)) if sum(map(len, texts)) > PARALLEL_CHARACTERS else 1
-    return [html_to_tree(html) for html in map_forked(markdown_to_html, texts, workers=workers, chunksize=4)]
+    return [c.tree for c in convert_chapters(texts)]
 
 
 def markdown_to_tree(text: str) -> lxml_html.HtmlElement:
+    return convert(text).tree
+
+
+def convert(text: str) -> ChapterHtml:
     return html_to_tree(markdown_to_html(text))
 
 
-def html_to_tree(html: str) -> lxml_html.HtmlElement:
-    tree = lxml_html.fragment_fromstring(html or "<p></p>", create_parent="div")
+def html_to_tree(converted: Converted) -> ChapterHtml:
+    tree = lxml_html.fragment_fromstring(converted.html or "<p></p>", create_parent="div")
+    lines = _take_line_markers(tree)
+    etree.strip_elements(tree, etree.Comment, etree.ProcessingInstruction, with_tail=False)
     _drop_unreferenced_footnotes(tree)
-    return tree
+    _task_boxes(tree)
+    _alignment_classes(tree)
+    # footnotes, and data tables (`table("name")` may be called in two chapters): ids no author chose
+    made = set(tree.xpath(".//div[@class='footnote']//li/@id | .//sup[a[@class='footnote-ref']]/@id"
+                          " | .//table[caption/span[@class='table-number']]/@id"))
+    return ChapterHtml(tree, lines, frozenset(converted.generated_ids) | made)
+
+
+def _take_line_markers(tree) -> tuple[int | None, ...]:
+    """The line each child element of `tree` starts at, from the markers before it (which are removed)."""
+    lines, line = [], None
+    for node in list(tree):
+        if node.tag is etree.Comment and (node.text or "").startswith(MARKER):
+            line = int(node.text[len(MARKER):])
+        elif isinstance(node.tag, str):  # the notes Python-Markdown adds at the end come from no one block
+            lines.append(None if node.get("class") == "footnote" else line)
+    return tuple(lines)
 
 
 def _drop_unreferenced_footnotes(tree) -> None:
@@ -58,8 +186,30 @@ def _drop_unreferenced_footnotes(tree) -> None:
             block.getparent().remove(block)
 
 
+def _task_boxes(tree) -> None:
+    """GitHub task-list check boxes as text boxes: a form control is no part of a book (or of the allow-list)."""
+    for box in tree.xpath(".//li[contains(@class, 'task-list-item')]//input[@type='checkbox']"):
+        done = box.get("checked") is not None
+        span = lxml_html.Element("span", {"class": "task-box done" if done else "task-box"})
+        span.text = "☒" if done else "☐"
+        span.tail = box.tail
+        box.getparent().replace(box, span)
+
+
+ALIGNMENT = re.compile(r"^\s*text-align:\s*(left|right|center);?\s*$")
+
+
+def _alignment_classes(tree) -> None:
+    """A table column's alignment (`|:--:|`) as a class: the allow-list has no `style`."""
+    for cell in tree.xpath(".//th[@style] | .//td[@style]"):
+        match = ALIGNMENT.match(cell.get("style"))
+        if match:
+            del cell.attrib["style"]
+            cell.set("class", " ".join(filter(None, [cell.get("class"), f"align-{match.group(1)}"])))
+
+
 def source_line(text: str, *needles: str) -> int | None:
-    """The first line of `text` containing any of `needles` (how a tree node is traced back to its source)."""
+    """The first line of `text` containing any of `needles` (only where no block line is known)."""
     for needle in needles:
         if needle:
             index = text.find(needle)
@@ -68,6 +218,33 @@ def source_line(text: str, *needles: str) -> int | None:
     return None
 
 
+def block_line(text: str, html: ChapterHtml, element, *needles: str) -> int | None:
+    """The line of `element`: the first line holding one of `needles` inside the top-level block it belongs to,
+    else the line the block starts at."""
+    top = element
+    while top is not None and top.getparent() is not html.tree:
+        top = top.getparent()
+    if top is None:
+        return source_line(text, *needles)
+    index = [child for child in html.tree if isinstance(child.tag, str)].index(top)
+    start = html.block_lines[index] if index < len(html.block_lines) else None
+    if start is None:
+        return source_line(text, *needles)
+    later = [line for line in html.block_lines[index + 1:] if line is not None and line > start]
+    lines = text.split("\n")
+    end = later[0] - 1 if later else len(lines)
+    for needle in needles:
+        if needle:
+            for number in range(start, min(end, len(lines)) + 1):
+                if needle in lines[number - 1]:
+                    return number
+    return start
+
+
 def heading_text(element) -> str:
     """A heading's visible text, whitespace folded."""
     return re.sub(r"\s+", " ", element.text_content()).strip()
+
+
+def escape_text(text: str) -> str:
+    return html_lib.escape(text, quote=False)

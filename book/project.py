@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .assemble import ParsedChapter, make_ids_unique, resolve_links
+from .assemble import ParsedChapter, duplicate_ids, make_ids_unique, resolve_links
 from .config import BookConfig, load_config
 from .content import load_chapters
 from .errors import BookError, BookErrors, raise_all
-from .markdown import markdown_to_trees
-from .sanitize import check_html
+from .markdown import convert_chapters
+from .sanitize import check_disclaimer, check_html
 from .tables import load_tables
 from .templating import expand_chapters, layout_env
 
@@ -23,6 +25,7 @@ class Project:
     config: BookConfig
     chapters: list[ParsedChapter]
     layouts: object  # the Jinja environment for layouts
+    warnings: tuple[BookError, ...] = ()  # lenient mode: what would have been errors, in source order
 
     @property
     def date(self) -> str:
@@ -49,10 +52,27 @@ def _collect(errors: list[BookError], function, *args):
     return None
 
 
-def load_project(root: Path) -> Project:
-    """Read and check every source of the project at `root`; all problems found are raised together."""
+# Warnings go to whoever listens (the command line prints and counts them); a build never stops for one.
+WARNINGS = logging.getLogger("guidebook.warnings")
+
+
+def _disclaimer_line(root: Path) -> int | None:
+    """The line of the top-level `disclaimer:` key in book.yaml (a top-level key appears once)."""
+    text = (root / "book.yaml").read_text(encoding="utf-8", errors="replace")
+    match = re.search(r"(?m)^disclaimer\s*:", text)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def load_project(root: Path, strict: bool | None = None) -> Project:
+    """Read and check every source of the project at `root`; all problems found are raised together.
+
+    `strict` overrides book.yaml's `strict` for this build (None: as book.yaml says).
+    """
     config = load_config(root)
+    strict = config.strict if strict is None else strict
     errors: list[BookError] = []
+    if config.disclaimer:
+        errors.extend(check_disclaimer(config.disclaimer, _disclaimer_line(config.root)))
     chapters = _collect(errors, load_chapters, config) or []
     tables = _collect(errors, load_tables, config.root) or {}
     layouts = layout_env(config.root)
@@ -64,11 +84,15 @@ def load_project(root: Path) -> Project:
         errors.extend(template_errors)
     parsed = []
     converted = [c for c in chapters if c.id in expanded]
-    for chapter, tree in zip(converted, markdown_to_trees([expanded[c.id] for c in converted])):
+    for chapter, html in zip(converted, convert_chapters([expanded[c.id] for c in converted])):
         text = expanded[chapter.id]
-        errors.extend(check_html(chapter, text, tree, config.root))
-        parsed.append(ParsedChapter(chapter, text, tree))
+        errors.extend(check_html(chapter, text, html, config.root, config.raw_html))
+        parsed.append(ParsedChapter.of(chapter, text, html))
+    errors.extend(duplicate_ids(parsed))
     renames = make_ids_unique(parsed)
-    errors.extend(resolve_links(parsed, renames, config.root))
-    raise_all(errors)
-    return Project(config, parsed, layouts)
+    errors.extend(resolve_links(parsed, renames, config.root, strict))
+    warnings = tuple(e for e in errors if e.warning)
+    raise_all([e for e in errors if not e.warning])
+    for warning in warnings:
+        WARNINGS.warning("%s", warning)
+    return Project(config, parsed, layouts, warnings)

@@ -1,13 +1,15 @@
 """The raw-HTML allow-list and resource checks: what a chapter may contain, traced to file:line."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from lxml import etree
+from lxml import html as lxml_html
+
 from .content import Chapter
 from .errors import BookError
-from .markdown import heading_text, source_line
+from .markdown import HTML_ELEMENTS, ChapterHtml, block_line, heading_text
 from .paths import remote_reason, resolve_inside
 
 ALLOWED_TAGS = {
@@ -22,71 +24,155 @@ ALLOWED_ATTRIBUTES = {
     "scope", "headers", "start", "reversed", "type", "value", "role", "datetime", "cite", "open", "span",
     "abbr",
 }
+# Refused in every mode: they run code, fetch from elsewhere or take over the page. Escaping them as text would
+# be safe, but an author who wrote them meant something the book cannot do, and should hear so.
+UNSAFE_TAGS = {
+    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "link", "meta",
+    "form", "input", "button", "textarea", "select", "option", "noscript", "template", "svg", "math", "audio",
+    "video", "source", "track", "canvas", "portal", "param", "html", "head", "body", "title", "slot",
+}
+VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+             "track", "wbr", "keygen", "image", "isindex", "spacer", "bgsound", "nextid"}
+BLOCK_TAGS = {"div", "p", "ul", "ol", "dl", "table", "blockquote", "pre", "figure", "section", "aside", "details",
+              "h1", "h2", "h3", "h4", "h5", "h6", "hr", "address", "article", "header", "footer", "nav", "main",
+              "center", "fieldset", "menu", "dir", "listing", "xmp", "plaintext", "hgroup", "search", "dialog"}
 LINK_SCHEMES = {"", "http", "https", "mailto", "tel"}
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 
-def _problem(chapter: Chapter, text: str, needles: tuple[str, ...], message: str, hint: str) -> BookError:
-    return BookError(chapter.display, source_line(text, *needles), message, hint)
-
-
-def check_html(chapter: Chapter, text: str, tree, root: Path) -> list[BookError]:
+def check_html(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_html: str = "error") -> list[BookError]:
     """Every tag, attribute, link scheme and image of the rendered chapter that the book does not allow.
 
-    Images that pass get their `src` rewritten relative to the project root, where both renderers look.
+    With `raw_html="escape"`, tags outside the allow-list (other than the unsafe ones) are shown as text and
+    attributes outside it are dropped, each with a warning. "Tags" that are no HTML element at all are text in
+    every mode. Images that pass get their `src` rewritten relative to the project root, where both renderers
+    look.
     """
     errors = []
-    for element in tree.iter():
+
+    def problem(element, needles, message, hint, warning=False):
+        errors.append(BookError(chapter.display, block_line(text, html, element, *needles), message, hint, warning))
+
+    for element in list(html.tree.iter()):
         tag = element.tag if isinstance(element.tag, str) else None
-        if tag is None:  # comments and processing instructions are dropped later
+        if tag is None or element is html.tree:
+            continue
+        if tag not in HTML_ELEMENTS:  # `<string>` in prose: the author meant the word, brackets and all
+            as_text(element, html.tree)
             continue
         if tag not in ALLOWED_TAGS:
-            errors.append(_problem(chapter, text, (f"<{tag}",), f"raw HTML <{tag}> is not allowed",
-                                   "remove it; the book allows text markup, tables, lists and images"))
+            if raw_html == "escape" and tag not in UNSAFE_TAGS:
+                problem(element, (f"<{tag}",), f"raw HTML <{tag}> is not allowed; shown as text",
+                        "remove it, or write what it should look like in Markdown", warning=True)
+                as_text(element, html.tree)
+            else:
+                problem(element, (f"<{tag}",), f"raw HTML <{tag}> is not allowed",
+                        "remove it; the book allows text markup, tables, lists and images")
             continue
-        for name, value in element.attrib.items():
+        for name, value in list(element.attrib.items()):
             if name.startswith("on"):
-                errors.append(_problem(chapter, text, (f"{name}=",), f"event attribute '{name}' is not allowed", "remove it"))
+                problem(element, (f"{name}=",), f"event attribute '{name}' is not allowed", "remove it")
             elif name not in ALLOWED_ATTRIBUTES and not name.startswith(("aria-", "data-", "epub:")):
-                errors.append(_problem(chapter, text, (f"{name}=",), f"attribute '{name}' is not allowed on <{tag}>", "remove it"))
+                if raw_html == "escape" and name != "style":
+                    problem(element, (f"{name}=",), f"attribute '{name}' is not allowed on <{tag}>; dropped",
+                            "remove it", warning=True)
+                    del element.attrib[name]
+                elif raw_html == "escape":  # CSS can fetch from anywhere; drop it, but say so
+                    problem(element, (f"{name}=",), f"attribute '{name}' is not allowed on <{tag}>; dropped",
+                            "styling belongs in the book's CSS", warning=True)
+                    del element.attrib[name]
+                else:
+                    problem(element, (f"{name}=",), f"attribute '{name}' is not allowed on <{tag}>", "remove it")
         if tag in HEADINGS and not heading_text(element):
-            errors.append(BookError(chapter.display, _empty_heading_line(text, int(tag[1])), "empty heading",
-                                    "give it a title or remove the line"))
+            problem(element, (), "empty heading", "give it a title or remove the line")
         if "id" in element.attrib and not element.get("id").strip():
-            errors.append(_problem(chapter, text, ("{#", 'id="'), "empty id", "write {#some-name} or leave the braces out"))
+            problem(element, ("{#", 'id=""', "id=''", "id="), "empty id", "write {#some-name} or leave the braces out")
         href = element.get("href")
         if href is not None and urlsplit(href.strip()).scheme.lower() not in LINK_SCHEMES:
-            errors.append(_problem(chapter, text, (href,), f"link '{href}' uses a forbidden scheme",
-                                   "links may be http(s), mailto, tel or to chapters"))
+            problem(element, (href,), f"link '{href}' uses a forbidden scheme",
+                    "links may be http(s), mailto, tel or to chapters")
         if tag == "img":
-            errors.extend(_check_image(chapter, text, element, root))
+            found = _check_image(chapter, element, root)
+            if found:
+                problem(element, (element.get("src"), "<img", "!["), *found)
     return errors
 
 
-def _empty_heading_line(text: str, level: int) -> int | None:
-    """The line of a `## ` heading with no text (or of a raw `<h2>`), for the error message."""
-    match = re.search(rf"(?m)^[ ]{{0,3}}{'#' * level}(?:[ \t]+\{{[^}}]*\}})?[ \t#]*$", text)
-    return text.count("\n", 0, match.start()) + 1 if match else source_line(text, f"<h{level}")
+def as_text(element, tree) -> None:
+    """Show `element`'s own tags as literal text around its content (a top-level block stays a block)."""
+    attributes = "".join(f' {name}="{value}"' for name, value in element.attrib.items())
+    start, end = f"<{element.tag}{attributes}>", "" if element.tag in VOID_TAGS else f"</{element.tag}>"
+    element.attrib.clear()
+    element.text = start + (element.text or "")
+    if len(element):
+        element[-1].tail = (element[-1].tail or "") + end
+    else:
+        element.text += end
+    blocks = element.getparent() is tree or any(child.tag in BLOCK_TAGS for child in element.iter())
+    element.tag = "div" if blocks else "span"
 
 
-def _check_image(chapter: Chapter, text: str, element, root: Path) -> list[BookError]:
+def _check_image(chapter: Chapter, element, root: Path) -> tuple[str, str] | None:
+    """(message, hint) when the image cannot be used; a usable one gets its `src` made project-relative."""
     src = element.get("src", "")
-    needles = (src, "<img") if src else ("<img", "![")
     if not src:
-        return [_problem(chapter, text, needles, "image without a source", "write ![description](images/file.png)")]
+        return "image without a source", "write ![description](images/file.png)"
     reason = remote_reason(src)
     path = None if reason else resolve_inside(root, chapter.source.parent, src)
     if reason or path is None:
-        return [_problem(chapter, text, needles, reason or f"image '{src}' is outside the project folder",
-                         "copy the image into the project and use a relative path")]
+        return (reason or f"image '{src}' is outside the project folder",
+                "copy the image into the project and use a relative path")
     if not path.is_file():
-        return [_problem(chapter, text, needles, f"image not found: {src}", "check the file name and folder")]
+        return f"image not found: {src}", "check the file name and folder"
     decorative = "decorative" in element.get("class", "").split()
     if not element.get("alt", "").strip() and not decorative:
-        return [_problem(chapter, text, needles, f"image '{src}' has no alt text",
-                         "describe it: ![what it shows](file), or mark it {.decorative}")]
+        return f"image '{src}' has no alt text", "describe it: ![what it shows](file), or mark it {.decorative}"
     element.set("src", path.relative_to(root.resolve()).as_posix())
     if decorative:
         element.set("alt", "")
         element.set("role", "presentation")
-    return []
+    return None
+
+
+def check_disclaimer(text: str, line: int | None) -> list[BookError]:
+    """The book.yaml `disclaimer` through the same allow-list as chapters (it is printed in every edition)."""
+    if not text:
+        return []
+    tree = lxml_html.fragment_fromstring(text, create_parent="p")
+    errors = []
+    for element in tree.iter():
+        if not isinstance(element.tag, str) or element is tree:
+            continue
+        if element.tag not in ALLOWED_TAGS and element.tag in HTML_ELEMENTS:
+            errors.append(BookError("book.yaml", line, f"raw HTML <{element.tag}> is not allowed in the disclaimer",
+                                    "the disclaimer may hold text markup such as <em> and <a href>"))
+        for name, value in element.attrib.items():
+            bad_name = name.startswith("on") or (name not in ALLOWED_ATTRIBUTES and not name.startswith("aria-"))
+            if bad_name:
+                errors.append(BookError("book.yaml", line, f"attribute '{name}' is not allowed in the disclaimer", "remove it"))
+            elif name == "href" and urlsplit(value.strip()).scheme.lower() not in LINK_SCHEMES:
+                errors.append(BookError("book.yaml", line, f"link '{value}' in the disclaimer uses a forbidden scheme",
+                                        "links may be http(s), mailto or tel"))
+            elif name == "src":
+                errors.append(BookError("book.yaml", line, "images are not allowed in the disclaimer", "remove it"))
+    return errors
+
+
+def disclaimer_html(text: str) -> str:
+    """The disclaimer as one clean `<p>`: whatever the allow-list refuses is left out (check_disclaimer reports it)."""
+    if not text:
+        return ""
+    tree = lxml_html.fragment_fromstring(text, create_parent="p")
+    etree.strip_elements(tree, etree.Comment, etree.ProcessingInstruction, with_tail=False)
+    for element in [e for e in tree.iter() if e.tag in UNSAFE_TAGS or e.tag == "img"]:
+        element.drop_tree()
+    for element in list(tree.iter()):
+        if element is not tree and element.tag not in ALLOWED_TAGS:
+            element.drop_tag() if element.tag in HTML_ELEMENTS else as_text(element, tree)
+        else:
+            for name, value in list(element.attrib.items()):
+                unsafe_link = name == "href" and urlsplit(value.strip()).scheme.lower() not in LINK_SCHEMES
+                if name.startswith("on") or name not in ALLOWED_ATTRIBUTES or unsafe_link or name == "src":
+                    del element.attrib[name]
+    return lxml_html.tostring(tree, encoding="unicode")
+

@@ -10,7 +10,7 @@ from book.build import page_breaks
 from book.config import load_config
 from book.content import Chapter
 from book.errors import BookErrors
-from book.markdown import markdown_to_tree
+from book.markdown import convert, markdown_to_tree
 from book.render.pdf import page_labels, roman
 from book.tables import money, money_range
 
@@ -48,7 +48,7 @@ def parsed(tmp_path: Path, name: str, text: str) -> ParsedChapter:
     source = tmp_path / f"{name}.md"
     source.write_text(text)
     chapter = Chapter(source, source.name, name, name.title(), True, "chapter", "", text)
-    return ParsedChapter(chapter, text, markdown_to_tree(text))
+    return ParsedChapter.of(chapter, text, convert(text))
 
 
 def test_ids_unique_across_chapters_and_links_follow(tmp_path):

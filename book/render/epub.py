@@ -6,6 +6,7 @@ import io
 import textwrap
 import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import jinja2
 from ebooklib import epub
@@ -187,7 +188,8 @@ def render_epub(book: Book, layouts: jinja2.Environment, date: str, breaks: dict
     images = sorted({img.get("src") for c in book.chapters for img in c.body.iter("img")})
     _metadata(package, book, date, bool(images), any(breaks.values()))
 
-    css = (styles / "ebook.css").read_bytes()
+    # the looks of GitHub-flavoured Markdown first, so that the book's own CSS may override them
+    css = (Path(__file__).resolve().parent.parent / "layouts" / "highlight.css").read_bytes() + b"\n" + (styles / "ebook.css").read_bytes()
     package.add_item(_item("style", "style/ebook.css", "text/css", css))
     if book.edition.epub_fonts:
         fonts_css = (styles / "fonts.css").read_bytes()
@@ -208,7 +210,7 @@ def render_epub(book: Book, layouts: jinja2.Environment, date: str, breaks: dict
     cover = _item("cover", "cover.xhtml", "application/xhtml+xml", cover_page.encode("utf-8"))
     package.add_item(cover)
 
-    disclaimer = _xml(lxml_html.fragment_fromstring(config.disclaimer, create_parent="p")) if config.disclaimer else ""
+    disclaimer = _xml(lxml_html.fragment_fromstring(book.disclaimer_html)) if book.disclaimer_html else ""  # allow-listed
     front_text = layouts.get_template("frontmatter.xhtml.j2").render(
         config=config, edition_label=book.edition.name.capitalize() + " edition", disclaimer_html=disclaimer, fonts=book.edition.epub_fonts)
     front_root = etree.fromstring(front_text.encode("utf-8"))

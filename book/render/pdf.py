@@ -32,10 +32,16 @@ def footnotes_inline(body) -> object:
     """A copy of the chapter body with each footnote moved to its call, for CSS `float: footnote`."""
     body = copy.deepcopy(body)
     notes = {li.get("id"): li for li in body.xpath(".//div[@class='footnote']//li[@id]")}
+    placed: dict[str, str] = {}  # note id → id of the footnote span made at its first call
     for ref in body.xpath(".//sup[a[contains(concat(' ', @class, ' '), ' footnote-ref ')]]"):
-        note = notes.get(ref[0].get("href", "#")[1:])
+        note_id = ref[0].get("href", "#")[1:]
+        note = notes.get(note_id)
         if note is None:
             continue
+        if note_id in placed:  # a note cited again: only its number, linked to the first call; printed once
+            ref[0].set("href", f"#{placed[note_id]}")
+            continue
+        placed[note_id] = ref.get("id", "")
         for back in note.xpath(".//a[contains(@class, 'footnote-backref')]"):
             back.getparent().remove(back)
         span = lxml_html.Element("span", {"class": "footnote", "id": ref.get("id", "")})
@@ -154,10 +160,9 @@ def prepare_print(book: Book, layouts: jinja2.Environment, date: str) -> PrintSo
     styles = styles_dir(config.root)
     chapters = [{"chapter": c.chapter, "number": c.number, "anchor": c.anchor,
                  "html": body_html(list_numbers_as_css(footnotes_inline(c.body)))} for c in book.chapters]
-    disclaimer = (lxml_html.tostring(lxml_html.fragment_fromstring(config.disclaimer, create_parent="p"), encoding="unicode")
-                  if config.disclaimer else "")
+    disclaimer = book.disclaimer_html  # through the allow-list in assemble
     geometry = layouts.get_template("edition.css.j2").render(edition=edition, margins=_margins(edition))
-    sheets = [styles / "print.css", *config.stylesheets]
+    sheets = [LAYOUTS_DIR / "highlight.css", styles / "print.css", *config.stylesheets]
     css = [(path.read_text(encoding="utf-8"), path.resolve().as_uri()) for path in sheets]
     css.append((geometry, (config.root / "edition.css").resolve().as_uri()))
     if edition.stylesheet:

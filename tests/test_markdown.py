@@ -1,0 +1,315 @@
+"""Markdown as authors bring it (GitHub-flavoured, with comments, CRLF and BOMs), the exact line of every problem,
+and the lenient mode. Unit tests of the pure functions first (no WeasyPrint), then a few real builds."""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from lxml import html as lxml_html
+
+from book.assemble import ParsedChapter, duplicate_ids, make_ids_unique, resolve_links
+from book.content import Chapter, load_chapter
+from book.markdown import convert, github_slug
+from book.render.pdf import footnotes_inline
+from book.sanitize import check_disclaimer, check_html, disclaimer_html
+from conftest import assert_epubcheck_clean, copy_fixture, epub_files, pdf_pages_text, run
+
+
+def html(text: str) -> str:
+    return lxml_html.tostring(convert(text).tree, encoding="unicode")
+
+
+def chapter(tmp_path: Path, name: str, text: str) -> ParsedChapter:
+    source = tmp_path / f"{name}.md"
+    source.write_text(text)
+    return ParsedChapter.of(Chapter(source, source.name, name, name.title(), True, "chapter", "", text), text, convert(text))
+
+
+def problems(tmp_path: Path, text: str, raw_html: str = "error") -> list[str]:
+    p = chapter(tmp_path, "one", text)
+    found = check_html(p.chapter, text, convert_again(p), tmp_path, raw_html)
+    return [str(e) for e in found]
+
+
+def convert_again(p: ParsedChapter):
+    from book.markdown import ChapterHtml
+    return ChapterHtml(p.tree, p.block_lines, p.generated_ids)
+
+
+# --- HTML comments -------------------------------------------------------------------------------------------
+
+COMMENTS = [
+    "# T\n\n<!-- a comment -->\n\nText.\n",
+    "Text.\n\n<!-- at the end -->\n",
+    "Before <!-- inline --> after.\n",
+    "<!--\nacross\nlines\n-->\n\nText.\n",
+    "- one <!-- in a list -->\n- two\n\n  <!-- indented -->\n",
+    "| a | b |\n|---|---|\n| 1 <!-- cell --> | 2 |\n",
+    "> quoted <!-- in a quote -->\n>\n> <!-- block in a quote -->\n",
+    "Text.\n\n<!-- unclosed\n\nMore.\n",
+]
+
+
+@pytest.mark.parametrize("text", COMMENTS)
+def test_comments_never_reach_the_output(text, tmp_path):
+    tree = convert(text).tree
+    assert not [node for node in tree.iter() if node.tag is etree.Comment]
+    assert "comment" not in tree.text_content() and "inline" not in tree.text_content()
+    assert problems(tmp_path, text) == []
+
+
+def test_text_around_comments_is_kept():
+    assert " ".join(convert("Before <!-- inline --> after.\n").tree.text_content().split()) == "Before after."
+
+
+# --- GitHub-flavoured Markdown ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("title, slug", [
+    ("Part one: The basics", "part-one-the-basics"),
+    ("`--some-flag`", "--some-flag"),
+    ("가격", "가격"),
+    ("Prix (€) et délais", "prix--et-délais"),
+    ("What's new in 2.0?", "whats-new-in-20"),
+    ("snake_case stays", "snake_case-stays"),
+])
+def test_github_slugs(title, slug):
+    assert github_slug(title.strip("`")) == slug
+
+
+def test_heading_ids_are_githubs_with_numbered_repeats():
+    tree = convert("## 가격\n\n## `--some-flag`\n\n## Intro\n\n## Intro\n\n## Intro\n\n## Own {#own}\n").tree
+    assert tree.xpath("//h2/@id") == ["가격", "--some-flag", "intro", "intro-1", "intro-2", "own"]
+    assert convert("## Intro\n\n## Own {#own}\n").generated_ids == frozenset({"intro"})
+
+
+def test_gfm_constructs():
+    out = html("- [x] done\n- [ ] open\n\n~~gone~~ and ~one~ tilde, see https://example.com/a?b=1.\n\n"
+               "```python\ndef f():\n    return 1\n```\n\n| a | b | c |\n|:--|:-:|--:|\n| 1 | 2 | 3 |\n")
+    assert '<span class="task-box done">' in out and '<span class="task-box">' in out and "<input" not in out
+    assert "<del>gone</del>" in out and "~one~" in out
+    assert '<a href="https://example.com/a?b=1">' in out
+    assert '<span class="k">def</span>' in out and "style=" not in out
+    assert '<th class="align-left">' in out and '<td class="align-center">' in out and '<td class="align-right">' in out
+
+
+def test_gfm_output_passes_the_allow_list(tmp_path):
+    text = "- [x] done\n\n~~gone~~ https://example.com\n\n```js\nlet a = 1;\n```\n\n| a |\n|--:|\n| 1 |\n"
+    assert problems(tmp_path, text) == []
+
+
+def test_tags_that_are_no_html_element_are_text(tmp_path):
+    text = "A `Map` is a Map<K, V>, a <string> or a <number[]>; <T> too, but <b>bold</b> is bold.\n"
+    tree = convert(text).tree
+    assert " ".join(tree.text_content().split()) == "A Map is a Map<K, V>, a <string> or a <number[]>; <T> too, but bold is bold."
+    assert tree.xpath("//b/text()") == ["bold"]
+    assert problems(tmp_path, text) == []
+
+
+def test_crlf_and_byte_order_mark_before_front_matter(tmp_path):
+    source = tmp_path / "chapters" / "01-a.md"
+    source.parent.mkdir()
+    source.write_bytes("\ufeff---\r\ntitle: Windows\r\n---\r\n\r\nText one.\r\n\r\n## Next\r\n".encode("utf-8"))
+    loaded = load_chapter(source, tmp_path)
+    assert loaded.title == "Windows" and "\r" not in loaded.text
+    assert loaded.text.split("\n")[6] == "## Next"  # line 7 stays line 7
+
+
+# --- Exact lines -------------------------------------------------------------------------------------------
+
+def test_every_block_knows_its_line():
+    text = ("Intro.\n\n```python\ncode\n\nmore code\n```\n\n<div class=\"x\">\nraw\n\nstill raw\n</div>\n\n"
+            "## Heading\n\n- a\n- b\n\n> quote\n\n| a |\n|---|\n| 1 |\n\nLast.\n")
+    assert convert(text).block_lines == (1, 3, 9, 15, 17, 20, 22, 26)
+
+
+def test_empty_id_is_reported_on_its_own_line_not_the_first_similar_one(tmp_path):
+    text = "## Prices {#prices}\n\n" + "Text.\n\n" * 10 + "## Aside {#}\n"
+    assert problems(tmp_path, text) == ["one.md:23: empty id (write {#some-name} or leave the braces out)"]
+
+
+@pytest.mark.parametrize("snippet, message", [
+    ("<iframe src='x.html'></iframe>", "raw HTML <iframe> is not allowed"),
+    ("<p title='a' onclick='x()'>Hi</p>", "event attribute 'onclick' is not allowed"),
+    ("<code number='1'>x</code>", "attribute 'number' is not allowed on <code>"),
+    ("[Click](javascript:alert(1))", "link 'javascript:alert(1)' uses a forbidden scheme"),
+    ("![A knee](images/knee.png)", "image not found: images/knee.png"),
+    ("![A knee](https://example.com/k.png)", "'https://example.com/k.png' is a remote or file:// resource"),
+    ("##", "empty heading"),
+])
+def test_each_kind_of_problem_names_its_line(snippet, message, tmp_path):
+    text = f"Intro.\n\n## Fine\n\nText with `code`.\n\n- item\n\n{snippet}\n"  # the bad one on line 9
+    found = problems(tmp_path, text)
+    assert len(found) == 1 and found[0].startswith(f"one.md:9: {message}"), found
+
+
+def test_problem_deep_in_a_long_block_names_its_own_line(tmp_path):
+    text = "Intro.\n\n- one\n- two\n- three <span onclick='x'>x</span>\n- four\n"
+    assert problems(tmp_path, text) == ["one.md:5: event attribute 'onclick' is not allowed (remove it)"]
+
+
+def test_links_and_duplicate_ids_name_their_lines(tmp_path):
+    one = chapter(tmp_path, "one", "# One\n\n## Same {#same}\n\nSee [x](two.md#nowhere).\n\nAnd [y](gone.md).\n")
+    two = chapter(tmp_path, "two", "Text.\n\n\n## Also {#same}\n\n[z](#missing)\n")
+    assert [str(e) for e in duplicate_ids([one, two])] == [
+        "two.md:4: duplicate id 'same' (also one.md:3) (ids must be unique in the whole book: rename one of them)"]
+    renames = make_ids_unique([one, two])
+    found = [str(e) for e in resolve_links([one, two], renames, tmp_path)]
+    assert found == ["one.md:5: no anchor '#nowhere' in two.md (check the file name and the #anchor)",
+                     "one.md:7: link to unknown chapter 'gone.md' (check the file name and the #anchor)",
+                     "two.md:6: no anchor '#missing' in this chapter or the book (check the file name and the #anchor)"]
+
+
+def test_generated_ids_yield_to_the_authors(tmp_path):
+    one = chapter(tmp_path, "one", "## Overview\n\n## Tbl prices\n\nNote.[^a]\n\n[^a]: A note.\n")
+    two = chapter(tmp_path, "two", "## Overview\n\n<table id=\"tbl-prices\"><tr><td>1</td></tr></table>\n\nNote.[^a]\n\n[^a]: B.\n")
+    assert duplicate_ids([one, two]) == []
+    renames = make_ids_unique([one, two])
+    assert renames["two"]["tbl-prices"] == "tbl-prices" and renames["one"]["tbl-prices"] == "one-tbl-prices"
+    assert renames["two"]["overview"] == "two-overview" and renames["two"]["fn-a"] == "two-fn-a"
+
+
+def test_a_chapters_own_title_is_an_anchor(tmp_path):
+    one = chapter(tmp_path, "one", "See [two](two.md#part-one-the-basics) and [me](#one).\n")
+    two = ParsedChapter.of(Chapter(tmp_path / "two.md", "two.md", "two", "Part one: The basics", True, "chapter", "", "Hi.\n"),
+                           "Hi.\n", convert("Hi.\n"))
+    (tmp_path / "two.md").write_text("# Part one: The basics\n\nHi.\n")
+    assert resolve_links([one, two], make_ids_unique([one, two]), tmp_path) == []
+    assert [a.get("href") for a in one.tree.iter("a")] == ["#ch-two", "#ch-one"]
+
+
+# --- Lenient mode ----------------------------------------------------------------------------------------------
+
+def test_lenient_links_are_warnings_and_plain_text(tmp_path):
+    one = chapter(tmp_path, "one", "Go to [the site](other.html), [gone](gone.md) or [nowhere](#nowhere).\n")
+    found = resolve_links([one], make_ids_unique([one]), tmp_path, strict=False)
+    assert [e.warning for e in found] == [True, True, True]
+    assert str(found[0]).startswith("one.md:1: warning: link to 'other.html' is not a chapter")
+    assert not list(one.tree.iter("a")) and one.tree.text_content().strip() == "Go to the site, gone or nowhere."
+
+
+def test_escape_mode_shows_unknown_tags_as_text_but_refuses_unsafe_ones(tmp_path):
+    text = "<center>Middle</center>\n\nA <font color='red'>red</font> word with <span style='color: red' dir='x'>style</span>.\n"
+    p = chapter(tmp_path, "one", text)
+    found = check_html(p.chapter, text, convert_again(p), tmp_path, "escape")
+    assert [str(e) for e in found] == [
+        "one.md:1: warning: raw HTML <center> is not allowed; shown as text (remove it, or write what it should look like in Markdown)",
+        "one.md:3: warning: raw HTML <font> is not allowed; shown as text (remove it, or write what it should look like in Markdown)",
+        "one.md:3: warning: attribute 'style' is not allowed on <span>; dropped (styling belongs in the book's CSS)"]
+    assert " ".join(p.tree.text_content().split()) == "<center>Middle</center> A <font color=\"red\">red</font> word with style."
+    unsafe = "<script>alert(1)</script>\n\n<p onclick='x()'>Hi</p>\n\n[a](javascript:x)\n\n![A](https://example.com/a.png)\n"
+    assert all(not e.warning for e in problems_objects(tmp_path, unsafe, "escape"))
+    assert len(problems_objects(tmp_path, unsafe, "escape")) == 4
+
+
+def problems_objects(tmp_path, text, raw_html):
+    p = chapter(tmp_path, "x", text)
+    return check_html(p.chapter, text, convert_again(p), tmp_path, raw_html)
+
+
+# --- Disclaimer, footnotes -------------------------------------------------------------------------------------
+
+def test_disclaimer_goes_through_the_allow_list():
+    bad = 'Hi <script>alert(1)</script><img src="x" onerror="y()"><a href="javascript:z()">z</a> <em>ok</em>'
+    assert len(check_disclaimer(bad, 9)) >= 4 and all(e.line == 9 for e in check_disclaimer(bad, 9))
+    clean = disclaimer_html(bad)
+    assert "script" not in clean and "onerror" not in clean and "javascript" not in clean and "<em>ok</em>" in clean
+    assert check_disclaimer("Not <em>medical</em> advice, see <a href='https://example.com'>here</a>.", 9) == []
+
+
+def test_a_note_cited_twice_is_printed_once():
+    body = footnotes_inline(convert("One[^a] and again[^a].\n\n[^a]: The note.\n").tree)
+    assert len(body.xpath("//span[@class='footnote']")) == 1
+    again = body.xpath("//sup/a")
+    assert len(again) == 1 and again[0].get("href") == "#" + body.xpath("//span[@class='footnote']/@id")[0]
+
+
+# --- Real builds -------------------------------------------------------------------------------------------
+
+GFM_CHAPTER = """\ufeff# Part three: GitHub's way\r
+\r
+<!-- written for GitHub -->\r
+Back to [the start](01-intro.md#introduction), to [myself](#part-three-githubs-way), to\r
+[a page elsewhere](other.html) and [a gap](#nowhere).\r
+\r
+## 가격\r
+\r
+- [x] checked\r
+- [ ] open\r
+\r
+~~struck~~ and https://example.com/page and a <string> and <center>centred</center>.\r
+\r
+```python\r
+def hello():\r
+    return "world"\r
+```\r
+\r
+| left | centre | right |\r
+|:-----|:------:|------:|\r
+| 1    | 2      | 3     |\r
+\r
+Once[^n] and twice[^n].\r
+\r
+[^n]: The only note.\r
+\r
+A plain table first:\r
+\r
+| x |\r
+|---|\r
+| y |\r
+\r
+{{ table("prices") }}\r
+"""
+
+
+@pytest.fixture(scope="module")
+def lenient_build(tmp_path_factory):
+    import io
+    from contextlib import redirect_stderr, redirect_stdout
+
+    from book.cli import main
+    project = copy_fixture("small", tmp_path_factory.mktemp("lenient"))
+    (project / "chapters" / "03-github.md").write_bytes(GFM_CHAPTER.encode("utf-8"))
+    with open(project / "book.yaml", "a") as config:
+        config.write("raw_html: escape\n")
+    err, out = io.StringIO(), io.StringIO()
+    with redirect_stderr(err), redirect_stdout(out):
+        code = main(["build", "-q", "--no-strict", "--project", str(project)])
+    return project, code, err.getvalue()
+
+
+def test_lenient_build_warns_with_lines_and_ends_with_the_count(lenient_build):
+    project, code, err = lenient_build
+    lines = err.strip().splitlines()
+    assert code == 0, err
+    assert lines == [
+        "chapters/03-github.md:12: warning: raw HTML <center> is not allowed; shown as text (remove it, or write what it should look like in Markdown)",
+        "chapters/03-github.md:5: warning: link to 'other.html' is not a chapter (links may point to chapters/*.md or web pages) (check the file name and the #anchor)",
+        "chapters/03-github.md:5: warning: no anchor '#nowhere' in this chapter or the book (check the file name and the #anchor)",
+        "3 warnings"]
+
+
+def test_lenient_build_prints_gfm_in_both_outputs(lenient_build):
+    project, _, _ = lenient_build
+    pdf = project / "dist" / "a-small-test-book-print.pdf"
+    text = " ".join(" ".join(pdf_pages_text(pdf)).split())
+    assert "a page elsewhere and a gap" in text and "<string>" in text and "<center>centred</center>" in text
+    assert 'def hello(): return "world"' in text and "가격" in text
+    assert text.count("The only note.") == 1
+    assert "Table 3.1" in text and "Table 3.2" not in text  # the plain table takes no number
+    assert subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True).returncode == 0
+    epub = project / "dist" / "a-small-test-book-ebook.epub"
+    page = epub_files(epub)["EPUB/github.xhtml"].decode()
+    assert 'id="가격"' in page and '<span class="k">def</span>' in page and "<del>struck</del>" in page
+    assert 'href="other.html"' not in page and "task-box done" in page and 'class="align-right"' in page
+    assert b".highlight .k" in epub_files(epub)["EPUB/style/ebook.css"]
+    assert_epubcheck_clean(epub)
+
+
+def test_strict_build_lists_the_same_problems_as_errors(lenient_build, capsys):
+    project, _, _ = lenient_build
+    code, _, err = run(["check", "--project", str(project)], capsys)
+    assert code == 1
+    assert "chapters/03-github.md:5: link to 'other.html' is not a chapter" in err
+    assert "warning" not in err.replace("warnings", "")
