@@ -1,6 +1,7 @@
 """The build flow: load and check everything, render each edition, then write all outputs at once."""
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -73,12 +74,20 @@ def build(root: Path, out: Path, names: list[str] | None = None,
     base = _scratch_base(root)
     _remove_stale_scratch(base)
     previous = tempfile.tempdir
-    with tempfile.TemporaryDirectory(prefix=f"guidebook-{os.getpid()}-", dir=base) as scratch:
-        tempfile.tempdir = scratch
-        try:
-            return _build(root, out, names, progress)
-        finally:
-            tempfile.tempdir = previous
+    try:
+        with tempfile.TemporaryDirectory(prefix=f"guidebook-{os.getpid()}-", dir=base) as scratch:
+            tempfile.tempdir = scratch
+            try:
+                return _build(root, out, names, progress)
+            finally:
+                tempfile.tempdir = previous
+    except OSError as error:
+        # The disk filled up (or became read-only) under the layout engine's temporary files: the author's
+        # machine, not a bug; the outputs were not touched yet.
+        if error.errno not in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS):
+            raise
+        raise BookError(out, None, f"cannot finish the build ({error.strerror})",
+                        "free some disk space; nothing in the output folder was replaced") from None
 
 
 def _scratch_base(root: Path) -> Path:

@@ -160,7 +160,7 @@ def _page_mm(page_size: str) -> tuple[float, float]:
 def _margins_problem(page_size: str, margins: str) -> str | None:
     """Why `margins` leave too little of the page for text, or None."""
     values = [_millimetres(v) for v in margins.split()]
-    top, right, bottom, left = {1: values * 4, 2: values * 2, 3: [*values, values[1]], 4: values}[len(values)]
+    top, right, bottom, left = (values * 4)[:4] if len(values) < 3 else [*values, values[1]][:4]
     width, height = _page_mm(page_size)
     for name, size, used in (("width", width, left + right), ("height", height, top + bottom)):
         if size - used < MIN_TEXT_MM:
@@ -348,7 +348,8 @@ def load_config(root: Path) -> BookConfig:
     chapters = _chapter_paths(root, doc, data.get("chapters"), errors)
     if not chapters and not errors:
         errors.append(BookError(doc.path, doc.line("chapters"), "the book has no chapters", "add Markdown files to chapters/"))
-    raise_all(errors)
+    # A scanned chapter outside the boundary is found twice (by the boundary scan and by the chapter scan)
+    raise_all(list({(str(e.path), e.line, e.message): e for e in errors}.values()))
 
     identity = f"{data['title']}|{'|'.join(authors)}|{data.get('publisher', '')}"
     identifier = data.get("identifier") or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'guidebook:' + identity)}"

@@ -48,7 +48,7 @@ def _raster_problem(data: bytes, expected: str) -> str | None:
     except UnidentifiedImageError:
         return "is not an image (or not one Pillow can read)"
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        return f"is above the limit of {MAX_IMAGE_PIXELS:,} pixels (scale it down)"
+        return f"is above the limit of {MAX_IMAGE_PIXELS:,} pixels (scale it down)"  # Pillow's own, far above ours
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         return f"is corrupt ({error})"
     return None

@@ -14,6 +14,7 @@ from pathlib import Path
 import jinja2
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment
+from jinja2.utils import _PassArg
 from markupsafe import Markup
 
 from .content import Chapter
@@ -143,10 +144,25 @@ def _lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100):  # no
     return generate_lorem_ipsum(n=n, html=html, min=min, max=max)
 
 
+def _at_render_time(function):
+    """`function` as a filter Jinja cannot evaluate while compiling (constant folding would run `'a'|center(10**9)`
+    before any limit applies, and without a line to blame)."""
+    kind = _PassArg.from_obj(function)
+
+    @jinja2.pass_context
+    def run(context, *args, **kwargs):
+        first = {_PassArg.context: (context,), _PassArg.eval_context: (context.eval_ctx,),
+                 _PassArg.environment: (context.environment,)}.get(kind, ())
+        return function(*first, *args, **kwargs)
+
+    return run
+
+
 def chapter_env() -> ChapterSandbox:
     # `{#` starts Markdown attribute lists (`## Title {#id}`), so Jinja comments get other delimiters.
     env = ChapterSandbox(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True,
                          comment_start_string="{##", comment_end_string="##}")
+    env.filters = {name: _at_render_time(function) for name, function in env.filters.items()}
     env.globals["lipsum"] = _lipsum
     return env
 
@@ -243,8 +259,8 @@ def expand_chapters(chapters: list[Chapter], tables: dict[str, DataTable], book:
                                     "flatten the nesting; Markdown this deep cannot be laid out"))
             continue
         try:
-            template = env.from_string(chapter.text)
             with bounded(max(deadline - time.monotonic(), 0.001), MAX_TEMPLATE_MEMORY, MAX_TEMPLATE_SECONDS):
+                template = env.from_string(chapter.text)
                 text = _render_bounded(template, table=table, book=book)
         except jinja2.TemplateSyntaxError as error:
             expanded[chapter.id] = chapter.text  # unexpanded, so links to this chapter still resolve
