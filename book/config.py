@@ -206,8 +206,8 @@ def _project_file(root: Path, doc: YamlDoc, keys: tuple, reference: str, errors:
         return None
     problem = file_problem(path, root)
     if problem:
-        errors.append(BookError(doc.path, doc.line(*keys), f"'{reference}' {problem}",
-                                "name a regular file inside the project"))
+        message = f"file not found: {reference}" if problem == "file not found" else f"'{reference}' {problem}"
+        errors.append(BookError(doc.path, doc.line(*keys), message, "name a regular file inside the project"))
         return None
     return path
 

@@ -82,12 +82,12 @@ def _check_image(chapter: Chapter, text: str, element, root: Path) -> list[BookE
                          "copy the image into the project and use a relative path")]
     if not path.is_file():
         return [_problem(chapter, text, needles, f"image not found: {src}", "check the file name and folder")]
-    if (broken := check_image(path, chapter.display, source_line(text, *needles))) is not None:  # issue 18
-        return [broken]
     decorative = "decorative" in element.get("class", "").split()
     if not element.get("alt", "").strip() and not decorative:
         return [_problem(chapter, text, needles, f"image '{src}' has no alt text",
                          "describe it: ![what it shows](file), or mark it {.decorative}")]
+    if (broken := check_image(path, chapter.display, source_line(text, *needles))) is not None:  # issue 18
+        return [broken]
     element.set("src", path.relative_to(root.resolve()).as_posix())
     if decorative:
         element.set("alt", "")
