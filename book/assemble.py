@@ -161,7 +161,8 @@ def assemble(parsed: list[ParsedChapter], config: BookConfig, edition: Edition) 
             label = str(number)
         body = copy.deepcopy(p.tree)
         for index, block in enumerate(body, start=1):  # where print pages begin, for the EPUB's page-list
-            block.set("data-block", f"{p.chapter.id}-{index}")
+            if isinstance(block.tag, str):  # an HTML comment takes no attribute (issue 18)
+                block.set("data-block", f"{p.chapter.id}-{index}")
         omit_marked(body, edition.omit)
         for index, table in enumerate(body.iter("table"), start=1):
             if not table.get("id"):

@@ -137,6 +137,8 @@ def _render_editions(project: Project, out: Path, names: list[str], progress: Ca
     if page_map is not None:  # the EPUB alone: its print page numbers are known from an earlier build
         to_render = [e for e in to_render if e.name != project.config.print_edition]
     derived = [e for e in editions if e.source]
+    if to_render:  # layouts take seconds to minutes: say what is under way before the first one ends
+        progress(f"layout   {', '.join(e.name for e in to_render)} …")
     for edition, rendered, seconds, made in _render_pdfs(project, to_render, derived):
         pdfs[edition.name] = rendered
         if edition.name == project.config.print_edition:

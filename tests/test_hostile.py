@@ -282,6 +282,8 @@ CASES = [
     # --- cases that must build
     Case("bom-before-front-matter", lambda p, o: write(p, "chapters/01-intro.md", "\ufeff" + (BASE / "chapters" / "01-intro.md").read_text()),
          [], code=0, args=["build", "ebook", "--force"]),
+    Case("html-comment", lambda p, o: chapter(p, "<!-- a note to the editor -->\n\nText.\n"),
+         [], code=0, args=["build", "ebook", "--force"]),
     Case("stale-scratch-of-a-killed-build", lambda p, o: (p / ".cache" / "tmp" / "guidebook-999999-dead").mkdir(parents=True),
          [], code=0, args=["build", "ebook", "--force"]),
     Case("corrupt-cache-entries", lambda p, o: [f.write_bytes(b"\x80\x04cos\nsystem\n") for f in (p / ".cache").rglob("*.json")],
