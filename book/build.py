@@ -173,8 +173,10 @@ def _page_map_key(project: Project) -> str | None:
     from .render.pdf import prepare_print
     book = assemble(project.chapters, project.config, project.config.edition(project.config.print_edition))
     source = prepare_print(book, project.layouts, project.date)
+    # Keyed on paths relative to the project, so a project copied or moved elsewhere keeps its page map.
+    here = project.config.root.as_uri()
     return Cache.key("page-map", source.render_html("all", source.chapters, {}),
-                     *(piece for text, base in source.css for piece in (text, base)))
+                     *(piece.replace(here, "") for text, base in source.css for piece in (text, base)))
 
 
 def _cached_page_map(project: Project, to_render: list[Edition], editions: list[Edition]):

@@ -274,9 +274,9 @@ CASES = [
          [r"book\.yaml:8: cover 'images/cover\.png' is not an image .*"]),
     # --- writing: all or nothing
     Case("out-is-a-file", lambda p, o: None, [r"/.*/book/dist/a-hostile-test-book-print\.pdf: the output folder is a file \(.*\)"],
-         args=["build", "--force"], out=lambda p: p / "dist" / "a-hostile-test-book-print.pdf"),
+         args=["build", "ebook", "--force"], out=lambda p: p / "dist" / "a-hostile-test-book-print.pdf"),
     Case("out-read-only", lambda p, o: None, [r"/proc/guidebook-out: cannot create the output folder \(.*\) \(.*\)"],
-         args=["build", "--force"], out=lambda p: Path("/proc/guidebook-out")),
+         args=["build", "ebook", "--force"], out=lambda p: Path("/proc/guidebook-out")),
     Case("disk-full-while-laying-out", lambda p, o: None, [r"/.*/book/dist: cannot finish the build \(File too large\) \(.*\)"],
          args=["build", "--force"], fsize=20_000),
     # --- cases that must build
