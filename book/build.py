@@ -1,8 +1,9 @@
 """The build flow: load and check everything, render each edition, then write all outputs at once."""
 from __future__ import annotations
 
-import hashlib
-import json
+import errno
+import os
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass
@@ -10,11 +11,13 @@ from pathlib import Path
 from typing import Callable
 
 from .assemble import assemble
+from .cache import Cache
 from .config import BookConfig, Edition
 from .errors import BookError
 from .output import write_outputs
 from .parallel import MAX_WORKERS, map_forked, worker_count
 from .project import Project, load_project
+from .templating import layout_errors
 from .render.epub import PageBreak, render_epub
 
 
@@ -65,14 +68,52 @@ def build(root: Path, out: Path, names: list[str] | None = None,
           progress: Callable[[str], None] = lambda line: None, strict: bool | None = None) -> list[Built]:
     """Build the named editions (or all) of the project at `root` into `out`; nothing is written on error."""
     # WeasyPrint keeps fonts in temporary folders that forked workers never clean up: give the whole build one
-    # temporary folder, removed at the end.
+    # temporary folder, removed at the end. It lives under the project's .cache/ (or the system's temporary
+    # folder when the project is read-only) and carries the builder's process id, so a build killed with -9
+    # leaves one folder that the next build removes.
+    base = _scratch_base(root)
+    _remove_stale_scratch(base)
     previous = tempfile.tempdir
-    with tempfile.TemporaryDirectory(prefix="guidebook-") as scratch:
-        tempfile.tempdir = scratch
+    try:
+        with tempfile.TemporaryDirectory(prefix=f"guidebook-{os.getpid()}-", dir=base) as scratch:
+            tempfile.tempdir = scratch
+            try:
+                return _build(root, out, names, progress, strict)
+            finally:
+                tempfile.tempdir = previous
+    except OSError as error:
+        # The disk filled up (or became read-only) under the layout engine's temporary files: the author's
+        # machine, not a bug; the outputs were not touched yet.
+        if error.errno not in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS):
+            raise
+        raise BookError(out, None, f"cannot finish the build ({error.strerror})",
+                        "free some disk space; nothing in the output folder was replaced") from None
+
+
+def _scratch_base(root: Path) -> Path:
+    """The project's .cache/tmp/ when it can be written, else the system's temporary folder."""
+    base = root / ".cache" / "tmp"
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        if base.is_symlink() or not os.access(base, os.W_OK):
+            raise OSError
+        return base
+    except OSError:
+        return Path(tempfile.gettempdir())
+
+
+def _remove_stale_scratch(base: Path) -> None:
+    """Remove `guidebook-<pid>-*` folders in `base` whose builder process no longer runs (killed builds)."""
+    for folder in base.glob("guidebook-*"):
+        parts = folder.name.split("-")
+        if len(parts) < 3 or not parts[1].isdigit() or folder.is_symlink() or not folder.is_dir():
+            continue
         try:
-            return _build(root, out, names, progress, strict)
-        finally:
-            tempfile.tempdir = previous
+            os.kill(int(parts[1]), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # alive, but another user's
+            continue
 
 
 def _build(root: Path, out: Path, names: list[str] | None, progress: Callable[[str], None],
@@ -80,7 +121,16 @@ def _build(root: Path, out: Path, names: list[str] | None, progress: Callable[[s
     started = time.perf_counter()
     project = load_project(root, strict)
     progress(f"load     {len(project.chapters)} chapters  {time.perf_counter() - started:.1f} s")
-    editions = select_editions(project.config, names or [])
+    with layout_errors(project.layouts):  # a mistake in a project layout is the author's: its file and line
+        files, built = _render_editions(project, out, names or [], progress)
+    write_outputs(files)
+    progress(f"total    {len(built)} editions  {time.perf_counter() - started:.1f} s")
+    return built
+
+
+def _render_editions(project: Project, out: Path, names: list[str], progress: Callable[[str], None]):
+    """({output path: bytes}, [Built]) for the named editions; nothing is written here."""
+    editions = select_editions(project.config, names)
     files, built = {}, []
     pdfs = {}
     to_render = _pdf_order(project.config, editions)
@@ -88,6 +138,8 @@ def _build(root: Path, out: Path, names: list[str] | None, progress: Callable[[s
     if page_map is not None:  # the EPUB alone: its print page numbers are known from an earlier build
         to_render = [e for e in to_render if e.name != project.config.print_edition]
     derived = [e for e in editions if e.source]
+    if to_render:  # layouts take seconds to minutes: say what is under way before the first one ends
+        progress(f"layout   {', '.join(e.name for e in to_render)} …")
     for edition, rendered, seconds, made in _render_pdfs(project, to_render, derived):
         pdfs[edition.name] = rendered
         if edition.name == project.config.print_edition:
@@ -112,23 +164,20 @@ def _build(root: Path, out: Path, names: list[str] | None, progress: Callable[[s
         files[path] = render_epub(book, project.layouts, project.date, breaks)
         built.append(Built(edition, path, None, time.perf_counter() - tick))
         progress(f"epub     {edition.name:<10} {' ' * 10}  {time.perf_counter() - tick:.1f} s")
-    write_outputs(files)
-    progress(f"total    {len(built)} editions  {time.perf_counter() - started:.1f} s")
-    return built
+    return files, built
 
 
-def _page_map_path(project: Project) -> Path | None:
-    """Where the print edition's page labels and starts are kept, keyed by everything that lays it out."""
+def _page_map_key(project: Project) -> str | None:
+    """The cache key of the print edition's page labels and starts: everything that lays it out."""
     if not project.config.print_edition:
         return None
-    from . import __version__
     from .render.pdf import prepare_print
     book = assemble(project.chapters, project.config, project.config.edition(project.config.print_edition))
     source = prepare_print(book, project.layouts, project.date)
-    digest = hashlib.sha256(__version__.encode() + source.render_html("all", source.chapters, {}).encode())
-    for text, base in source.css:
-        digest.update(text.encode() + base.encode())
-    return project.config.root / ".cache" / "page-maps" / f"{digest.hexdigest()}.json"
+    # Keyed on paths relative to the project, so a project copied or moved elsewhere keeps its page map.
+    here = project.config.root.as_uri()
+    return Cache.key("page-map", source.render_html("all", source.chapters, {}),
+                     *(piece.replace(here, "") for text, base in source.css for piece in (text, base)))
 
 
 def _cached_page_map(project: Project, to_render: list[Edition], editions: list[Edition]):
@@ -136,19 +185,20 @@ def _cached_page_map(project: Project, to_render: list[Edition], editions: list[
     wanted = {e.name for e in editions} | {e.source for e in editions if e.source}
     if project.config.print_edition in wanted or not any(e.format == "epub" for e in editions):
         return None
-    path = _page_map_path(project)
+    key = _page_map_key(project)
+    entry = Cache(project.config.root, "page-maps").get(key) if key else None
     try:
-        data = json.loads(path.read_text()) if path else None
-    except (OSError, ValueError):
-        return None
-    return (tuple(data["labels"]), tuple(data["starts"])) if data else None
+        labels, starts = entry[0]["labels"], entry[0]["starts"]
+        if len(labels) == len(starts) and all(isinstance(x, str) for x in [*labels, *starts]):
+            return tuple(labels), tuple(starts)
+    except (TypeError, KeyError):
+        pass
+    return None
 
 
 def _store_page_map(project: Project, page_map) -> None:
-    path = _page_map_path(project)
-    if path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"labels": page_map[0], "starts": page_map[1]}))
+    if key := _page_map_key(project):
+        Cache(project.config.root, "page-maps").put(key, {"labels": list(page_map[0]), "starts": list(page_map[1])})
 
 
 def _pdf_order(config: BookConfig, editions: list[Edition]) -> list[Edition]:
@@ -188,7 +238,8 @@ def _render_one(project: Project, edition: Edition, derived: list[Edition]):
     from .render.pdf import render_pdf
     tick = time.perf_counter()
     book = assemble(project.chapters, project.config, edition)
-    rendered = render_pdf(book, project.layouts, project.date)
+    with layout_errors(project.layouts):  # here too: in a forked worker the traceback does not travel back
+        rendered = render_pdf(book, project.layouts, project.date)
     return _with_derived(edition, rendered, time.perf_counter() - tick, derived)
 
 
@@ -216,7 +267,7 @@ def _render_parts(project: Project, edition: Edition, derived: list[Edition]):
     tick = time.perf_counter()
     book = assemble(project.chapters, project.config, edition)
     workers = worker_count(MAX_WORKERS)
-    rendered = render_pdf_parts(book, project.layouts, project.date, project.config.root / ".cache" / "parts", workers)
+    rendered = render_pdf_parts(book, project.layouts, project.date, workers)
     return _with_derived(edition, rendered, time.perf_counter() - tick, derived)
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BookError, raise_all
-from .paths import remote_reason, resolve_inside
+from .config_values import date_problem, margins_problem, source_date_epoch_problem
+from .paths import boundary_problems, file_problem, remote_reason, resolve_inside
 from .yamlfile import YamlDoc, load_yaml
 
 CONFIG_NAME = "book.yaml"
@@ -119,6 +120,11 @@ def _type_name(kind) -> str:
     return " or ".join(names[k] for k in kinds)
 
 
+def _has_type(value, kind) -> bool:
+    # bool is an int in Python; a YAML `yes` must not pass as a number
+    return isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+
+
 def _check_keys(doc: YamlDoc, mapping: dict, schema: dict, where: tuple, errors: list) -> None:
     """Append an error for each unknown, mistyped or missing key of `mapping` (found at key path `where`)."""
     for key, value in mapping.items():
@@ -127,8 +133,7 @@ def _check_keys(doc: YamlDoc, mapping: dict, schema: dict, where: tuple, errors:
             errors.append(BookError(doc.path, doc.line(*where, key), f"unknown key '{key}'", f"expected one of: {known}"))
             continue
         kind, _ = schema[key]
-        # bool is an int in Python; a YAML `yes` must not pass as a number
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        if not _has_type(value, kind):
             errors.append(BookError(doc.path, doc.line(*where, key),
                                     f"'{key}' must be {_type_name(kind)}, not {type(value).__name__} {value!r}"))
     for key, (_, required) in schema.items():
@@ -148,8 +153,10 @@ def _project_file(root: Path, doc: YamlDoc, keys: tuple, reference: str, errors:
         errors.append(BookError(doc.path, doc.line(*keys), reason or f"'{reference}' is outside the project folder",
                                 "use a path relative to book.yaml, inside the project"))
         return None
-    if not path.is_file():
-        errors.append(BookError(doc.path, doc.line(*keys), f"file not found: {reference}"))
+    problem = file_problem(path, root)
+    if problem:
+        message = f"file not found: {reference}" if problem == "file not found" else f"'{reference}' {problem}"
+        errors.append(BookError(doc.path, doc.line(*keys), message, "name a regular file inside the project"))
         return None
     return path
 
@@ -176,6 +183,10 @@ def _edition(root: Path, doc: YamlDoc, name: str, raw: Any, errors: list) -> Edi
     for key, pattern, expected in checks:
         if key in raw and not pattern.match(raw[key]):
             errors.append(BookError(doc.path, doc.line(*where, key), f"invalid {key} '{raw[key]}'", f"expected {expected}"))
+    page_size = raw.get("page_size", "A4")
+    if raw.get("margins") and MARGINS.match(raw["margins"]) and PAGE_SIZE.match(page_size):
+        if problem := margins_problem(page_size, raw["margins"]):
+            errors.append(BookError(doc.path, doc.line(*where, "margins"), problem, "use smaller margins or a larger page_size"))
     variant = raw.get("pdf_variant", "pdf/ua-1")
     if variant not in PDF_VARIANTS:
         errors.append(BookError(doc.path, doc.line(*where, "pdf_variant"), f"unknown pdf_variant '{variant}'",
@@ -210,7 +221,14 @@ def _edition(root: Path, doc: YamlDoc, name: str, raw: Any, errors: list) -> Edi
 
 def _chapter_paths(root: Path, doc: YamlDoc, raw: list | None, errors: list) -> tuple[Path, ...]:
     if raw is None:
-        return tuple(sorted((root / "chapters").glob("*.md")))
+        paths = []
+        for path in sorted((root / "chapters").glob("*.md")):
+            if problem := file_problem(path, root):
+                errors.append(BookError(path.relative_to(root).as_posix(), None, problem,
+                                        "a chapter must be a regular Markdown file inside the project"))
+            else:
+                paths.append(path)
+        return tuple(paths)
     paths = []
     for index, entry in enumerate(raw):
         path = _project_file(root, doc, ("chapters", index), str(entry), errors)
@@ -239,27 +257,38 @@ def load_config(root: Path) -> BookConfig:
     data = doc.data
     if not isinstance(data, dict):
         raise BookError(CONFIG_NAME, 1, "book.yaml must be a mapping of keys such as 'title:'")
-    errors: list[BookError] = []
+    errors: list[BookError] = boundary_problems(root)
+    if epoch_error := source_date_epoch_problem():
+        errors.append(epoch_error)
     _check_keys(doc, data, BOOK_KEYS, (), errors)
-    raise_all(errors)
+    # Only well-typed keys go on, so one pass reports every problem (a bad key does not hide edition errors).
+    data = {key: value for key, value in data.items() if key in BOOK_KEYS and _has_type(value, BOOK_KEYS[key][0])}
 
     date = data.get("date")
-    if isinstance(date, str) and not re.match(r"^\d{4}-\d{2}-\d{2}$", date):
-        errors.append(BookError(doc.path, doc.line("date"), f"invalid date '{date}'", "write it as YYYY-MM-DD"))
+    if isinstance(date, str) and (problem := date_problem(date)):
+        errors.append(BookError(doc.path, doc.line("date"), problem, "write a real date as YYYY-MM-DD"))
     date = str(date) if date else ""
     depth = data.get("toc_depth", 2)
     if not 1 <= depth <= 4:
         errors.append(BookError(doc.path, doc.line("toc_depth"), "toc_depth must be between 1 and 4"))
     authors = data.get("authors", [])
     authors = (authors,) if isinstance(authors, str) else tuple(map(str, authors))
-    slug = data.get("slug") or slugify(data["title"])
+    slug = data.get("slug") or slugify(data.get("title", ""))
     if not IDENT.match(slug):
         errors.append(BookError(doc.path, doc.line("slug"), f"invalid slug '{slug}'", "use lowercase letters, digits and hyphens"))
     cover = _project_file(root, doc, ("cover",), data["cover"], errors) if "cover" in data else None
+    if cover is not None:
+        from .images import image_problem  # Pillow is imported only for books that have images
+        if problem := image_problem(cover):
+            errors.append(BookError(doc.path, doc.line("cover"), f"cover '{data['cover']}' {problem}",
+                                    "use a PNG, JPEG, GIF or WebP image"))
     stylesheets = tuple(p for i, s in enumerate(data.get("stylesheets", []))
                         if (p := _project_file(root, doc, ("stylesheets", i), str(s), errors)))
-    editions = [e for name, raw in data.get("editions", DEFAULT_EDITIONS).items()
-                if (e := _edition(root, doc, str(name), raw, errors))]
+    raw_editions = data.get("editions", DEFAULT_EDITIONS)
+    if not raw_editions:
+        errors.append(BookError(doc.path, doc.line("editions"), "'editions' is empty: the book would build nothing",
+                                "name at least one edition, e.g. print: {format: pdf}, or remove the key for the defaults"))
+    editions = [e for name, raw in raw_editions.items() if (e := _edition(root, doc, str(name), raw, errors))]
     _check_edition_links(doc, editions, errors)
     pdfs = [e.name for e in editions if e.format == "pdf"]
     print_edition = data.get("print_edition", pdfs[0] if pdfs else "")
@@ -272,7 +301,8 @@ def load_config(root: Path) -> BookConfig:
     chapters = _chapter_paths(root, doc, data.get("chapters"), errors)
     if not chapters and not errors:
         errors.append(BookError(doc.path, doc.line("chapters"), "the book has no chapters", "add Markdown files to chapters/"))
-    raise_all(errors)
+    # A scanned chapter outside the boundary is found twice (by the boundary scan and by the chapter scan)
+    raise_all(list({(str(e.path), e.line, e.message): e for e in errors}.values()))
 
     identity = f"{data['title']}|{'|'.join(authors)}|{data.get('publisher', '')}"
     identifier = data.get("identifier") or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'guidebook:' + identity)}"

@@ -7,13 +7,13 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from . import __version__
 from .build import build, output_path, select_editions
+from .cache import code_digest, read_regular, write_file_atomically
 from .config import load_config
+from .paths import SOURCE_FOLDERS
 from .theme import styles_dir
 
-SOURCE_FOLDERS = ("chapters", "data", "styles", "layouts", "images", "assets")
-TOOL = Path(__file__).resolve().parent
+__all__ = ["SOURCE_FOLDERS", "build_if_changed", "inputs_digest"]
 
 
 def _files(folder: Path):
@@ -25,10 +25,10 @@ def inputs_digest(root: Path, strict: bool | None = None) -> str:
     """A hash of everything a build reads: sources, styles, layouts, config, guidebook itself, SOURCE_DATE_EPOCH,
     and `--no-strict` (a strict build must not skip an edition a lenient one made)."""
     config = load_config(root)
-    digest = hashlib.sha256(f"{__version__}|{os.environ.get('SOURCE_DATE_EPOCH', '')}|{strict}".encode())
+    digest = hashlib.sha256(f"{code_digest()}|{os.environ.get('SOURCE_DATE_EPOCH', '')}|{strict}".encode())
     paths = [root / "book.yaml", *config.chapters, *config.stylesheets, *filter(None, [config.cover])]
     paths += [e.stylesheet for e in config.editions if e.stylesheet]
-    for folder in (*(root / f for f in SOURCE_FOLDERS), styles_dir(root), TOOL):
+    for folder in (*(root / f for f in SOURCE_FOLDERS), styles_dir(root)):
         paths += list(_files(folder))
     for path in sorted(set(paths)):
         digest.update(str(path).encode())
@@ -47,14 +47,17 @@ def build_if_changed(root: Path, out: Path, names: list[str], say: Callable[[str
     editions = select_editions(config, names)
     state_path = root / ".cache" / "build-state.json"
     try:
-        state = json.loads(state_path.read_text())
-    except (OSError, ValueError):
+        state = json.loads(read_regular(state_path) or b"{}")
+    except ValueError:
+        state = {}
+    if not isinstance(state, dict):
         state = {}
     digest = inputs_digest(root, strict)
     stale = []
     for edition in editions:
         path = output_path(out, config, edition)
-        record = state.get(str(path), {})
+        record = state.get(str(path))
+        record = record if isinstance(record, dict) else {}
         if force or record.get("inputs") != digest or record.get("output") != _file_hash(path):
             stale.append(edition.name)
         else:
@@ -64,5 +67,5 @@ def build_if_changed(root: Path, out: Path, names: list[str], say: Callable[[str
     built = build(root, out, stale, say, strict)
     for item in built:
         state[str(item.path)] = {"inputs": digest, "output": _file_hash(item.path)}
-    state_path.parent.mkdir(exist_ok=True)
-    state_path.write_text(json.dumps(state, indent=1, sort_keys=True))
+    # Only an optimisation: a read-only project builds every time instead of failing.
+    write_file_atomically(state_path, json.dumps(state, indent=1, sort_keys=True).encode())

@@ -9,6 +9,7 @@ from lxml import html as lxml_html
 
 from .content import Chapter
 from .errors import BookError
+from .images import image_problem
 from .markdown import HTML_ELEMENTS, ChapterHtml, block_line, heading_text
 from .paths import remote_reason, resolve_inside
 
@@ -127,6 +128,9 @@ def _check_image(chapter: Chapter, element, root: Path) -> tuple[str, str] | Non
     decorative = "decorative" in element.get("class", "").split()
     if not element.get("alt", "").strip() and not decorative:
         return f"image '{src}' has no alt text", "describe it: ![what it shows](file), or mark it {.decorative}"
+    broken = image_problem(path)  # corrupt, not an image, too many pixels, an SVG with scripts (issue 18)
+    if broken is not None:
+        return f"image '{path.name}' {broken}", "replace it with a valid PNG, JPEG or SVG"
     element.set("src", path.relative_to(root.resolve()).as_posix())
     if decorative:
         element.set("alt", "")

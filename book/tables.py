@@ -4,11 +4,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import re
+
 from .errors import BookError, BookErrors, raise_all
+from .limits import MAX_TABLE_BYTES, MAX_TABLE_ROWS
 from .yamlfile import YamlDoc, load_yaml
 
 COLUMN_TYPES = ("text", "money", "money-range", "list")
 COLUMN_KEYS = {"key", "label", "type", "required"}
+# Characters XML 1.0 forbids (as in chapters): neither the EPUB's XHTML nor the PDF's HTML can hold them
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -63,8 +68,18 @@ def _columns(doc: YamlDoc, errors: list) -> list[Column]:
         keys = tuple(map(str, raw["key"])) if isinstance(raw["key"], list) else (str(raw["key"]),)
         if (kind == "money-range") != (len(keys) == 2):
             errors.append(BookError(doc.path, line, "a money-range column takes key: [low, high]; other columns one key"))
-        columns.append(Column(str(raw.get("label", keys[0])), kind, keys, bool(raw.get("required", True))))
+        label = _text(raw.get("label", keys[0]), f"column {index + 1}", doc, line, errors)
+        columns.append(Column(label, kind, keys, bool(raw.get("required", True))))
     return columns
+
+
+def _text(value, where: str, doc: YamlDoc, line: int, errors: list) -> str:
+    text = str(value)
+    if bad := NOT_XML.search(text):
+        errors.append(BookError(doc.path, line, f"{where}: character U+{ord(bad.group()):04X} is not allowed in a cell",
+                                "delete it; control characters often come from copy and paste"))
+        return ""
+    return text
 
 
 def _cell(column: Column, row: dict, where: str, doc: YamlDoc, line: int, errors: list):
@@ -85,16 +100,19 @@ def _cell(column: Column, row: dict, where: str, doc: YamlDoc, line: int, errors
         if not isinstance(values[0], list):
             errors.append(BookError(doc.path, line, f"{where}: '{column.keys[0]}' must be a list"))
             return ""
-        return tuple(str(v) for v in values[0])
-    return str(values[0])
+        return tuple(_text(v, where, doc, line, errors) for v in values[0])
+    return _text(values[0], where, doc, line, errors)
 
 
 def load_table(path: Path, root: Path) -> DataTable:
     """Read one data file; a missing column or a non-number where a number belongs names the file and row."""
     display = str(path.relative_to(root))
-    doc = load_yaml(path, display)
+    doc = load_yaml(path, display, MAX_TABLE_BYTES)
     if not isinstance(doc.data, dict) or not isinstance(doc.data.get("rows"), list) or not doc.data.get("columns"):
         raise BookError(display, 1, "a data table needs 'caption:', 'columns:' and 'rows:'")
+    if len(doc.data["rows"]) > MAX_TABLE_ROWS:
+        raise BookError(display, doc.line("rows"), f"{len(doc.data['rows']):,} rows: a data table may have at most "
+                        f"{MAX_TABLE_ROWS:,}", "split it into several tables")
     errors: list[BookError] = []
     columns = _columns(doc, errors)
     known = {key for column in columns for key in column.keys}
@@ -109,9 +127,10 @@ def load_table(path: Path, root: Path) -> DataTable:
                 errors.append(BookError(display, doc.line("rows", index, key), f"{where}: unknown column '{key}'",
                                         f"columns are: {', '.join(sorted(known))}"))
         rows.append(tuple(_cell(column, row, where, doc, line, errors) for column in columns))
-    raise_all(errors)
     name = path.stem
-    return DataTable(name, f"tbl-{name}", str(doc.data.get("caption", "")), tuple(columns), tuple(rows), display)
+    caption = _text(doc.data.get("caption", ""), "caption", doc, doc.line("caption"), errors)
+    raise_all(errors)
+    return DataTable(name, f"tbl-{name}", caption, tuple(columns), tuple(rows), display)
 
 
 def load_tables(root: Path) -> dict[str, DataTable]:

@@ -6,6 +6,8 @@ from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from ..paths import file_problem
+
 MEDIA_TYPES = {".css": "text/css", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".gif": "image/gif", ".svg": "image/svg+xml", ".webp": "image/webp", ".ttf": "font/ttf",
                ".otf": "font/otf", ".woff": "font/woff", ".woff2": "font/woff2", ".html": "text/html"}
@@ -31,6 +33,8 @@ class ProjectFetcher(URLFetcher):
         path = Path(unquote(urlsplit(url).path)).resolve()
         if not any(path == root or root in path.parents for root in self.roots):
             raise ResourceRefused(f"refused to read '{path}': it is outside the project folder")
-        if not path.is_file():
+        if (problem := file_problem(path)) == "file not found":
             raise ResourceRefused(f"resource not found: {path}")
+        if problem:  # a FIFO would block the layout for ever
+            raise ResourceRefused(f"refused to read '{path}': it {problem}")
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")})

@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import io
-import pickle
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
 
-from .. import __version__
 from ..assemble import Book
+from ..cache import Cache
 from ..parallel import map_forked
 from ..theme import styles_dir
 from .fonts import isolate_fonts
@@ -80,43 +79,48 @@ def _render_part(html: str, css: list[tuple[str, str]], roots: list[str], fonts:
                 tuple(_first_block(page) for page in document.pages))
 
 
-class PartCache:
-    """Parts on disk by the hash of everything that shapes their layout."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-
-    def key(self, html: str, css: list[tuple[str, str]]) -> str:
-        digest = hashlib.sha256(__version__.encode() + html.encode())
-        for text, base in css:
-            digest.update(text.encode() + base.encode())
-        return digest.hexdigest()
-
-    def get(self, key: str) -> Part | None:
-        try:
-            return pickle.loads((self.folder / key).read_bytes())
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
-            return None
-
-    def put(self, key: str, part: Part) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        (self.folder / key).write_bytes(pickle.dumps(part))
+def _part_meta(part: Part) -> dict:
+    """The part's layout facts as JSON-ready data (its PDF is stored beside them as raw bytes)."""
+    return {"heights": list(part.heights), "anchors": {k: list(v) for k, v in part.anchors.items()},
+            "links": [[page, target, list(rect)] for page, target, rect in part.links],
+            "bookmarks": [list(b) for b in part.bookmarks], "starts": list(part.starts)}
 
 
-def _render_all(jobs: list[tuple], cache: PartCache, workers: int) -> list[Part]:
+def _part_from_cache(entry: tuple[dict, bytes] | None) -> Part | None:
+    """The Part a cache entry holds, or None when the entry is missing or not shaped like one."""
+    if entry is None:
+        return None
+    meta, pdf = entry
+    try:
+        return Part(pdf, tuple(float(h) for h in meta["heights"]),
+                    {str(k): (int(p), float(x), float(y)) for k, (p, x, y) in meta["anchors"].items()},
+                    tuple((int(p), str(t), tuple(float(v) for v in rect)) for p, t, rect in meta["links"]),
+                    tuple((int(p), int(level), str(label), float(y)) for p, level, label, y in meta["bookmarks"]),
+                    tuple(str(s) for s in meta["starts"]))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _key(html: str, css: list[tuple[str, str]]) -> str:
+    """The cache key of a part: its HTML, its stylesheets and their base URLs (and guidebook's code)."""
+    return Cache.key("part", html, *(piece for text, base in css for piece in (text, base)))
+
+
+def _render_all(jobs: list[tuple], cache: Cache, workers: int) -> list[Part]:
     """Each (html, css, roots, fonts) job as a Part: cached ones reused, the rest on `workers` processes."""
-    keys = [cache.key(job[0], job[1]) for job in jobs]
-    parts = [cache.get(key) for key in keys]
+    keys = [_key(job[0], job[1]) for job in jobs]
+    parts = [_part_from_cache(cache.get(key)) for key in keys]
     todo = [i for i, part in enumerate(parts) if part is None]
     done = list(map_forked(_render_part, *zip(*[jobs[i] for i in todo]), workers=min(workers, len(todo)))) if todo else []
     for i, part in zip(todo, done):
         parts[i] = part
-        cache.put(keys[i], part)
+        cache.put(keys[i], _part_meta(part), part.pdf)
     return parts
 
 
-def render_pdf_parts(book: Book, layouts, date: str, cache_dir: Path, workers: int) -> RenderedPdf:
-    """The edition as a PDF made of separately laid-out parts (see the module docstring)."""
+def render_pdf_parts(book: Book, layouts, date: str, workers: int) -> RenderedPdf:
+    """The edition as a PDF made of separately laid-out parts (see the module docstring); parts are cached
+    in the project's `.cache/parts/` (book/cache.py)."""
     config, edition = book.config, book.edition
     root, styles = config.root, styles_dir(config.root)
     isolate_fonts(styles / "fonts", root / ".cache" / "fontconfig")  # before the workers fork
@@ -130,7 +134,7 @@ def render_pdf_parts(book: Book, layouts, date: str, cache_dir: Path, workers: i
     bodies = [render("chapter", [c], {}) for c in prepared.chapters]
     back = [render("back", [], {})] if edition.branding else []
     content_jobs = [(html, base_css + [(parts_css, "")], roots, fonts) for html in bodies + back]
-    cache = PartCache(cache_dir)
+    cache = Cache(root, "parts")
     content = _render_all(content_jobs, cache, workers)
 
     # Body page numbers: each chapter opens on a right-hand page in two-sided editions.

@@ -1,0 +1,118 @@
+"""The build cache: data only (JSON and raw bytes, never pickle), keyed on the inputs and on guidebook's code.
+
+A project folder, `.cache/` included, may come from someone else. Nothing read from the cache is ever executed:
+an entry is JSON plus optional raw bytes (a laid-out PDF part), checked against the digest recorded with it,
+and anything unreadable, corrupt, foreign (another key or layout) or not a regular file inside the project is
+ignored and rebuilt. Keys include a digest of every file of guidebook's `book/` package and the installed
+versions of the libraries that shape the output, so editing guidebook invalidates what it affects.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import stat
+from importlib import metadata
+from pathlib import Path
+
+from .paths import is_inside
+
+TOOL = Path(__file__).resolve().parent
+# The libraries whose versions change the bytes of an output
+DEPENDENCIES = ("weasyprint", "pydyf", "tinycss2", "cssselect2", "pyphen", "fonttools", "pikepdf", "jinja2",
+                "markdown", "pyyaml", "lxml", "ebooklib", "pillow")
+MAX_ENTRY_BYTES = 200_000_000
+FORMAT = 1  # bump when the layout of entries changes
+
+
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """A hash of every file of guidebook's own package and the installed versions of its dependencies."""
+    digest = hashlib.sha256(f"cache-format-{FORMAT}".encode())
+    for path in sorted(p for p in TOOL.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(TOOL).as_posix().encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    for name in DEPENDENCIES:
+        try:
+            version = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            version = "-"
+        digest.update(f"{name}=={version}\n".encode())
+    return digest.hexdigest()
+
+
+def read_regular(path: Path) -> bytes | None:
+    """The bytes of `path` if it is a regular file (not a link, FIFO or device) of a sane size, else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
+            return None
+        return handle.read(MAX_ENTRY_BYTES + 1)
+
+
+def write_file_atomically(path: Path, data: bytes) -> bool:
+    """Write `data` to `path` through a temporary file and a rename; False (nothing written) if that fails."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+        return True
+    except OSError:  # a read-only project or a full disk: the cache is an optimisation, the build goes on
+        temporary.unlink(missing_ok=True)
+        return False
+
+
+class Cache:
+    """One kind of entry (e.g. "parts") under `root/.cache/`."""
+
+    def __init__(self, root: Path, kind: str):
+        self.root = root.resolve()
+        self.folder = self.root / ".cache" / kind
+
+    def usable(self) -> bool:
+        """Whether the folder (if any) is really inside the project: a `.cache` linked elsewhere is not used."""
+        return not self.folder.exists() or is_inside(self.root, self.folder)
+
+    @staticmethod
+    def key(*parts: str | bytes) -> str:
+        """A key for these inputs, made with the current code."""
+        digest = hashlib.sha256(code_digest().encode())
+        for part in parts:
+            data = part.encode() if isinstance(part, str) else part
+            digest.update(len(data).to_bytes(8, "big") + data)
+        return digest.hexdigest()
+
+    def get(self, key: str) -> tuple[dict, bytes] | None:
+        """(metadata, raw bytes) stored under `key`, or None when absent, corrupt or not ours."""
+        if not self.usable():
+            return None
+        raw_meta = read_regular(self.folder / f"{key}.json")
+        if raw_meta is None:
+            return None
+        try:
+            entry = json.loads(raw_meta)
+        except ValueError:
+            return None
+        if not isinstance(entry, dict) or entry.get("key") != key or not isinstance(entry.get("meta"), dict):
+            return None
+        data = b""
+        if entry.get("sha256"):
+            data = read_regular(self.folder / f"{key}.bin")
+            if data is None or hashlib.sha256(data).hexdigest() != entry["sha256"]:
+                return None
+        return entry["meta"], data
+
+    def put(self, key: str, meta: dict, data: bytes = b"") -> None:
+        """Store `meta` (JSON-serialisable) and optional raw bytes under `key`; failures are ignored."""
+        if not self.usable():
+            return
+        if data and not write_file_atomically(self.folder / f"{key}.bin", data):
+            return
+        entry = {"key": key, "sha256": hashlib.sha256(data).hexdigest() if data else "", "meta": meta}
+        write_file_atomically(self.folder / f"{key}.json", json.dumps(entry, sort_keys=True).encode())
