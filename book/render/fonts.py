@@ -1,35 +1,149 @@
-"""Only the book's own fonts: fontconfig is pointed at styles/fonts before WeasyPrint loads."""
+"""Only the book's own fonts: fontconfig sees styles/fonts and named Debian font files, nothing else.
+
+The Latin, Cyrillic and Vietnamese faces ship in styles/fonts. Hangul, Chinese, Japanese, Arabic and Hebrew
+come from Debian's fonts-noto-cjk and fonts-noto-core (installed by `make`'s setup and .ci/run): their files are
+far too big to ship, and WeasyPrint always takes face 0 of a .ttc named in @font-face. So fontconfig is given
+those exact files, and rules in its configuration append the right face after the stylesheet's family, by the
+language Pango passes for the text (`lang`): Chinese text gets Chinese glyph shapes, not Japanese.
+"""
 from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
+
+SYSTEM_FONTS = Path("/usr/share/fonts")
+
+
+@dataclass(frozen=True)
+class Face:
+    """A font file outside the project that editions may fall back to for a script the shipped fonts lack."""
+
+    family: str  # as fontconfig names it
+    file: str  # under /usr/share/fonts
+    index: int  # the face in a .ttc
+    package: str  # the Debian package that installs it
+
+
+def _cjk(style: str, region: str, index: int) -> list[Face]:
+    return [Face(f"Noto {style} CJK {region}", f"opentype/noto/Noto{style}CJK-{weight}.ttc", index, "fonts-noto-cjk")
+            for weight in ("Regular", "Bold")]
+
+
+def _core(family: str, stem: str) -> list[Face]:
+    return [Face(family, f"truetype/noto/{stem}-{weight}.ttf", 0, "fonts-noto-core") for weight in ("Regular", "Bold")]
+
+
+REGIONS = {"JP": 0, "KR": 1, "SC": 2, "TC": 3}
+FACES = (*(f for style in ("Serif", "Sans") for region, i in REGIONS.items() for f in _cjk(style, region, i)),
+         *_core("Noto Naskh Arabic", "NotoNaskhArabic"), *_core("Noto Sans Arabic", "NotoSansArabic"),
+         *_core("Noto Serif Hebrew", "NotoSerifHebrew"), *_core("Noto Sans Hebrew", "NotoSansHebrew"))
+# The stylesheets' families and the style of script face that fits each.
+STYLE_OF = {"Guide Serif": "Serif", "Guide Sans": "Sans", "Guide Mono": "Sans"}
+# Pango's language (from `lang`, or -weasy-lang in styles/languages.css) → the CJK face it prefers. Text in
+# other languages (an English brochure with a Hangul clinic address) takes Korean first: the guide is set in Korea.
+CJK_REGION = {"zh-hans": "SC", "zh-hant": "TC", "zh-cn": "SC", "zh-sg": "SC", "zh-tw": "TC", "zh-hk": "TC", "zh-mo": "TC", "ja": "JP", "ko": "KR"}
+DEFAULT_REGION = "KR"
+SCRIPTS = {"Hangul": "ko", "Han": "zh", "Hiragana": "ja", "Katakana": "ja", "Arabic": "ar", "Hebrew": "he"}
+
+
+def fallback_families(css_family: str, region: str) -> list[str]:
+    """The families fontconfig tries after `css_family` when a character is missing, in order."""
+    style = STYLE_OF[css_family]
+    regions = [region] + [r for r in ("KR", "SC", "TC", "JP") if r != region]
+    arabic = "Noto Naskh Arabic" if style == "Serif" else "Noto Sans Arabic"
+    return [f"Noto {style} CJK {r}" for r in regions] + [arabic, f"Noto {style} Hebrew"]
+
+
+def region_for(language: str) -> str:
+    """The CJK face (SC, TC, JP, KR) for a BCP 47 tag such as zh-Hans, zh-TW, ja."""
+    tag = language.lower()
+    if tag.startswith("zh"):
+        return "TC" if any(part in tag.split("-") for part in ("hant", "tw", "hk", "mo")) else "SC"
+    return CJK_REGION.get(tag.split("-")[0], DEFAULT_REGION)
+
+
+def _rules() -> str:
+    """Fontconfig <match> rules: each Guide family is followed by the script faces, the text's CJK region first."""
+    rules = []
+    for css_family in STYLE_OF:
+        rules.append(_append(css_family, fallback_families(css_family, DEFAULT_REGION), None))
+        for lang, region in CJK_REGION.items():
+            if region != DEFAULT_REGION:
+                rules.append(_append(css_family, fallback_families(css_family, region)[:1], lang))
+    return "\n".join(rules)
+
+
+def _append(css_family: str, families: list[str], lang: str | None) -> str:
+    # Later rules append right after the Guide family, so a language's own face goes in front of the default chain.
+    test = f'<test name="lang" compare="contains"><string>{lang}</string></test>' if lang else ""
+    values = "".join(f"<string>{escape(f)}</string>" for f in families)
+    return (f'  <match target="pattern"><test name="family"><string>{escape(css_family)}</string></test>{test}'
+            f'<edit name="family" mode="append" binding="strong">{values}</edit></match>')
+
 
 CONFIG = """<?xml version="1.0"?>
 <!DOCTYPE fontconfig SYSTEM "fonts.dtd">
 <fontconfig>
   <dir>{fonts}</dir>
+  <dir>{system}</dir>
   <cachedir>{cache}</cachedir>
+{rules}
 </fontconfig>
 """
 
 
+def available_faces() -> list[Face]:
+    """The script faces whose files this machine has (Debian's fonts-noto-cjk and fonts-noto-core)."""
+    return [face for face in FACES if (SYSTEM_FONTS / face.file).is_file()]
+
+
 def isolate_fonts(fonts_dir: Path, cache_dir: Path | None = None) -> None:
-    """Make fontconfig see `fonts_dir` and nothing else, so no machine's fonts slip into a PDF.
+    """Make fontconfig see `fonts_dir` and the script faces' files and nothing else, so no machine's other fonts slip
+    into a PDF.
 
     The configuration is written to `cache_dir` (the project's .cache/fontconfig). Fontconfig reads it once
-    per process, so this must run before the first WeasyPrint import;
-    a glyph the book's fonts lack then shows as a missing-glyph box instead of a system font.
+    per process, so this must run before the first WeasyPrint import.
     """
     if os.environ.get("GUIDEBOOK_SYSTEM_FONTS") or "FONTCONFIG_FILE" in os.environ:
         return
     folder = cache_dir or Path(tempfile.gettempdir()) / "guidebook-fonts"
-    folder.mkdir(parents=True, exist_ok=True)
+    system = folder / "script-fonts"
+    system.mkdir(parents=True, exist_ok=True)
+    for path in sorted({SYSTEM_FONTS / face.file for face in available_faces()}):
+        link = system / path.name
+        if not link.is_symlink():  # a link, not a copy: the CJK collections are 20-40 MB each
+            partial = system / f".{path.name}.{os.getpid()}"
+            partial.symlink_to(path)
+            os.replace(partial, link)
     config = folder / "fonts.conf"
-    text = CONFIG.format(fonts=escape(str(fonts_dir.resolve())), cache=escape(str(folder / "cache")))
+    text = CONFIG.format(fonts=escape(str(fonts_dir.resolve())), system=escape(str(system.resolve())),
+                         cache=escape(str(folder / "cache")), rules=_rules())
     if not config.is_file() or config.read_text() != text:
         partial = folder / f".fonts.conf.{os.getpid()}"  # parallel builds must never read half a file
         partial.write_text(text)
         os.replace(partial, config)
     os.environ["FONTCONFIG_FILE"] = str(config)
+
+
+@lru_cache(maxsize=None)
+def _cmap(path: Path, index: int) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    return frozenset(TTFont(str(path), fontNumber=index, lazy=True).getBestCmap())
+
+
+def coverage(fonts_dir: Path, language: str) -> frozenset[int]:
+    """Every code point some font of an edition in `language` can draw (the shipped fonts and its script faces)."""
+    region = region_for(language)
+    wanted = {f for css_family in STYLE_OF for f in fallback_families(css_family, region)}
+    points: set[int] = set()
+    for path in sorted(fonts_dir.glob("*.[ot]t[fc]")):
+        points |= _cmap(path, 0)
+    for face in available_faces():
+        if face.family in wanted and "-Regular." in face.file:  # bold faces cover the same characters
+            points |= _cmap(SYSTEM_FONTS / face.file, face.index)
+    return frozenset(points)
