@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 from .assemble import assemble
-from .config import BookConfig, Edition
+from .config import BookConfig, Edition, load_config
 from .errors import BookError
 from .output import write_outputs
 from .parallel import MAX_WORKERS, map_forked, worker_count
@@ -77,10 +77,24 @@ def build(root: Path, out: Path, names: list[str] | None = None,
 
 def _build(root: Path, out: Path, names: list[str] | None, progress: Callable[[str], None]) -> list[Built]:
     started = time.perf_counter()
-    project = load_project(root)
-    progress(f"load     {len(project.chapters)} chapters  {time.perf_counter() - started:.1f} s")
-    editions = select_editions(project.config, names or [])
-    files, built = {}, []
+    editions = select_editions(load_config(root), names or [])
+    files: dict = {}
+    built: list[Built] = []
+    # Each language's editions come from that language's chapters and data (chapters/<language>/), loaded once.
+    languages = list(dict.fromkeys(e.language for e in editions))
+    for language in languages:
+        project = load_project(root, language)
+        which = f" ({language})" if len(languages) > 1 else ""
+        progress(f"load     {len(project.chapters)} chapters{which}  {time.perf_counter() - started:.1f} s")
+        _build_language(project, [e for e in editions if e.language == language], out, files, built, progress)
+    write_outputs(files)
+    progress(f"total    {len(built)} editions  {time.perf_counter() - started:.1f} s")
+    return built
+
+
+def _build_language(project: Project, editions: list[Edition], out: Path, files: dict, built: list[Built],
+                    progress: Callable[[str], None]) -> None:
+    """Render `editions` (all in the project's language) into `files` and `built`."""
     pdfs = {}
     to_render = _pdf_order(project.config, editions)
     page_map = _cached_page_map(project, to_render, editions)
@@ -111,9 +125,6 @@ def _build(root: Path, out: Path, names: list[str] | None, progress: Callable[[s
         files[path] = render_epub(book, project.layouts, project.date, breaks)
         built.append(Built(edition, path, None, time.perf_counter() - tick))
         progress(f"epub     {edition.name:<10} {' ' * 10}  {time.perf_counter() - tick:.1f} s")
-    write_outputs(files)
-    progress(f"total    {len(built)} editions  {time.perf_counter() - started:.1f} s")
-    return built
 
 
 def _page_map_path(project: Project) -> Path | None:

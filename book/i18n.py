@@ -75,6 +75,13 @@ class Messages:
     def __call__(self, key: str, **values) -> str:
         return self.strings[key].format(**values)
 
+    def edition(self, name: str) -> str:
+        """'Print edition', '印刷版': the label of edition `name` (a language suffix such as -zh-hans dropped)."""
+        suffix = "-" + self.language.lower()
+        base = name[:-len(suffix)] if name.endswith(suffix) else name
+        key = f"edition_{base}"
+        return self.strings[key] if key in self.strings else self("edition_other", name=base.capitalize())
+
     @property
     def direction(self) -> str:
         return direction(self.language)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .assemble import ParsedChapter, make_ids_unique, resolve_links
@@ -49,12 +49,37 @@ def _collect(errors: list[BookError], function, *args):
     return None
 
 
-def load_project(root: Path) -> Project:
-    """Read and check every source of the project at `root`; all problems found are raised together."""
-    config = load_config(root)
+def translated_paths(config: BookConfig, language: str) -> tuple[Path, ...]:
+    """chapters/<language>/<file> for each of the book's chapters/<file>: a translation keeps the file names."""
+    chapters = config.root / "chapters"
+    return tuple(chapters / language / p.relative_to(chapters) if p.is_relative_to(chapters) else p
+                 for p in config.chapters)
+
+
+def for_language(config: BookConfig, language: str) -> BookConfig:
+    """The config of the editions in `language`: its chapters from chapters/<language>/, and the EPUB's print
+    page numbers from a PDF edition in the same language (another language's pages would not match)."""
+    if language == config.language:
+        return config
+    pdfs = [e.name for e in config.editions if e.format == "pdf" and e.language == language]
+    print_edition = config.print_edition if config.print_edition in pdfs else (pdfs[0] if pdfs else "")
+    return replace(config, chapters=translated_paths(config, language), print_edition=print_edition)
+
+
+def load_project(root: Path, language: str = "") -> Project:
+    """Read and check every source of the project at `root` in `language` (default: the book's); all problems
+    found are raised together."""
+    base = load_config(root)
+    language = language or base.language
+    config = for_language(base, language)
+    translated = "" if language == base.language else language
     errors: list[BookError] = []
-    chapters = _collect(errors, load_chapters, config) or []
-    tables = _collect(errors, load_tables, config.root) or {}
+    missing = [p for p in config.chapters if not p.is_file()]
+    for path in missing:
+        errors.append(BookError(str(path.relative_to(config.root)), None, f"no {language} translation of this chapter",
+                                f"translate chapters/{path.name} into it, or leave {language} editions out"))
+    chapters = _collect(errors, load_chapters, replace(config, chapters=tuple(p for p in config.chapters if p.is_file()))) or []
+    tables = _collect(errors, load_tables, config.root, language, translated) or {}
     layouts = layout_env(config.root)
     book_meta = {"title": config.title, "subtitle": config.subtitle, "date": config.date,
                  "authors": config.authors, "publisher": config.publisher}

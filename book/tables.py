@@ -1,14 +1,17 @@
 """data/*.yaml → DataTable: validated rows with money formatted one way everywhere."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BookError, BookErrors, raise_all
+from .i18n import messages
 from .yamlfile import YamlDoc, load_yaml
 
 COLUMN_TYPES = ("text", "money", "money-range", "list")
-COLUMN_KEYS = {"key", "label", "type", "required"}
+COLUMN_KEYS = {"key", "label", "type", "required", "currency"}
+CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 @dataclass(frozen=True)
@@ -17,6 +20,7 @@ class Column:
     type: str
     keys: tuple[str, ...]  # one key, or (low, high) for a money-range
     required: bool
+    currency: str = "USD"  # ISO 4217, for money columns
 
 
 @dataclass(frozen=True)
@@ -31,16 +35,14 @@ class DataTable:
     source: str
 
 
-def money(value: float) -> str:
-    """'$5,000' (cents only when there are any)."""
-    return f"${value:,.0f}" if float(value).is_integer() else f"${value:,.2f}"
+def money(value: float, language: str = "en", currency: str = "USD") -> str:
+    """'$5,000', '₩6,500,000' (cents only when there are any), as the language writes it (CLDR, through Babel)."""
+    return messages(language).money(value, currency)
 
 
-def money_range(low: float, high: float | None) -> str:
+def money_range(low: float, high: float | None, language: str = "en", currency: str = "USD") -> str:
     """'$5,000–$15,000', or '~$10,922' for a single approximate figure."""
-    if high is None or high == low:
-        return f"~{money(low)}"
-    return f"{money(low)}–{money(high)}"
+    return messages(language).money_range(low, high, currency)
 
 
 def _is_number(value) -> bool:
@@ -63,11 +65,14 @@ def _columns(doc: YamlDoc, errors: list) -> list[Column]:
         keys = tuple(map(str, raw["key"])) if isinstance(raw["key"], list) else (str(raw["key"]),)
         if (kind == "money-range") != (len(keys) == 2):
             errors.append(BookError(doc.path, line, "a money-range column takes key: [low, high]; other columns one key"))
-        columns.append(Column(str(raw.get("label", keys[0])), kind, keys, bool(raw.get("required", True))))
+        currency = str(raw.get("currency", "USD"))
+        if not CURRENCY.match(currency):
+            errors.append(BookError(doc.path, line, f"unknown currency '{currency}'", "an ISO 4217 code such as USD, KRW, CNY"))
+        columns.append(Column(str(raw.get("label", keys[0])), kind, keys, bool(raw.get("required", True)), currency))
     return columns
 
 
-def _cell(column: Column, row: dict, where: str, doc: YamlDoc, line: int, errors: list):
+def _cell(column: Column, row: dict, where: str, doc: YamlDoc, line: int, errors: list, language: str):
     values = [row.get(key) for key in column.keys]
     missing = values[0] is None
     if missing:
@@ -80,7 +85,9 @@ def _cell(column: Column, row: dict, where: str, doc: YamlDoc, line: int, errors
                 errors.append(BookError(doc.path, line, f"{where}: '{key}' must be a number, not {value!r}",
                                         "write 5000, not \"$5,000\""))
                 return ""
-        return money(values[0]) if column.type == "money" else money_range(values[0], values[1])
+        if column.type == "money":
+            return messages(language).isolate(money(values[0], language, column.currency))
+        return money_range(values[0], values[1], language, column.currency)
     if column.type == "list":
         if not isinstance(values[0], list):
             errors.append(BookError(doc.path, line, f"{where}: '{column.keys[0]}' must be a list"))
@@ -89,7 +96,7 @@ def _cell(column: Column, row: dict, where: str, doc: YamlDoc, line: int, errors
     return str(values[0])
 
 
-def load_table(path: Path, root: Path) -> DataTable:
+def load_table(path: Path, root: Path, language: str = "en") -> DataTable:
     """Read one data file; a missing column or a non-number where a number belongs names the file and row."""
     display = str(path.relative_to(root))
     doc = load_yaml(path, display)
@@ -108,18 +115,28 @@ def load_table(path: Path, root: Path) -> DataTable:
             if key not in known:
                 errors.append(BookError(display, doc.line("rows", index, key), f"{where}: unknown column '{key}'",
                                         f"columns are: {', '.join(sorted(known))}"))
-        rows.append(tuple(_cell(column, row, where, doc, line, errors) for column in columns))
+        rows.append(tuple(_cell(column, row, where, doc, line, errors, language) for column in columns))
     raise_all(errors)
     name = path.stem
     return DataTable(name, f"tbl-{name}", str(doc.data.get("caption", "")), tuple(columns), tuple(rows), display)
 
 
-def load_tables(root: Path) -> dict[str, DataTable]:
-    """Every data/*.yaml table by name, all errors reported together."""
+def table_paths(root: Path, language: str = "") -> list[Path]:
+    """data/*.yaml, each replaced by data/<language>/<name>.yaml where a translation has one."""
+    paths = {p.stem: p for p in (root / "data").glob("*.y*ml")}
+    if language:
+        paths.update({p.stem: p for p in (root / "data" / language).glob("*.y*ml")})
+    return [paths[name] for name in sorted(paths)]
+
+
+def load_tables(root: Path, language: str = "en", translated: str = "") -> dict[str, DataTable]:
+    """Every data table by name, money written as `language` writes it; all errors reported together.
+
+    `translated` names a data/<language>/ folder whose files replace the default ones of the same name."""
     tables, errors = {}, []
-    for path in sorted((root / "data").glob("*.y*ml")):
+    for path in table_paths(root, translated):
         try:
-            tables[path.stem] = load_table(path, root)
+            tables[path.stem] = load_table(path, root, language)
         except BookError as error:
             errors.append(error)
         except BookErrors as group:

@@ -49,7 +49,7 @@ def _epub_attr(element, value: str) -> None:
     element.set(f"{{{EPUB_NS}}}type", value)
 
 
-def _semantic_footnotes(root) -> None:
+def _semantic_footnotes(root, back_label: str) -> None:
     """Footnote calls become noterefs and the notes asides, as reading systems expect."""
     for ref in root.iterfind(".//x:a[@class='footnote-ref']", NS):
         _epub_attr(ref, "noteref")
@@ -63,7 +63,7 @@ def _semantic_footnotes(root) -> None:
             aside.text, aside[:] = li.text, list(li)
             for back in aside.iterfind(".//x:a[@class='footnote-backref']", NS):
                 back.set("role", "doc-backlink")
-                back.set("aria-label", "Back to text")
+                back.set("aria-label", back_label)
                 back.attrib.pop("title", None)
             parent.insert(index, aside)
             index += 1
@@ -108,9 +108,9 @@ def chapter_xhtml(chapter: BookChapter, book: Book, layouts: jinja2.Environment,
     text = layouts.get_template("chapter.xhtml.j2").render(
         language=book.config.language, title=chapter.chapter.title, anchor=chapter.anchor, chapter_id=chapter.id, number=chapter.number,
         epub_type=epub_type, role=role, css_class=f"type-{chapter.chapter.type} {chapter.chapter.css_class}".strip(),
-        body=_body_xhtml(chapter.body), fonts=book.edition.epub_fonts)
+        body=_body_xhtml(chapter.body), fonts=book.edition.epub_fonts, t=book.messages)
     root = etree.fromstring(text.encode("utf-8"))
-    _semantic_footnotes(root)
+    _semantic_footnotes(root, book.messages("back_to_text"))
     _relink(root, chapter.id)
     _page_markers(root, breaks)
     _strip_block_ids(root)
@@ -135,6 +135,8 @@ def _metadata(package: epub.EpubBook, book: Book, date: str, has_images: bool, p
     package.set_identifier(config.identifier)
     package.set_title(config.title)
     package.set_language(config.language)
+    if book.messages.direction == "rtl":
+        package.set_direction("rtl")  # page-progression-direction="rtl" on the spine
     for index, author in enumerate(config.authors):
         package.add_author(author, uid=f"creator{index}")  # ebooklib repeats id="creator" otherwise
     for name, value in (("publisher", config.publisher), ("rights", config.rights), ("description", config.description),
@@ -204,13 +206,14 @@ def render_epub(book: Book, layouts: jinja2.Environment, date: str, breaks: dict
     else:
         cover_name, cover_bytes, cover_type = "images/cover.svg", _cover_svg(book, layouts), "image/svg+xml"
     package.add_item(_item("cover-image", cover_name, cover_type, cover_bytes, ["cover-image"]))
-    cover_page = layouts.get_template("cover.xhtml.j2").render(config=config, cover_href=cover_name, fonts=book.edition.epub_fonts)
+    cover_page = layouts.get_template("cover.xhtml.j2").render(config=config, cover_href=cover_name, fonts=book.edition.epub_fonts, t=book.messages)
     cover = _item("cover", "cover.xhtml", "application/xhtml+xml", cover_page.encode("utf-8"))
     package.add_item(cover)
 
     disclaimer = _xml(lxml_html.fragment_fromstring(config.disclaimer, create_parent="p")) if config.disclaimer else ""
     front_text = layouts.get_template("frontmatter.xhtml.j2").render(
-        config=config, edition_label=book.edition.name.capitalize() + " edition", disclaimer_html=disclaimer, fonts=book.edition.epub_fonts)
+        config=config, edition_label=book.messages.edition(book.edition.name), disclaimer_html=disclaimer,
+        fonts=book.edition.epub_fonts, t=book.messages)
     front_root = etree.fromstring(front_text.encode("utf-8"))
     _front_page_markers(front_root, breaks.get("", []))
     front = _item("front", "front.xhtml", "application/xhtml+xml",
@@ -230,13 +233,13 @@ def render_epub(book: Book, layouts: jinja2.Environment, date: str, breaks: dict
     glossary = next((c for c in book.chapters if c.chapter.type == "glossary"), None)
     nav_text = layouts.get_template("nav.xhtml.j2").render(
         config=config, toc=book.toc, tables=book.tables, pages=pages, bodymatter=first_body.file_name,
-        glossary=glossary.file_name if glossary else "", fonts=book.edition.epub_fonts)
+        glossary=glossary.file_name if glossary else "", fonts=book.edition.epub_fonts, t=book.messages)
     nav = _item("nav", "nav.xhtml", "application/xhtml+xml", nav_text.encode("utf-8"), ["nav"])
     package.add_item(nav)
     package.add_item(epub.EpubNcx())
     package.toc = [_ncx_entry(e) for e in book.toc]
     if book.tables:
-        package.toc.insert(0, epub.Link("nav.xhtml#lot", "List of tables", "lot"))
+        package.toc.insert(0, epub.Link("nav.xhtml#lot", book.messages("list_of_tables"), "lot"))
     package.spine = [cover, front, nav, *chapters]
 
     buffer = io.BytesIO()

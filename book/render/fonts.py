@@ -136,14 +136,38 @@ def _cmap(path: Path, index: int) -> frozenset[int]:
     return frozenset(TTFont(str(path), fontNumber=index, lazy=True).getBestCmap())
 
 
-def coverage(fonts_dir: Path, language: str) -> frozenset[int]:
-    """Every code point some font of an edition in `language` can draw (the shipped fonts and its script faces)."""
+SCRIPT_OF = [(0x0590, 0x05FF, "Hebrew"), (0x0600, 0x06FF, "Arabic"), (0x0750, 0x077F, "Arabic"),
+             (0x1100, 0x11FF, "Hangul"), (0x3040, 0x309F, "Hiragana"), (0x30A0, 0x30FF, "Katakana"),
+             (0x3400, 0x4DBF, "Han"), (0x4E00, 0x9FFF, "Han"), (0xAC00, 0xD7A3, "Hangul"), (0xE000, 0xF8FF, "private use"),
+             (0x20000, 0x3FFFF, "Han (supplementary ideographs)")]
+
+
+def script_name(char: str) -> str:
+    """A reader's name for the script of `char` ("Han", "Arabic"), or its Unicode block's code point range."""
+    point = ord(char)
+    for low, high, name in SCRIPT_OF:
+        if low <= point <= high:
+            return name
+    return f"U+{point & ~0xFF:04X}–U+{point | 0xFF:04X}"
+
+
+def _drawn(char: str) -> bool:
+    # Controls, format characters (the Korean word joiner, bidi isolates) and spaces need no glyph of their own.
+    import unicodedata
+
+    return unicodedata.category(char) not in ("Cc", "Cf", "Zs", "Zl", "Zp")
+
+
+def missing_characters(text: str, fonts_dir: Path, language: str) -> list[str]:
+    """The characters of `text` that no font of an edition in `language` has a glyph for (fontTools cmaps)."""
+    needed = {c for c in set(text) if _drawn(c)}
+    for path in sorted(fonts_dir.glob("*.[ot]t[fc]")):
+        needed = {c for c in needed if ord(c) not in _cmap(path, 0)}
+    if not needed:  # the usual case for Latin text: the big script faces are never opened
+        return []
     region = region_for(language)
     wanted = {f for css_family in STYLE_OF for f in fallback_families(css_family, region)}
-    points: set[int] = set()
-    for path in sorted(fonts_dir.glob("*.[ot]t[fc]")):
-        points |= _cmap(path, 0)
     for face in available_faces():
         if face.family in wanted and "-Regular." in face.file:  # bold faces cover the same characters
-            points |= _cmap(SYSTEM_FONTS / face.file, face.index)
-    return frozenset(points)
+            needed = {c for c in needed if ord(c) not in _cmap(SYSTEM_FONTS / face.file, face.index)}
+    return sorted(needed)

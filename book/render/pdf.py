@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,10 +11,11 @@ import jinja2
 from lxml import html as lxml_html
 
 from ..assemble import Book
-from ..errors import BookError
+from ..errors import BookError, raise_all
+from ..i18n import join_hangul_html
 from ..theme import styles_dir
 from .fetcher import ProjectFetcher, ResourceRefused
-from .fonts import isolate_fonts
+from .fonts import isolate_fonts, missing_characters, script_name
 
 LAYOUTS_DIR = Path(__file__).resolve().parent.parent / "layouts"
 VARIANTS = {"pdf/ua-1": "pdf/ua-1", "pdf/a-3b": "pdf/a-3b", "none": None}
@@ -145,7 +147,45 @@ class PrintSource:
     context: dict
 
     def render_html(self, part: str, chapters: list[dict], page_numbers: dict) -> str:
-        return self.layout.render(**self.context, part=part, chapters=chapters, page_numbers=page_numbers)
+        html = self.layout.render(**self.context, part=part, chapters=chapters, page_numbers=page_numbers)
+        return join_hangul_html(html)
+
+
+def _where(char: str, book: Book) -> tuple[str, int | None]:
+    """The first source file and line holding `char`: a chapter, book.yaml or a data table."""
+    for c in book.chapters:
+        if char in c.chapter.text:
+            return c.chapter.display, c.chapter.text.count("\n", 0, c.chapter.text.index(char)) + 1
+    root = book.config.root
+    for path in [root / "book.yaml", *sorted((root / "data").rglob("*.y*ml"))]:
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+        if char in text:
+            return str(path.relative_to(root)), text.count("\n", 0, text.index(char)) + 1
+    return "book.yaml", None
+
+
+def check_glyphs(book: Book, html: str, fonts_dir: Path) -> None:
+    """Raise an error for each character of the edition's text that no font of the edition can draw (no tofu)."""
+    text = lxml_html.document_fromstring(html).text_content()
+    errors = []
+    for char in missing_characters(text, fonts_dir, book.config.language):
+        path, line = _where(char, book)
+        errors.append(BookError(path, line, f"no font of this edition has '{char}' (U+{ord(char):04X})",
+                                f"add a font that covers {script_name(char)}"))
+    raise_all(errors)
+
+
+class _NotdefGate(logging.Handler):
+    """Collects WeasyPrint's warnings about characters it drew as empty boxes: the last guard against tofu."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message.startswith(".notdef"):
+            self.messages.append(message)
 
 
 def prepare_print(book: Book, layouts: jinja2.Environment, date: str) -> PrintSource:
@@ -163,8 +203,10 @@ def prepare_print(book: Book, layouts: jinja2.Environment, date: str) -> PrintSo
     if edition.stylesheet:
         css.append((edition.stylesheet.read_text(encoding="utf-8"), edition.stylesheet.resolve().as_uri()))
     context = dict(config=config, edition=edition, toc=book.toc, tables=book.tables, date=date, stylesheets=[],
-                   disclaimer_html=disclaimer, edition_label=edition.name.capitalize() + " edition")
-    return PrintSource(chapters, css, layouts.get_template("print.html.j2"), context)
+                   disclaimer_html=disclaimer, edition_label=book.messages.edition(edition.name), t=book.messages)
+    source = PrintSource(chapters, css, layouts.get_template("print.html.j2"), context)
+    check_glyphs(book, source.render_html("all", chapters, {}), styles / "fonts")
+    return source
 
 
 def render_pdf(book: Book, layouts: jinja2.Environment, date: str) -> RenderedPdf:
@@ -179,6 +221,10 @@ def render_pdf(book: Book, layouts: jinja2.Environment, date: str) -> RenderedPd
     html = source.render_html("all", source.chapters, {})
     fetcher = ProjectFetcher([root, styles])
     font_config = FontConfiguration()
+    from weasyprint import LOGGER
+
+    gate = _NotdefGate()
+    LOGGER.addHandler(gate)
     try:
         css = [CSS(string=text, base_url=base, url_fetcher=fetcher, font_config=font_config) for text, base in source.css]
         document = HTML(string=html, base_url=str(root) + "/", url_fetcher=fetcher).render(
@@ -194,4 +240,8 @@ def render_pdf(book: Book, layouts: jinja2.Environment, date: str) -> RenderedPd
         if isinstance(cause, ResourceRefused):
             raise BookError(None, None, str(cause), "keep images, stylesheets and fonts inside the project") from None
         raise
+    finally:
+        LOGGER.removeHandler(gate)
+    if gate.messages:
+        raise BookError(None, None, gate.messages[0], "add a font that covers these characters to styles/fonts")
     return RenderedPdf(pdf, labels, tuple(starts))
