@@ -137,6 +137,15 @@ def _label_pages(pdf, labels: tuple[str, ...]) -> None:
     pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": numbers})
 
 
+def _finish(pdf, labels: tuple[str, ...], direction: str) -> None:
+    """Page labels, and for a right-to-left book the reading order viewers show spreads in."""
+    import pydyf
+
+    _label_pages(pdf, labels)
+    if direction == "rtl":
+        pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"Direction": "/R2L"})
+
+
 @dataclass(frozen=True)
 class PrintSource:
     """What both PDF paths lay out: the chapters' HTML, the stylesheets, and a way to render the layout."""
@@ -196,7 +205,8 @@ def prepare_print(book: Book, layouts: jinja2.Environment, date: str) -> PrintSo
                  "html": body_html(list_numbers_as_css(footnotes_inline(c.body)))} for c in book.chapters]
     disclaimer = (lxml_html.tostring(lxml_html.fragment_fromstring(config.disclaimer, create_parent="p"), encoding="unicode")
                   if config.disclaimer else "")
-    geometry = layouts.get_template("edition.css.j2").render(edition=edition, margins=_margins(edition))
+    geometry = layouts.get_template("edition.css.j2").render(edition=edition, margins=_margins(edition),
+                                                                rtl=book.messages.direction == "rtl")
     sheets = [styles / "print.css", *config.stylesheets]
     css = [(path.read_text(encoding="utf-8"), path.resolve().as_uri()) for path in sheets]
     css.append((geometry, (config.root / "edition.css").resolve().as_uri()))
@@ -232,7 +242,7 @@ def render_pdf(book: Book, layouts: jinja2.Environment, date: str) -> RenderedPd
         starts = [_first_block(page) for page in document.pages]
         labels = page_labels(starts, book.chapters[0].id)
         pdf = document.write_pdf(pdf_variant=VARIANTS[edition.pdf_variant], pdf_identifier=config.identifier.encode(),
-                                 finisher=lambda _, pdf: _label_pages(pdf, labels))
+                                 finisher=lambda _, pdf: _finish(pdf, labels, book.messages.direction))
     except ResourceRefused as error:
         raise BookError(None, None, str(error), "keep images, stylesheets and fonts inside the project") from None
     except Exception as error:  # noqa: BLE001 - WeasyPrint wraps refusals in its own exceptions
