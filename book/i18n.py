@@ -21,6 +21,8 @@ RTL_LANGUAGES = {"ar", "he", "fa", "ur", "ps", "sd", "ug", "yi", "dv", "ckb"}
 HANGUL_PAIR = re.compile("(?<=[\uac00-\ud7a3])(?=[\uac00-\ud7a3])")
 WORD_JOINER = "\u2060"
 LRI, PDI = "\u2066", "\u2069"
+NATIVE_DIGITS = {"arab": "٠١٢٣٤٥٦٧٨٩", "arabext": "۰۱۲۳۴۵۶۷۸۹", "beng": "০১২৩৪৫৬৭৮৯", "deva": "०१२३४५६७८९",
+                 "mymr": "၀၁၂၃၄၅၆၇၈၉", "thai": "๐๑๒๓๔๕๖๗๘๙"}
 
 
 def language_problem(tag: str) -> str | None:
@@ -90,7 +92,7 @@ class Messages:
         """'24 November 2026', '2026년 11월 24일': a YYYY-MM-DD date in the language's long form."""
         from babel.dates import format_date
 
-        return format_date(dt.date.fromisoformat(iso[:10]), "long", locale=_locale(self.language))
+        return self.digits(format_date(dt.date.fromisoformat(iso[:10]), "long", locale=_locale(self.language)))
 
     def money(self, value: float, currency: str = "USD") -> str:
         """'$5,000', '₩6,500,000', '١٥٬٠٠٠ US$': cents only when there are any."""
@@ -102,7 +104,14 @@ class Messages:
             pattern = re.sub(r"\.[0#]+", "", pattern)
         text = format_currency(value, currency, locale=locale, format=pattern, currency_digits=False,
                                numbering_system="default")
-        return text
+        return self.digits(text)
+
+    def digits(self, text: str) -> str:
+        """`text` with its digits in the locale's own (CLDR's default numbering system: ar-EG ١٥, fa ۱۵).
+
+        Babel picks the separators of that numbering system but always writes Western digits."""
+        digits = NATIVE_DIGITS.get(_locale(self.language).default_numbering_system)
+        return text.translate(str.maketrans("0123456789", digits)) if digits else text
 
     def money_range(self, low: float, high: float | None, currency: str = "USD") -> str:
         """'$5,000–$15,000', or '~$10,922' for one approximate figure; isolated left to right in RTL text, so
