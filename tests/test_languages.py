@@ -85,13 +85,14 @@ def test_language_edition_pdf(fixture, tmp_path, capsys):
     dist = build(copy_fixture(fixture, tmp_path), capsys, "print")
     pdf = next(dist.glob("*.pdf"))
     assert font in fonts(pdf)
-    content = text(pdf)
+    content = text(pdf).casefold()  # chapter labels are set in capitals
     for string in strings:
-        assert string in content, string
+        assert string.casefold() in content, string
     assert amount in content.replace("\u00a0", " ").replace("\u202f", " ")
     for english in ("Contents", "Chapter 1", "Last reviewed", "Table 1.1"):
-        assert english not in content
-    assert pdf.stat().st_size < 400_000  # subset fonts, not 20 MB collections
+        assert english.casefold() not in content
+    # subset fonts, not the 20 MB collections (a subset CJK face costs about 130 kB: WeasyPrint keeps glyph ids)
+    assert pdf.stat().st_size < 800_000
 
 
 def test_chinese_gets_chinese_faces_not_japanese(tmp_path, capsys):
