@@ -11,6 +11,7 @@ import pytest
 from lxml import etree
 
 from book.i18n import join_hangul, language_problem, messages
+from book.render.cover import wrap_title
 from conftest import assert_epubcheck_clean, copy_fixture, epub_files, pdf_pages_text, run
 from pdf_checks import pdffonts
 
@@ -63,6 +64,15 @@ def test_catalogue_falls_back_to_english_and_says_which():
 
 def test_hangul_gets_word_joiners_only_inside_words():
     assert join_hangul("무릎 관절, ok") == "무\u2060릎 관\u2060절, ok"
+
+
+def test_cover_titles_wrap_by_measured_width():
+    fonts = Path(__file__).resolve().parent.parent / "styles" / "fonts"
+    chinese = wrap_title("膝骨关节炎与韩国干细胞治疗：患者指南", 92, 920, fonts, "zh-Hans")
+    assert len(chinese) == 2 and "".join(chinese) == "膝骨关节炎与韩国干细胞治疗：患者指南"
+    assert not chinese[1].startswith("：")  # closing punctuation never starts a line
+    english = wrap_title("Knee osteoarthritis and stem-cell treatment in South Korea", 92, 920, fonts, "en")
+    assert english[0] == "Knee osteoarthritis" and all(len(line) < 24 for line in english)
 
 
 # ---- whole books -----------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import textwrap
 import zipfile
 from dataclasses import dataclass
 
@@ -14,6 +13,7 @@ from lxml import html as lxml_html
 
 from ..assemble import Book, BookChapter
 from ..theme import styles_dir
+from .cover import wrap_title
 
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -119,8 +119,11 @@ def chapter_xhtml(chapter: BookChapter, book: Book, layouts: jinja2.Environment,
 
 def _cover_svg(book: Book, layouts: jinja2.Environment) -> bytes:
     config = book.config
+    fonts, language = styles_dir(config.root) / "fonts", config.language
+    # 920 of the cover's 1200 units are inside its frame and margins; 92 and 52 are the title and subtitle sizes
     return layouts.get_template("cover.svg.j2").render(
-        config=config, title_lines=textwrap.wrap(config.title, 20), subtitle_lines=textwrap.wrap(config.subtitle, 36)
+        config=config, title_lines=wrap_title(config.title, 92, 920, fonts, language),
+        subtitle_lines=wrap_title(config.subtitle, 52, 920, fonts, language), rtl=book.messages.direction == "rtl"
     ).encode("utf-8")
 
 

@@ -171,3 +171,37 @@ def missing_characters(text: str, fonts_dir: Path, language: str) -> list[str]:
         if face.family in wanted and "-Regular." in face.file:  # bold faces cover the same characters
             needed = {c for c in needed if ord(c) not in _cmap(SYSTEM_FONTS / face.file, face.index)}
     return sorted(needed)
+
+
+
+
+@lru_cache(maxsize=None)
+def _advances(path: Path, index: int) -> tuple[dict[int, int], int]:
+    """(code point → advance width, units per em) of one face."""
+    import logging
+
+    from fontTools.ttLib import TTFont
+
+    logging.getLogger("fontTools.ttLib.tables._h_e_a_d").setLevel(logging.ERROR)  # Lato's odd 'created' date
+    font = TTFont(str(path), fontNumber=index, lazy=True)
+    metrics = font["hmtx"].metrics
+    return {point: metrics[name][0] for point, name in font.getBestCmap().items()}, font["head"].unitsPerEm
+
+
+def text_width(text: str, size: float, fonts_dir: Path, language: str) -> float:
+    """How wide `text` is at `size` in the bold sans faces (the first that has each character); an estimate,
+    since a reading system draws the cover with its own sans-serif and Arabic joins change widths a little."""
+    region = region_for(language)
+    faces = [(fonts_dir / "Lato-Bold.ttf", 0)] if (fonts_dir / "Lato-Bold.ttf").is_file() else []
+    for family in (f"Noto Sans CJK {region}", "Noto Sans Arabic", "Noto Sans Hebrew"):
+        faces += [(SYSTEM_FONTS / f.file, f.index) for f in available_faces() if f.family == family and "-Bold." in f.file]
+    tables = [_advances(path, index) for path, index in faces]
+    width = 0.0
+    for char in text:
+        for advances, units in tables:
+            if ord(char) in advances:
+                width += advances[ord(char)] * size / units
+                break
+        else:
+            width += size  # a character none of them has: count a full em
+    return width

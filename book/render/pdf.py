@@ -15,7 +15,7 @@ from ..errors import BookError, raise_all
 from ..i18n import join_hangul_html
 from ..theme import styles_dir
 from .fetcher import ProjectFetcher, ResourceRefused
-from .fonts import isolate_fonts, missing_characters, script_name
+from .fonts import FACES, available_faces, isolate_fonts, missing_characters, script_name
 
 LAYOUTS_DIR = Path(__file__).resolve().parent.parent / "layouts"
 VARIANTS = {"pdf/ua-1": "pdf/ua-1", "pdf/a-3b": "pdf/a-3b", "none": None}
@@ -177,10 +177,12 @@ def check_glyphs(book: Book, html: str, fonts_dir: Path) -> None:
     """Raise an error for each character of the edition's text that no font of the edition can draw (no tofu)."""
     text = lxml_html.document_fromstring(html).text_content()
     errors = []
+    absent = sorted({face.package for face in FACES} - {face.package for face in available_faces()})
+    install = f", or install Debian's {' and '.join(absent)}" if absent else ""
     for char in missing_characters(text, fonts_dir, book.config.language):
         path, line = _where(char, book)
         errors.append(BookError(path, line, f"no font of this edition has '{char}' (U+{ord(char):04X})",
-                                f"add a font that covers {script_name(char)}"))
+                                f"add a font that covers {script_name(char)}{install}"))
     raise_all(errors)
 
 
