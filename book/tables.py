@@ -33,6 +33,7 @@ class DataTable:
     columns: tuple[Column, ...]
     rows: tuple[tuple, ...]
     source: str
+    blank_label: str = "not given"  # what a screen reader says for an empty cell, in the table's language
 
 
 def money(value: float, language: str = "en", currency: str = "USD") -> str:
@@ -118,7 +119,8 @@ def load_table(path: Path, root: Path, language: str = "en") -> DataTable:
         rows.append(tuple(_cell(column, row, where, doc, line, errors, language) for column in columns))
     raise_all(errors)
     name = path.stem
-    return DataTable(name, f"tbl-{name}", str(doc.data.get("caption", "")), tuple(columns), tuple(rows), display)
+    return DataTable(name, f"tbl-{name}", str(doc.data.get("caption", "")), tuple(columns), tuple(rows), display,
+                     messages(language)("not_given"))
 
 
 def table_paths(root: Path, language: str = "") -> list[Path]:
