@@ -31,7 +31,8 @@ def check(root: Path, say: Callable[[str], None]) -> list[str]:
         return [str(e) for e in group.errors]
     except BookError as error:
         return [str(error)]
-    problems = translation_problems(project.config)
+    original_ids = {p.chapter.source.name: set(p.tree.xpath(".//@id")) for p in project.chapters}
+    problems = translation_problems(project.config, original_ids)
     projects = {project.config.language: project}
     for language in translation_languages(project.config):
         if any(p.startswith(f"chapters/{language}/") and ": missing:" in p for p in problems):

@@ -112,7 +112,7 @@ BOOK_KEYS: dict[str, tuple[Any, bool]] = {
 }
 TRANSLATED_KEYS: dict[str, tuple[Any, bool]] = {
     "title": (str, False), "subtitle": (str, False), "description": (str, False), "disclaimer": (str, False),
-    "keywords": (list, False),
+    "keywords": (list, False), "rights": (str, False),
 }
 EDITION_KEYS: dict[str, tuple[Any, bool]] = {
     "format": (str, True), "page_size": (str, False), "margins": (str, False), "two_sided": (bool, False),

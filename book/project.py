@@ -79,6 +79,11 @@ def load_project(root: Path, language: str = "") -> Project:
         errors.append(BookError(str(path.relative_to(config.root)), None, f"no {language} translation of this chapter",
                                 f"translate chapters/{path.name} into it, or leave {language} editions out"))
     chapters = _collect(errors, load_chapters, replace(config, chapters=tuple(p for p in config.chapters if p.is_file()))) or []
+    if translated:
+        # A translation stands in for the original file: relative image paths and links resolve from
+        # chapters/ as in the original, while messages still name chapters/<language>/<file>.
+        originals = dict(zip(config.chapters, base.chapters))
+        chapters = [replace(c, source=originals[c.source]) for c in chapters]
     tables = _collect(errors, load_tables, config.root, language, translated) or {}
     layouts = layout_env(config.root)
     book_meta = {"title": config.title, "subtitle": config.subtitle, "date": config.date,

@@ -30,8 +30,11 @@ def translation_languages(config: BookConfig) -> list[str]:
     return [lang for lang in dict.fromkeys(e.language for e in config.editions) if lang != config.language]
 
 
-def translation_problems(config: BookConfig) -> list[str]:
-    """`path:line: what` for each chapter, table or anchor a translation is missing or has different."""
+def translation_problems(config: BookConfig, original_ids: dict[str, set[str]] | None = None) -> list[str]:
+    """`path:line: what` for each chapter, table or anchor a translation is missing or has different.
+
+    `original_ids` holds every id of each original chapter (by file name), generated heading ids included: a
+    translation may spell out an id the original only generates."""
     problems = []
     root = config.root
     for language in translation_languages(config):
@@ -45,8 +48,9 @@ def translation_problems(config: BookConfig) -> list[str]:
             for anchor, line in theirs.items():
                 if anchor not in ours:
                     problems.append(f"{shown}: missing anchor '#{anchor}' ({source}:{line} has it; links to it would break)")
+            known = (original_ids or {}).get(original.name, set()) | set(theirs)
             for anchor, line in ours.items():
-                if anchor not in theirs:
+                if anchor not in known:
                     problems.append(f"{shown}:{line}: anchor '#{anchor}' is not in {source} (use the same ids in every language)")
             for name in sorted(_tables(base) ^ _tables(text)):
                 where = "missing" if name in _tables(base) else "extra"
