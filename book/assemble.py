@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from .config import BookConfig, Edition
 from .content import Chapter
 from .errors import BookError
+from .i18n import Messages, messages
 from .markdown import ChapterHtml, block_line, github_slug, heading_text
 from .sanitize import disclaimer_html
 
@@ -81,6 +82,7 @@ class Book:
     chapters: tuple[BookChapter, ...]
     toc: tuple[TocEntry, ...]
     tables: tuple[TableEntry, ...]
+    messages: Messages  # the generated strings, dates and money in the edition's language
     disclaimer_html: str = ""  # book.yaml's disclaimer, through the allow-list: one clean <p>
 
 
@@ -198,6 +200,8 @@ def _select(parsed: list[ParsedChapter], edition: Edition, config: BookConfig) -
 
 def assemble(parsed: list[ParsedChapter], config: BookConfig, edition: Edition) -> Book:
     """The book as this edition has it: chapters numbered, tables numbered, cross-references filled in."""
+    config = config.for_language(edition.language or config.language)
+    t = messages(config.language, config.root)
     chapters, tables, number = [], [], 0
     unnumbered_tables = 0
     for p in _select(parsed, edition, config):
@@ -215,17 +219,17 @@ def assemble(parsed: list[ParsedChapter], config: BookConfig, edition: Edition) 
             if not label:
                 unnumbered_tables += 1
             caption = table.find("caption")
-            table_label = f"Table {label}.{index}" if label else f"Table {unnumbered_tables}"
+            table_label = t("table", number=f"{label}.{index}" if label else unnumbered_tables)
             number_span = caption.find("span[@class='table-number']")
             if number_span is not None:
-                number_span.text = f"{table_label} — "
+                number_span.text = table_label + t("caption_separator")
                 text = heading_text(caption.find(".//span[@class='caption-text']"))
                 tables.append(TableEntry(table.get("id"), table_label, text, p.chapter.id))
         chapters.append(BookChapter(p.chapter, label, p.anchor, body))
-    _fill_cross_references(chapters, tables)
+    _fill_cross_references(chapters, tables, t)
     depth = edition.toc_depth or config.toc_depth
     toc = tuple(_toc_entry(c, depth) for c in chapters)
-    return Book(config, edition, tuple(chapters), toc, tuple(tables), disclaimer_html(config.disclaimer))
+    return Book(config, edition, tuple(chapters), toc, tuple(tables), t, disclaimer_html(config.disclaimer))
 
 
 def omit_marked(body, classes: tuple[str, ...]) -> None:
@@ -245,14 +249,14 @@ def omit_marked(body, classes: tuple[str, ...]) -> None:
             body.remove(block)
 
 
-def _fill_cross_references(chapters: list[BookChapter], tables: list[TableEntry]) -> None:
+def _fill_cross_references(chapters: list[BookChapter], tables: list[TableEntry], t: Messages) -> None:
     """Write the text of empty links (`[](#tbl-costs)` → "Table 5.1"); unlink targets this edition leaves out."""
     present = {c.id: c for c in chapters}
     ids = {c.anchor for c in chapters} | {i for c in chapters for i in c.body.xpath(".//@id")}
     labels = {t.id: t.label for t in tables}
     headings = {}
     for c in chapters:
-        headings[c.anchor] = f"Chapter {c.number}" if c.number else c.chapter.title
+        headings[c.anchor] = t("chapter", number=c.number) if c.number else c.chapter.title
         for h in c.body.iter(*HEADINGS):
             if h.get("id"):
                 headings[h.get("id")] = heading_text(h)
@@ -263,7 +267,7 @@ def _fill_cross_references(chapters: list[BookChapter], tables: list[TableEntry]
                 continue
             fragment = link.get("href")[1:]
             if link.get("data-xref") is not None:
-                link.text = labels.get(fragment) or headings.get(fragment) or "this section of the full guide"
+                link.text = labels.get(fragment) or headings.get(fragment) or t("this_section")
                 del link.attrib["data-xref"]
             if target_chapter not in present or fragment not in ids:
                 link.tag = "span"  # the target is not in this edition: keep the words, drop the link

@@ -12,7 +12,7 @@ from typing import Callable
 
 from .assemble import assemble
 from .cache import Cache
-from .config import BookConfig, Edition
+from .config import BookConfig, Edition, load_config
 from .errors import BookError
 from .output import write_outputs
 from .parallel import MAX_WORKERS, map_forked, worker_count
@@ -119,19 +119,25 @@ def _remove_stale_scratch(base: Path) -> None:
 def _build(root: Path, out: Path, names: list[str] | None, progress: Callable[[str], None],
            strict: bool | None = None) -> list[Built]:
     started = time.perf_counter()
-    project = load_project(root, strict)
-    progress(f"load     {len(project.chapters)} chapters  {time.perf_counter() - started:.1f} s")
-    with layout_errors(project.layouts):  # a mistake in a project layout is the author's: its file and line
-        files, built = _render_editions(project, out, names or [], progress)
+    editions = select_editions(load_config(root), names or [])
+    files: dict = {}
+    built: list[Built] = []
+    # Each language's editions come from that language's chapters and data (chapters/<language>/), loaded once.
+    languages = list(dict.fromkeys(e.language for e in editions))
+    for language in languages:
+        project = load_project(root, language, strict)
+        which = f" ({language})" if len(languages) > 1 else ""
+        progress(f"load     {len(project.chapters)} chapters{which}  {time.perf_counter() - started:.1f} s")
+        with layout_errors(project.layouts):  # a mistake in a project layout is the author's: its file and line
+            _build_language(project, [e for e in editions if e.language == language], out, files, built, progress)
     write_outputs(files)
     progress(f"total    {len(built)} editions  {time.perf_counter() - started:.1f} s")
     return built
 
 
-def _render_editions(project: Project, out: Path, names: list[str], progress: Callable[[str], None]):
-    """({output path: bytes}, [Built]) for the named editions; nothing is written here."""
-    editions = select_editions(project.config, names)
-    files, built = {}, []
+def _build_language(project: Project, editions: list[Edition], out: Path, files: dict, built: list[Built],
+                    progress: Callable[[str], None]) -> None:
+    """Render `editions` (all in the project's language) into `files` and `built`."""
     pdfs = {}
     to_render = _pdf_order(project.config, editions)
     page_map = _cached_page_map(project, to_render, editions)
@@ -164,7 +170,6 @@ def _render_editions(project: Project, out: Path, names: list[str], progress: Ca
         files[path] = render_epub(book, project.layouts, project.date, breaks)
         built.append(Built(edition, path, None, time.perf_counter() - tick))
         progress(f"epub     {edition.name:<10} {' ' * 10}  {time.perf_counter() - tick:.1f} s")
-    return files, built
 
 
 def _page_map_key(project: Project) -> str | None:

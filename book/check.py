@@ -10,6 +10,7 @@ from .assemble import assemble
 from .build import output_path
 from .errors import BookError, BookErrors
 from .project import load_project
+from .translations import translation_languages, translation_problems, untranslated_strings
 
 
 def _epubcheck(path: Path) -> list[str]:
@@ -25,19 +26,32 @@ def _epubcheck(path: Path) -> list[str]:
 def check(root: Path, say: Callable[[str], None], strict: bool | None = None) -> list[str]:
     """Problems as `path:line: message` lines; empty when the project is ready to build (warnings are logged)."""
     try:
-        project = load_project(root, strict)
+        project = load_project(root, strict=strict)
     except BookErrors as group:
         return [str(e) for e in group.errors]
     except BookError as error:
         return [str(error)]
-    problems = []
-    for edition in project.config.editions:
-        if edition.source:  # a booklet or press edition: its source edition is checked
-            continue
+    original_ids = {p.chapter.source.name: set(p.tree.xpath(".//@id")) for p in project.chapters}
+    problems = translation_problems(project.config, original_ids)
+    projects = {project.config.language: project}
+    for language in translation_languages(project.config):
+        if any(p.startswith(f"chapters/{language}/") and ": missing:" in p for p in problems):
+            continue  # a translation still being written: its missing chapters are listed above
         try:
-            assemble(project.chapters, project.config, edition)
+            projects[language] = load_project(root, language, strict)
+        except BookErrors as group:
+            problems += [str(e) for e in group.errors]
         except BookError as error:
             problems.append(str(error))
+    for edition in project.config.editions:
+        if edition.source or edition.language not in projects:  # a booklet or press edition: its source is checked
+            continue
+        try:
+            assemble(projects[edition.language].chapters, projects[edition.language].config, edition)
+        except BookError as error:
+            problems.append(str(error))
+    for note in untranslated_strings(project.config):
+        say(note)
     for edition in project.config.editions:
         if edition.format == "epub":
             problems += _epubcheck(output_path(root / "dist", project.config, edition))

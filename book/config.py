@@ -4,12 +4,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .errors import BookError, raise_all
 from .config_values import date_problem, margins_problem, source_date_epoch_problem
+from .i18n import language_problem
 from .paths import boundary_problems, file_problem, remote_reason, resolve_inside
 from .yamlfile import YamlDoc, load_yaml
 
@@ -55,6 +56,7 @@ class Edition:
     pdf_engine: str = "auto"  # single document, or parts laid out in parallel (book/render/pdf_parts.py)
     toc_depth: int | None = None  # None: the book's toc_depth
     omit: tuple[str, ...] = ()  # Markdown classes whose blocks and sections this edition leaves out
+    language: str = ""  # BCP 47; "" until load_config fills in the book's language
 
     @property
     def extension(self) -> str:
@@ -86,9 +88,20 @@ class BookConfig:
     stylesheets: tuple[Path, ...] = field(default=())
     strict: bool = True  # false: broken links and anchors are warnings, printed as plain text
     raw_html: str = "error"  # or "escape": tags outside the allow-list shown as text, with a warning
+    # language → {title, subtitle, description, disclaimer, keywords} for editions in that language
+    translations: dict = field(default_factory=dict, hash=False)
 
     def edition(self, name: str) -> Edition:
         return next(e for e in self.editions if e.name == name)
+
+    def for_language(self, language: str) -> "BookConfig":
+        """The config as an edition in `language` sees it: its language, and book.yaml's translations for it."""
+        if language == self.language:
+            return self
+        override = dict(self.translations.get(language, {}))
+        if "keywords" in override:
+            override["keywords"] = tuple(map(str, override["keywords"]))
+        return replace(self, language=language, **override)
 
 
 # key: (type or tuple of types, required)
@@ -99,6 +112,11 @@ BOOK_KEYS: dict[str, tuple[Any, bool]] = {
     "disclaimer": (str, False), "keywords": (list, False), "cover": (str, False), "chapters": (list, False),
     "toc_depth": (int, False), "editions": (dict, False), "print_edition": (str, False),
     "stylesheets": (list, False), "strict": (bool, False), "raw_html": (str, False),
+    "translations": (dict, False),
+}
+TRANSLATED_KEYS: dict[str, tuple[Any, bool]] = {
+    "title": (str, False), "subtitle": (str, False), "description": (str, False), "disclaimer": (str, False),
+    "keywords": (list, False), "rights": (str, False),
 }
 RAW_HTML_MODES = ("error", "escape")
 EDITION_KEYS: dict[str, tuple[Any, bool]] = {
@@ -106,7 +124,7 @@ EDITION_KEYS: dict[str, tuple[Any, bool]] = {
     "include": (list, False), "exclude": (list, False), "stylesheet": (str, False), "bleed": (str, False),
     "marks": (bool, False), "pdf_variant": (str, False), "justify": (bool, False), "branding": (dict, False),
     "source": (str, False), "epub_fonts": (bool, False), "pdf_engine": (str, False),
-    "toc_depth": (int, False), "omit": (list, False),
+    "toc_depth": (int, False), "omit": (list, False), "language": (str, False),
 }
 PDF_ENGINES = ("auto", "single", "parts")
 BRANDING_KEYS: dict[str, tuple[Any, bool]] = {"name": (str, True), "lines": (list, False), "note": (str, False)}
@@ -200,6 +218,8 @@ def _edition(root: Path, doc: YamlDoc, name: str, raw: Any, errors: list) -> Edi
     elif engine == "parts" and (variant != "none" or raw.get("bleed")):
         errors.append(BookError(doc.path, doc.line(*where, "pdf_engine"), "pdf_engine 'parts' makes an untagged PDF without bleed",
                                 "set pdf_variant: none and no bleed, or use pdf_engine: single"))
+    if "language" in raw and (problem := language_problem(raw["language"])):
+        errors.append(BookError(doc.path, doc.line(*where, "language"), problem, "write a BCP 47 tag such as ko, zh-Hans, ar"))
     stylesheet = None
     if "stylesheet" in raw:
         stylesheet = _project_file(root, doc, (*where, "stylesheet"), raw["stylesheet"], errors)
@@ -216,7 +236,7 @@ def _edition(root: Path, doc: YamlDoc, name: str, raw: Any, errors: list) -> Edi
         exclude=tuple(map(str, raw.get("exclude", []))), stylesheet=stylesheet, bleed=raw.get("bleed", ""),
         marks=raw.get("marks", False), pdf_variant=variant, justify=raw.get("justify", True), branding=branding,
         source=raw.get("source", ""), epub_fonts=raw.get("epub_fonts", False), pdf_engine=engine,
-        toc_depth=raw.get("toc_depth"), omit=tuple(map(str, raw.get("omit", []))))
+        toc_depth=raw.get("toc_depth"), omit=tuple(map(str, raw.get("omit", []))), language=raw.get("language", ""))
 
 
 def _chapter_paths(root: Path, doc: YamlDoc, raw: list | None, errors: list) -> tuple[Path, ...]:
@@ -298,6 +318,14 @@ def load_config(root: Path) -> BookConfig:
     if raw_html not in RAW_HTML_MODES:
         errors.append(BookError(doc.path, doc.line("raw_html"), f"unknown raw_html '{raw_html}'",
                                 f"expected one of: {', '.join(RAW_HTML_MODES)}"))
+    language = data.get("language", "en")
+    if problem := language_problem(language):
+        errors.append(BookError(doc.path, doc.line("language"), problem, "write a BCP 47 tag such as en, ko, zh-Hans, ar"))
+    translations = _translations(doc, data.get("translations", {}), errors)
+    editions = [replace(e, language=e.language or language) for e in editions]
+    languages = {e.name: e.language for e in editions}
+    # a booklet or press edition is its source's pages, so it is in its source's language
+    editions = [replace(e, language=languages.get(e.source, e.language)) if e.source else e for e in editions]
     chapters = _chapter_paths(root, doc, data.get("chapters"), errors)
     if not chapters and not errors:
         errors.append(BookError(doc.path, doc.line("chapters"), "the book has no chapters", "add Markdown files to chapters/"))
@@ -307,9 +335,28 @@ def load_config(root: Path) -> BookConfig:
     identity = f"{data['title']}|{'|'.join(authors)}|{data.get('publisher', '')}"
     identifier = data.get("identifier") or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'guidebook:' + identity)}"
     return BookConfig(
-        root=root, title=data["title"], slug=slug, language=data.get("language", "en"), identifier=identifier,
+        root=root, title=data["title"], slug=slug, language=language, identifier=identifier,
         date=date, chapters=chapters, editions=tuple(editions), subtitle=data.get("subtitle", ""), authors=authors,
         publisher=data.get("publisher", ""), rights=data.get("rights", ""), description=data.get("description", ""),
         disclaimer=data.get("disclaimer", ""), keywords=tuple(map(str, data.get("keywords", []))), cover=cover,
-        toc_depth=depth, print_edition=print_edition, stylesheets=stylesheets, strict=data.get("strict", True),
-        raw_html=raw_html)
+        toc_depth=depth, print_edition=print_edition, stylesheets=stylesheets, translations=translations,
+        strict=data.get("strict", True), raw_html=raw_html)
+
+
+def _translations(doc: YamlDoc, raw: dict, errors: list) -> dict:
+    """book.yaml's `translations:` checked: a BCP 47 tag per entry, and only the keys a translation may set."""
+    checked = {}
+    for tag, keys in raw.items():
+        tag = str(tag)
+        if problem := language_problem(tag):
+            errors.append(BookError(doc.path, doc.line("translations", tag), problem, "write a BCP 47 tag such as zh-Hans"))
+            continue
+        if not isinstance(keys, dict):
+            errors.append(BookError(doc.path, doc.line("translations", tag), f"translations for '{tag}' must be a mapping",
+                                    "e.g. {title: ..., subtitle: ...}"))
+            continue
+        count = len(errors)
+        _check_keys(doc, keys, TRANSLATED_KEYS, ("translations", tag), errors)
+        if len(errors) == count:
+            checked[tag] = keys
+    return checked

@@ -5,7 +5,7 @@ import datetime as dt
 import logging
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .assemble import ParsedChapter, duplicate_ids, make_ids_unique, resolve_links
@@ -63,18 +63,45 @@ def _disclaimer_line(root: Path) -> int | None:
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 
-def load_project(root: Path, strict: bool | None = None) -> Project:
-    """Read and check every source of the project at `root`; all problems found are raised together.
+def translated_paths(config: BookConfig, language: str) -> tuple[Path, ...]:
+    """chapters/<language>/<file> for each of the book's chapters/<file>: a translation keeps the file names."""
+    chapters = config.root / "chapters"
+    return tuple(chapters / language / p.relative_to(chapters) if p.is_relative_to(chapters) else p
+                 for p in config.chapters)
 
-    `strict` overrides book.yaml's `strict` for this build (None: as book.yaml says).
-    """
-    config = load_config(root)
+
+def for_language(config: BookConfig, language: str) -> BookConfig:
+    """The config of the editions in `language`: its chapters from chapters/<language>/, and the EPUB's print
+    page numbers from a PDF edition in the same language (another language's pages would not match)."""
+    if language == config.language:
+        return config
+    pdfs = [e.name for e in config.editions if e.format == "pdf" and e.language == language]
+    print_edition = config.print_edition if config.print_edition in pdfs else (pdfs[0] if pdfs else "")
+    return replace(config, chapters=translated_paths(config, language), print_edition=print_edition)
+
+
+def load_project(root: Path, language: str = "", strict: bool | None = None) -> Project:
+    """Read and check every source of the project at `root` in `language` (default: the book's); all problems
+    found are raised together. `strict` overrides book.yaml's `strict` for this build (None: as book.yaml says)."""
+    base = load_config(root)
+    language = language or base.language
+    config = for_language(base, language)
     strict = config.strict if strict is None else strict
+    translated = "" if language == base.language else language
     errors: list[BookError] = []
     if config.disclaimer:
         errors.extend(check_disclaimer(config.disclaimer, _disclaimer_line(config.root)))
-    chapters = _collect(errors, load_chapters, config) or []
-    tables = _collect(errors, load_tables, config.root) or {}
+    missing = [p for p in config.chapters if not p.is_file()]
+    for path in missing:
+        errors.append(BookError(str(path.relative_to(config.root)), None, f"no {language} translation of this chapter",
+                                f"translate chapters/{path.name} into it, or leave {language} editions out"))
+    chapters = _collect(errors, load_chapters, replace(config, chapters=tuple(p for p in config.chapters if p.is_file()))) or []
+    if translated:
+        # A translation stands in for the original file: relative image paths and links resolve from
+        # chapters/ as in the original, while messages still name chapters/<language>/<file>.
+        originals = dict(zip(config.chapters, base.chapters))
+        chapters = [replace(c, source=originals[c.source]) for c in chapters]
+    tables = _collect(errors, load_tables, config.root, language, translated) or {}
     layouts = layout_env(config.root)
     book_meta = {"title": config.title, "subtitle": config.subtitle, "date": config.date,
                  "authors": config.authors, "publisher": config.publisher}

@@ -1,17 +1,18 @@
 """data/*.yaml → DataTable: validated rows with money formatted one way everywhere."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import re
-
 from .errors import BookError, BookErrors, raise_all
+from .i18n import messages
 from .limits import MAX_TABLE_BYTES, MAX_TABLE_ROWS
 from .yamlfile import YamlDoc, load_yaml
 
 COLUMN_TYPES = ("text", "money", "money-range", "list")
-COLUMN_KEYS = {"key", "label", "type", "required"}
+COLUMN_KEYS = {"key", "label", "type", "required", "currency"}
+CURRENCY = re.compile(r"^[A-Z]{3}$")
 # Characters XML 1.0 forbids (as in chapters): neither the EPUB's XHTML nor the PDF's HTML can hold them
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -22,6 +23,7 @@ class Column:
     type: str
     keys: tuple[str, ...]  # one key, or (low, high) for a money-range
     required: bool
+    currency: str = "USD"  # ISO 4217, for money columns
 
 
 @dataclass(frozen=True)
@@ -34,18 +36,17 @@ class DataTable:
     columns: tuple[Column, ...]
     rows: tuple[tuple, ...]
     source: str
+    blank_label: str = "not given"  # what a screen reader says for an empty cell, in the table's language
 
 
-def money(value: float) -> str:
-    """'$5,000' (cents only when there are any)."""
-    return f"${value:,.0f}" if float(value).is_integer() else f"${value:,.2f}"
+def money(value: float, language: str = "en", currency: str = "USD") -> str:
+    """'$5,000', '₩6,500,000' (cents only when there are any), as the language writes it (CLDR, through Babel)."""
+    return messages(language).money(value, currency)
 
 
-def money_range(low: float, high: float | None) -> str:
+def money_range(low: float, high: float | None, language: str = "en", currency: str = "USD") -> str:
     """'$5,000–$15,000', or '~$10,922' for a single approximate figure."""
-    if high is None or high == low:
-        return f"~{money(low)}"
-    return f"{money(low)}–{money(high)}"
+    return messages(language).money_range(low, high, currency)
 
 
 def _is_number(value) -> bool:
@@ -69,7 +70,10 @@ def _columns(doc: YamlDoc, errors: list) -> list[Column]:
         if (kind == "money-range") != (len(keys) == 2):
             errors.append(BookError(doc.path, line, "a money-range column takes key: [low, high]; other columns one key"))
         label = _text(raw.get("label", keys[0]), f"column {index + 1}", doc, line, errors)
-        columns.append(Column(label, kind, keys, bool(raw.get("required", True))))
+        currency = str(raw.get("currency", "USD"))
+        if not CURRENCY.match(currency):
+            errors.append(BookError(doc.path, line, f"unknown currency '{currency}'", "an ISO 4217 code such as USD, KRW, CNY"))
+        columns.append(Column(label, kind, keys, bool(raw.get("required", True)), currency))
     return columns
 
 
@@ -82,7 +86,7 @@ def _text(value, where: str, doc: YamlDoc, line: int, errors: list) -> str:
     return text
 
 
-def _cell(column: Column, row: dict, where: str, doc: YamlDoc, line: int, errors: list):
+def _cell(column: Column, row: dict, where: str, doc: YamlDoc, line: int, errors: list, language: str):
     values = [row.get(key) for key in column.keys]
     missing = values[0] is None
     if missing:
@@ -95,7 +99,9 @@ def _cell(column: Column, row: dict, where: str, doc: YamlDoc, line: int, errors
                 errors.append(BookError(doc.path, line, f"{where}: '{key}' must be a number, not {value!r}",
                                         "write 5000, not \"$5,000\""))
                 return ""
-        return money(values[0]) if column.type == "money" else money_range(values[0], values[1])
+        if column.type == "money":
+            return messages(language).isolate(money(values[0], language, column.currency))
+        return money_range(values[0], values[1], language, column.currency)
     if column.type == "list":
         if not isinstance(values[0], list):
             errors.append(BookError(doc.path, line, f"{where}: '{column.keys[0]}' must be a list"))
@@ -104,7 +110,7 @@ def _cell(column: Column, row: dict, where: str, doc: YamlDoc, line: int, errors
     return _text(values[0], where, doc, line, errors)
 
 
-def load_table(path: Path, root: Path) -> DataTable:
+def load_table(path: Path, root: Path, language: str = "en") -> DataTable:
     """Read one data file; a missing column or a non-number where a number belongs names the file and row."""
     display = str(path.relative_to(root))
     doc = load_yaml(path, display, MAX_TABLE_BYTES)
@@ -126,19 +132,30 @@ def load_table(path: Path, root: Path) -> DataTable:
             if key not in known:
                 errors.append(BookError(display, doc.line("rows", index, key), f"{where}: unknown column '{key}'",
                                         f"columns are: {', '.join(sorted(known))}"))
-        rows.append(tuple(_cell(column, row, where, doc, line, errors) for column in columns))
+        rows.append(tuple(_cell(column, row, where, doc, line, errors, language) for column in columns))
     name = path.stem
     caption = _text(doc.data.get("caption", ""), "caption", doc, doc.line("caption"), errors)
     raise_all(errors)
-    return DataTable(name, f"tbl-{name}", caption, tuple(columns), tuple(rows), display)
+    return DataTable(name, f"tbl-{name}", caption, tuple(columns), tuple(rows), display,
+                     messages(language)("not_given"))
 
 
-def load_tables(root: Path) -> dict[str, DataTable]:
-    """Every data/*.yaml table by name, all errors reported together."""
+def table_paths(root: Path, language: str = "") -> list[Path]:
+    """data/*.yaml, each replaced by data/<language>/<name>.yaml where a translation has one."""
+    paths = {p.stem: p for p in (root / "data").glob("*.y*ml")}
+    if language:
+        paths.update({p.stem: p for p in (root / "data" / language).glob("*.y*ml")})
+    return [paths[name] for name in sorted(paths)]
+
+
+def load_tables(root: Path, language: str = "en", translated: str = "") -> dict[str, DataTable]:
+    """Every data table by name, money written as `language` writes it; all errors reported together.
+
+    `translated` names a data/<language>/ folder whose files replace the default ones of the same name."""
     tables, errors = {}, []
-    for path in sorted((root / "data").glob("*.y*ml")):
+    for path in table_paths(root, translated):
         try:
-            tables[path.stem] = load_table(path, root)
+            tables[path.stem] = load_table(path, root, language)
         except BookError as error:
             errors.append(error)
         except BookErrors as group:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import textwrap
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from lxml import html as lxml_html
 
 from ..assemble import Book, BookChapter
 from ..theme import styles_dir
+from .cover import wrap_title
 
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -50,7 +50,7 @@ def _epub_attr(element, value: str) -> None:
     element.set(f"{{{EPUB_NS}}}type", value)
 
 
-def _semantic_footnotes(root) -> None:
+def _semantic_footnotes(root, back_label: str) -> None:
     """Footnote calls become noterefs and the notes asides, as reading systems expect."""
     for ref in root.iterfind(".//x:a[@class='footnote-ref']", NS):
         _epub_attr(ref, "noteref")
@@ -64,7 +64,7 @@ def _semantic_footnotes(root) -> None:
             aside.text, aside[:] = li.text, list(li)
             for back in aside.iterfind(".//x:a[@class='footnote-backref']", NS):
                 back.set("role", "doc-backlink")
-                back.set("aria-label", "Back to text")
+                back.set("aria-label", back_label)
                 back.attrib.pop("title", None)
             parent.insert(index, aside)
             index += 1
@@ -109,9 +109,9 @@ def chapter_xhtml(chapter: BookChapter, book: Book, layouts: jinja2.Environment,
     text = layouts.get_template("chapter.xhtml.j2").render(
         language=book.config.language, title=chapter.chapter.title, anchor=chapter.anchor, chapter_id=chapter.id, number=chapter.number,
         epub_type=epub_type, role=role, css_class=f"type-{chapter.chapter.type} {chapter.chapter.css_class}".strip(),
-        body=_body_xhtml(chapter.body), fonts=book.edition.epub_fonts)
+        body=_body_xhtml(chapter.body), fonts=book.edition.epub_fonts, t=book.messages)
     root = etree.fromstring(text.encode("utf-8"))
-    _semantic_footnotes(root)
+    _semantic_footnotes(root, book.messages("back_to_text"))
     _relink(root, chapter.id)
     _page_markers(root, breaks)
     _strip_block_ids(root)
@@ -120,8 +120,11 @@ def chapter_xhtml(chapter: BookChapter, book: Book, layouts: jinja2.Environment,
 
 def _cover_svg(book: Book, layouts: jinja2.Environment) -> bytes:
     config = book.config
+    fonts, language = styles_dir(config.root) / "fonts", config.language
+    # 920 of the cover's 1200 units are inside its frame and margins; 92 and 52 are the title and subtitle sizes
     return layouts.get_template("cover.svg.j2").render(
-        config=config, title_lines=textwrap.wrap(config.title, 20), subtitle_lines=textwrap.wrap(config.subtitle, 36)
+        config=config, title_lines=wrap_title(config.title, 92, 920, fonts, language),
+        subtitle_lines=wrap_title(config.subtitle, 52, 920, fonts, language), rtl=book.messages.direction == "rtl"
     ).encode("utf-8")
 
 
@@ -136,6 +139,8 @@ def _metadata(package: epub.EpubBook, book: Book, date: str, has_images: bool, p
     package.set_identifier(config.identifier)
     package.set_title(config.title)
     package.set_language(config.language)
+    if book.messages.direction == "rtl":
+        package.set_direction("rtl")  # page-progression-direction="rtl" on the spine
     for index, author in enumerate(config.authors):
         package.add_author(author, uid=f"creator{index}")  # ebooklib repeats id="creator" otherwise
     for name, value in (("publisher", config.publisher), ("rights", config.rights), ("description", config.description),
@@ -206,13 +211,14 @@ def render_epub(book: Book, layouts: jinja2.Environment, date: str, breaks: dict
     else:
         cover_name, cover_bytes, cover_type = "images/cover.svg", _cover_svg(book, layouts), "image/svg+xml"
     package.add_item(_item("cover-image", cover_name, cover_type, cover_bytes, ["cover-image"]))
-    cover_page = layouts.get_template("cover.xhtml.j2").render(config=config, cover_href=cover_name, fonts=book.edition.epub_fonts)
+    cover_page = layouts.get_template("cover.xhtml.j2").render(config=config, cover_href=cover_name, fonts=book.edition.epub_fonts, t=book.messages)
     cover = _item("cover", "cover.xhtml", "application/xhtml+xml", cover_page.encode("utf-8"))
     package.add_item(cover)
 
     disclaimer = _xml(lxml_html.fragment_fromstring(book.disclaimer_html)) if book.disclaimer_html else ""  # allow-listed
     front_text = layouts.get_template("frontmatter.xhtml.j2").render(
-        config=config, edition_label=book.edition.name.capitalize() + " edition", disclaimer_html=disclaimer, fonts=book.edition.epub_fonts)
+        config=config, edition_label=book.messages.edition(book.edition.name), disclaimer_html=disclaimer,
+        fonts=book.edition.epub_fonts, t=book.messages)
     front_root = etree.fromstring(front_text.encode("utf-8"))
     _front_page_markers(front_root, breaks.get("", []))
     front = _item("front", "front.xhtml", "application/xhtml+xml",
@@ -232,13 +238,13 @@ def render_epub(book: Book, layouts: jinja2.Environment, date: str, breaks: dict
     glossary = next((c for c in book.chapters if c.chapter.type == "glossary"), None)
     nav_text = layouts.get_template("nav.xhtml.j2").render(
         config=config, toc=book.toc, tables=book.tables, pages=pages, bodymatter=first_body.file_name,
-        glossary=glossary.file_name if glossary else "", fonts=book.edition.epub_fonts)
+        glossary=glossary.file_name if glossary else "", fonts=book.edition.epub_fonts, t=book.messages)
     nav = _item("nav", "nav.xhtml", "application/xhtml+xml", nav_text.encode("utf-8"), ["nav"])
     package.add_item(nav)
     package.add_item(epub.EpubNcx())
     package.toc = [_ncx_entry(e) for e in book.toc]
     if book.tables:
-        package.toc.insert(0, epub.Link("nav.xhtml#lot", "List of tables", "lot"))
+        package.toc.insert(0, epub.Link("nav.xhtml#lot", book.messages("list_of_tables"), "lot"))
     package.spine = [cover, front, nav, *chapters]
 
     buffer = io.BytesIO()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,10 +11,11 @@ import jinja2
 from lxml import html as lxml_html
 
 from ..assemble import Book
-from ..errors import BookError
+from ..errors import BookError, raise_all
+from ..i18n import join_hangul_html
 from ..theme import styles_dir
 from .fetcher import ProjectFetcher, ResourceRefused
-from .fonts import isolate_fonts
+from .fonts import FACES, available_faces, isolate_fonts, missing_characters, script_name
 
 LAYOUTS_DIR = Path(__file__).resolve().parent.parent / "layouts"
 VARIANTS = {"pdf/ua-1": "pdf/ua-1", "pdf/a-3b": "pdf/a-3b", "none": None}
@@ -141,6 +143,15 @@ def _label_pages(pdf, labels: tuple[str, ...]) -> None:
     pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": numbers})
 
 
+def _finish(pdf, labels: tuple[str, ...], direction: str) -> None:
+    """Page labels, and for a right-to-left book the reading order viewers show spreads in."""
+    import pydyf
+
+    _label_pages(pdf, labels)
+    if direction == "rtl":
+        pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"Direction": "/R2L"})
+
+
 @dataclass(frozen=True)
 class PrintSource:
     """What both PDF paths lay out: the chapters' HTML, the stylesheets, and a way to render the layout."""
@@ -151,7 +162,47 @@ class PrintSource:
     context: dict
 
     def render_html(self, part: str, chapters: list[dict], page_numbers: dict) -> str:
-        return self.layout.render(**self.context, part=part, chapters=chapters, page_numbers=page_numbers)
+        html = self.layout.render(**self.context, part=part, chapters=chapters, page_numbers=page_numbers)
+        return join_hangul_html(html)
+
+
+def _where(char: str, book: Book) -> tuple[str, int | None]:
+    """The first source file and line holding `char`: a chapter, book.yaml or a data table."""
+    for c in book.chapters:
+        if char in c.chapter.text:
+            return c.chapter.display, c.chapter.text.count("\n", 0, c.chapter.text.index(char)) + 1
+    root = book.config.root
+    for path in [root / "book.yaml", *sorted((root / "data").rglob("*.y*ml"))]:
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+        if char in text:
+            return str(path.relative_to(root)), text.count("\n", 0, text.index(char)) + 1
+    return "book.yaml", None
+
+
+def check_glyphs(book: Book, html: str, fonts_dir: Path) -> None:
+    """Raise an error for each character of the edition's text that no font of the edition can draw (no tofu)."""
+    text = lxml_html.document_fromstring(html).text_content()
+    errors = []
+    absent = sorted({face.package for face in FACES} - {face.package for face in available_faces()})
+    install = f", or install Debian's {' and '.join(absent)}" if absent else ""
+    for char in missing_characters(text, fonts_dir, book.config.language):
+        path, line = _where(char, book)
+        errors.append(BookError(path, line, f"no font of this edition has '{char}' (U+{ord(char):04X})",
+                                f"add a font that covers {script_name(char)}{install}"))
+    raise_all(errors)
+
+
+class _NotdefGate(logging.Handler):
+    """Collects WeasyPrint's warnings about characters it drew as empty boxes: the last guard against tofu."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message.startswith(".notdef"):
+            self.messages.append(message)
 
 
 def prepare_print(book: Book, layouts: jinja2.Environment, date: str) -> PrintSource:
@@ -161,15 +212,18 @@ def prepare_print(book: Book, layouts: jinja2.Environment, date: str) -> PrintSo
     chapters = [{"chapter": c.chapter, "number": c.number, "anchor": c.anchor,
                  "html": body_html(list_numbers_as_css(footnotes_inline(c.body)))} for c in book.chapters]
     disclaimer = book.disclaimer_html  # through the allow-list in assemble
-    geometry = layouts.get_template("edition.css.j2").render(edition=edition, margins=_margins(edition))
+    geometry = layouts.get_template("edition.css.j2").render(edition=edition, margins=_margins(edition),
+                                                                rtl=book.messages.direction == "rtl")
     sheets = [LAYOUTS_DIR / "highlight.css", styles / "print.css", *config.stylesheets]
     css = [(path.read_text(encoding="utf-8"), path.resolve().as_uri()) for path in sheets]
     css.append((geometry, (config.root / "edition.css").resolve().as_uri()))
     if edition.stylesheet:
         css.append((edition.stylesheet.read_text(encoding="utf-8"), edition.stylesheet.resolve().as_uri()))
     context = dict(config=config, edition=edition, toc=book.toc, tables=book.tables, date=date, stylesheets=[],
-                   disclaimer_html=disclaimer, edition_label=edition.name.capitalize() + " edition")
-    return PrintSource(chapters, css, layouts.get_template("print.html.j2"), context)
+                   disclaimer_html=disclaimer, edition_label=book.messages.edition(edition.name), t=book.messages)
+    source = PrintSource(chapters, css, layouts.get_template("print.html.j2"), context)
+    check_glyphs(book, source.render_html("all", chapters, {}), styles / "fonts")
+    return source
 
 
 def render_pdf(book: Book, layouts: jinja2.Environment, date: str) -> RenderedPdf:
@@ -184,6 +238,10 @@ def render_pdf(book: Book, layouts: jinja2.Environment, date: str) -> RenderedPd
     html = source.render_html("all", source.chapters, {})
     fetcher = ProjectFetcher([root, styles])
     font_config = FontConfiguration()
+    from weasyprint import LOGGER
+
+    gate = _NotdefGate()
+    LOGGER.addHandler(gate)
     try:
         css = [CSS(string=text, base_url=base, url_fetcher=fetcher, font_config=font_config) for text, base in source.css]
         document = HTML(string=html, base_url=str(root) + "/", url_fetcher=fetcher).render(
@@ -191,7 +249,7 @@ def render_pdf(book: Book, layouts: jinja2.Environment, date: str) -> RenderedPd
         starts = [_first_block(page) for page in document.pages]
         labels = page_labels(starts, book.chapters[0].id)
         pdf = document.write_pdf(pdf_variant=VARIANTS[edition.pdf_variant], pdf_identifier=config.identifier.encode(),
-                                 finisher=lambda _, pdf: _label_pages(pdf, labels))
+                                 finisher=lambda _, pdf: _finish(pdf, labels, book.messages.direction))
     except ResourceRefused as error:
         raise BookError(None, None, str(error), "keep images, stylesheets and fonts inside the project") from None
     except Exception as error:  # noqa: BLE001 - WeasyPrint wraps refusals in its own exceptions
@@ -199,4 +257,8 @@ def render_pdf(book: Book, layouts: jinja2.Environment, date: str) -> RenderedPd
         if isinstance(cause, ResourceRefused):
             raise BookError(None, None, str(cause), "keep images, stylesheets and fonts inside the project") from None
         raise
+    finally:
+        LOGGER.removeHandler(gate)
+    if gate.messages:
+        raise BookError(None, None, gate.messages[0], "add a font that covers these characters to styles/fonts")
     return RenderedPdf(pdf, labels, tuple(starts))

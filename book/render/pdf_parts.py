@@ -216,6 +216,8 @@ def _merge(book: Book, front: Part, content: list[Part], offsets: list[int], chr
     labels = page_labels(starts, book.chapters[0].id)
     numbers = [item for start, style in label_ranges(labels) for item in (start, pikepdf.Dictionary(S=pikepdf.Name(style)))]
     pdf.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(numbers))
+    if book.messages.direction == "rtl":  # a right-to-left book: viewers show its spreads right to left
+        pdf.Root.ViewerPreferences = pikepdf.Dictionary(Direction=pikepdf.Name.R2L)
     out = io.BytesIO()
     pdf.save(out, deterministic_id=True, fix_metadata_version=False, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     for source in sources:
