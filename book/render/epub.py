@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import textwrap
 import zipfile
 from dataclasses import dataclass
+from typing import Callable
 
 import jinja2
 from ebooklib import epub
@@ -13,7 +13,9 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from ..assemble import Book, BookChapter
+from ..errors import BookError
 from ..theme import styles_dir
+from .cover import UnsupportedCover, cover_png, cover_svg
 
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -26,6 +28,7 @@ SEMANTICS = {"chapter": ("chapter", "doc-chapter"), "appendix": ("appendix", "do
              "preface": ("preface", "doc-preface"), "introduction": ("introduction", "doc-introduction"),
              "glossary": ("glossary", "doc-glossary"), "backmatter": ("backmatter", "region")}
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 @dataclass(frozen=True)
@@ -117,20 +120,53 @@ def chapter_xhtml(chapter: BookChapter, book: Book, layouts: jinja2.Environment,
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", doctype="<!DOCTYPE html>")
 
 
-def _cover_svg(book: Book, layouts: jinja2.Environment) -> bytes:
-    config = book.config
-    return layouts.get_template("cover.svg.j2").render(
-        config=config, title_lines=textwrap.wrap(config.title, 20), subtitle_lines=textwrap.wrap(config.subtitle, 36)
-    ).encode("utf-8")
-
-
 def _item(uid: str, name: str, media_type: str, content: bytes, properties: list[str] | None = None) -> epub.EpubItem:
     item = epub.EpubItem(uid=uid, file_name=name, media_type=media_type, content=content)
     item.properties = properties or []
     return item
 
 
-def _metadata(package: epub.EpubBook, book: Book, date: str, has_images: bool, paged: bool) -> None:
+@dataclass(frozen=True)
+class ContentFacts:
+    """What the book holds, as far as its accessibility metadata is concerned."""
+
+    images: bool  # pictures that carry meaning (with alt text); decorative ones do not count
+    tables: bool
+    page_list: bool  # print page numbers from a PDF edition
+
+
+def content_facts(book: Book, paged: bool) -> ContentFacts:
+    """The facts of this edition's chapters."""
+    bodies = [c.body for c in book.chapters]
+    images = any(img.get("alt", "").strip() for body in bodies for img in body.iter("img"))
+    return ContentFacts(images=images, tables=any(True for body in bodies for _ in body.iter("table")), page_list=paged)
+
+
+def accessibility_metadata(facts: ContentFacts, print_edition: str) -> list[tuple[str, str]]:
+    """(property, value) pairs of EPUB Accessibility 1.1 metadata that say what this book really offers."""
+    modes = ["textual", "visual"] if facts.images else ["textual"]
+    # Every picture has a text alternative, so text alone is enough; with pictures, text and pictures are too.
+    sufficient = ["textual", "textual,visual"] if facts.images else ["textual"]
+    features = ["tableOfContents", "structuralNavigation", "readingOrder"]
+    if facts.images:
+        features.append("alternativeText")
+    if facts.page_list:
+        features += ["printPageNumbers", "pageBreakMarkers", "pageNavigation"]
+    summary = [("Text and images; every image that carries meaning has a text alternative, decorative ones are "
+                "hidden from assistive technology." if facts.images else "All content is text, with no images."),
+               "A table of contents, semantic headings and landmarks lead through the book in its reading order."]
+    if facts.tables:
+        summary.append("Data tables have captions and header cells with their scope, and a list of tables.")
+    if facts.page_list:
+        summary.append(f"Page breaks and a page list follow the {print_edition} edition's printed page numbers.")
+    summary.append("No flashing, sound or motion hazards.")
+    return [*[("schema:accessMode", m) for m in modes], *[("schema:accessModeSufficient", m) for m in sufficient],
+            *[("schema:accessibilityFeature", f) for f in features], ("schema:accessibilityHazard", "none"),
+            ("schema:accessibilitySummary", " ".join(summary)),
+            ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.2 Level AA")]
+
+
+def _metadata(package: epub.EpubBook, book: Book, date: str, facts: ContentFacts) -> None:
     config = book.config
     package.set_identifier(config.identifier)
     package.set_title(config.title)
@@ -146,27 +182,27 @@ def _metadata(package: epub.EpubBook, book: Book, date: str, has_images: bool, p
     if config.subtitle:
         package.add_metadata("DC", "title", config.subtitle, {"id": "subtitle"})
         package.add_metadata(None, "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"})
-    features = ["tableOfContents", "structuralNavigation", "readingOrder"]
-    if paged:
-        features.append("printPageNumbers")
+    if facts.page_list:
         package.add_metadata("DC", "source", f"{config.identifier}#{config.print_edition}", {"id": "print-source"})
         package.add_metadata(None, "meta", "pagination", {"refines": "#print-source", "property": "source-of"})
-    if has_images:
-        features.append("alternativeText")
-    accessibility = [("schema:accessMode", "textual"), ("schema:accessModeSufficient", "textual"),
-                     *[("schema:accessibilityFeature", f) for f in features],
-                     ("schema:accessibilityHazard", "none"),
-                     ("schema:accessibilitySummary",
-                      "Text-only publication with a navigable table of contents, semantic headings, tables with "
-                      "header cells and captions, and print page numbers from the print edition. "
-                      "No flashing, sound or motion hazards."),
-                     ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.2 Level AA")]
-    for prop, value in accessibility:
+    for prop, value in accessibility_metadata(facts, config.print_edition):
         package.add_metadata(None, "meta", value, {"property": prop})
 
 
-def reproducible_zip(data: bytes) -> bytes:
-    """The same EPUB with fixed entry dates and permissions, mimetype first and stored."""
+def package_language(language: str) -> Callable[[str, bytes], bytes]:
+    """A zip-entry rewrite giving the OPF's <package> an xml:lang (ebooklib writes none; DAISY Ace requires it)."""
+    def rewrite(name: str, data: bytes) -> bytes:
+        if not name.endswith(".opf"):
+            return data
+        root = etree.fromstring(data)
+        root.set(XML_LANG, language)
+        return etree.tostring(root, pretty_print=True, encoding="utf-8", xml_declaration=True)
+    return rewrite
+
+
+def reproducible_zip(data: bytes, rewrite: Callable[[str, bytes], bytes] = lambda name, data: data) -> bytes:
+    """The same EPUB with fixed entry dates and permissions, mimetype first and stored (entries passed through
+    `rewrite`)."""
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as target:
@@ -174,7 +210,7 @@ def reproducible_zip(data: bytes) -> bytes:
             fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
             fixed.external_attr = 0o644 << 16
             fixed.compress_type = zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
-            target.writestr(fixed, source.read(info.filename))
+            target.writestr(fixed, rewrite(info.filename, source.read(info.filename)))
     return out.getvalue()
 
 
@@ -185,7 +221,7 @@ def render_epub(book: Book, layouts: jinja2.Environment, date: str, breaks: dict
     package = epub.EpubBook()
     package.FOLDER_NAME = "EPUB"
     images = sorted({img.get("src") for c in book.chapters for img in c.body.iter("img")})
-    _metadata(package, book, date, bool(images), any(breaks.values()))
+    _metadata(package, book, date, content_facts(book, any(breaks.values())))
 
     css = (styles / "ebook.css").read_bytes()
     package.add_item(_item("style", "style/ebook.css", "text/css", css))
@@ -198,12 +234,7 @@ def render_epub(book: Book, layouts: jinja2.Environment, date: str, breaks: dict
         path = config.root / src
         package.add_item(_item(f"img{index}", src, MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream"), path.read_bytes()))
 
-    if config.cover:
-        cover_name = f"images/cover{config.cover.suffix.lower()}"
-        cover_bytes, cover_type = config.cover.read_bytes(), MEDIA_TYPES[config.cover.suffix.lower()]
-    else:
-        cover_name, cover_bytes, cover_type = "images/cover.svg", _cover_svg(book, layouts), "image/svg+xml"
-    package.add_item(_item("cover-image", cover_name, cover_type, cover_bytes, ["cover-image"]))
+    cover_name = _add_cover(package, book, layouts)
     cover_page = layouts.get_template("cover.xhtml.j2").render(config=config, cover_href=cover_name, fonts=book.edition.epub_fonts)
     cover = _item("cover", "cover.xhtml", "application/xhtml+xml", cover_page.encode("utf-8"))
     package.add_item(cover)
@@ -212,7 +243,7 @@ def render_epub(book: Book, layouts: jinja2.Environment, date: str, breaks: dict
     front_text = layouts.get_template("frontmatter.xhtml.j2").render(
         config=config, edition_label=book.edition.name.capitalize() + " edition", disclaimer_html=disclaimer, fonts=book.edition.epub_fonts)
     front_root = etree.fromstring(front_text.encode("utf-8"))
-    _front_page_markers(front_root, breaks.get("", []))
+    front_pages = _front_page_targets(front_root, breaks.get("", []), _nav_ids(book))
     front = _item("front", "front.xhtml", "application/xhtml+xml",
                   etree.tostring(front_root, xml_declaration=True, encoding="utf-8", doctype="<!DOCTYPE html>"))
     package.add_item(front)
@@ -224,8 +255,8 @@ def render_epub(book: Book, layouts: jinja2.Environment, date: str, breaks: dict
         package.add_item(item)
         chapters.append(item)
 
-    pages = [{"label": p.label, "href": f"{p.chapter_id or 'front'}.xhtml#page-{p.label}"}
-             for chapter_id in ["", *[c.id for c in book.chapters]] for p in breaks.get(chapter_id, [])]
+    pages = [*front_pages, *[{"label": p.label, "href": f"{p.chapter_id}.xhtml#page-{p.label}"}
+                             for c in book.chapters for p in breaks.get(c.id, [])]]
     first_body = next((c for c in book.chapters if c.chapter.type == "chapter"), book.chapters[0])
     glossary = next((c for c in book.chapters if c.chapter.type == "glossary"), None)
     nav_text = layouts.get_template("nav.xhtml.j2").render(
@@ -242,7 +273,7 @@ def render_epub(book: Book, layouts: jinja2.Environment, date: str, breaks: dict
     buffer = io.BytesIO()
     modified = dt.datetime.strptime(date, "%Y-%m-%dT%H:%M:%SZ")
     epub.write_epub(buffer, package, {"mtime": modified, "epub3_pages": False, "epub2_guide": False})
-    return reproducible_zip(buffer.getvalue())
+    return reproducible_zip(buffer.getvalue(), package_language(config.language))
 
 
 def _ncx_entry(entry):
@@ -254,11 +285,77 @@ def _ncx_entry(entry):
     return (epub.Section(title, href), [_ncx_entry(child) for child in entry.children])
 
 
-def _front_page_markers(root, breaks: list[PageBreak]) -> None:
-    """Roman-numbered print pages: the title page and colophon open their sections, the rest follow them."""
+def _nav_ids(book: Book) -> set[str]:
+    """The ids nav.xhtml gives its entries ("nav-" + the anchor they link to)."""
+    def anchors(entries):
+        for entry in entries:
+            yield entry.anchor
+            yield from anchors(entry.children)
+    found = {*anchors(book.toc), *(t.id for t in book.tables)} | ({"list-of-tables"} if book.tables else set())
+    return {"toc", *(["lot"] if book.tables else []), *(f"nav-{a}" for a in found)}
+
+
+# Front-matter blocks of the print layout ("-" + what they mark) → the id of the same place in the EPUB.
+FRONT_SECTIONS = {"-title-page": "title-page", "-colophon": "colophon"}  # sections of front.xhtml
+NAV_HEADINGS = {"-contents": "toc", "-lot": "lot"}  # navs of nav.xhtml
+
+
+def _front_page_targets(root, breaks: list[PageBreak], nav_ids: set[str]) -> list[dict]:
+    """Page-list entries for the roman-numbered pages, with markers added to the front matter's `root`.
+
+    The title page and colophon get a page-break marker where they open; pages of the contents and the list of
+    tables point at the nav entry the printed page begins with (nav.xhtml allows no markers inside its lists).
+    A blank page points where the next page begins.
+    """
+    if not any(page.block for page in breaks):  # a project's own print layout without front-matter blocks
+        return _front_pages_in_order(root, breaks)
+    blank, earlier = "", None  # placeholders: where the next page begins / where the previous page begins
+    hrefs: list[str | None] = []
+    for page in breaks:
+        nav_id = NAV_HEADINGS.get(page.block) or "nav-" + page.block.removeprefix("-toc-")
+        section = root.find(f".//*[@id='{FRONT_SECTIONS.get(page.block, page.block[1:])}']")
+        if not page.block:
+            hrefs.append(blank)
+        elif section is not None:
+            section.insert(0, _marker(page.label))
+            hrefs.append(f"front.xhtml#page-{page.label}")
+        elif nav_id in nav_ids:
+            hrefs.append(f"nav.xhtml#{nav_id}")
+        else:  # an entry the ebook's shallower contents leave out: the page begins inside the entry before it
+            hrefs.append(earlier)
+    for index in reversed(range(len(hrefs) - 1)):
+        if hrefs[index] == blank:
+            hrefs[index] = hrefs[index + 1]
+    for index, href in enumerate(hrefs):
+        hrefs[index] = href or (hrefs[index - 1] if index else "nav.xhtml#toc")
+    return [{"label": page.label, "href": href} for page, href in zip(breaks, hrefs)]
+
+
+def _front_pages_in_order(root, breaks: list[PageBreak]) -> list[dict]:
+    """Without blocks: the title page and colophon open their sections, the rest follow them."""
     sections = root.findall(".//x:section", NS)
     for index, page in enumerate(breaks):
         if index < len(sections):
             sections[index].insert(0, _marker(page.label))
         else:
             sections[-1].append(_marker(page.label))
+    return [{"label": page.label, "href": f"front.xhtml#page-{page.label}"} for page in breaks]
+
+
+def _add_cover(package: epub.EpubBook, book: Book, layouts: jinja2.Environment) -> str:
+    """Add the cover picture(s); returns the one the cover page shows. The cover-image item is always raster."""
+    config = book.config
+    suffix = config.cover.suffix.lower() if config.cover else ".svg"
+    picture = config.cover.read_bytes() if config.cover else cover_svg(config, layouts)
+    if suffix != ".svg":
+        package.add_item(_item("cover-image", f"images/cover{suffix}", MEDIA_TYPES[suffix], picture, ["cover-image"]))
+        return f"images/cover{suffix}"
+    try:
+        png = cover_png(picture, styles_dir(config.root) / "fonts")
+    except UnsupportedCover as error:
+        raise BookError("book.yaml", None, f"cover: {error}",
+                        "give the cover as PNG or JPEG: ebook shops and Kindle conversion need a raster cover") from None
+    package.add_item(_item("cover-image", "images/cover.png", "image/png", png, ["cover-image"]))
+    # The cover page keeps the SVG, sharp at any size; the PNG is what shops and converters take.
+    package.add_item(_item("cover-svg", "images/cover.svg", "image/svg+xml", picture))
+    return "images/cover.svg"
