@@ -16,6 +16,7 @@ from ..assemble import Book, BookChapter
 from ..errors import BookError
 from ..theme import styles_dir
 from .cover import UnsupportedCover, cover_png, cover_svg
+from .page_list import PageBreak, front_page_targets, nav_ids, page_markers, place_markers
 
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -29,15 +30,6 @@ SEMANTICS = {"chapter": ("chapter", "doc-chapter"), "appendix": ("appendix", "do
              "glossary": ("glossary", "doc-glossary"), "backmatter": ("backmatter", "region")}
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-
-
-@dataclass(frozen=True)
-class PageBreak:
-    """A print page that starts at the top of block `block` (a data-block id) of chapter `chapter_id`."""
-
-    label: str
-    chapter_id: str  # "" for the front matter
-    block: str
 
 
 def _xml(element) -> str:
@@ -81,25 +73,6 @@ def _relink(root, chapter_id: str) -> None:
             link.set("href", f"{target}.xhtml{link.get('href')}")
 
 
-def _page_markers(root, breaks: list[PageBreak]) -> None:
-    """Invisible print-page markers before the blocks where the print edition's pages begin."""
-    section = root.find(".//x:section", NS)
-    for page in breaks:
-        target = root.find(f".//*[@data-block='{page.block}']") if page.block else None
-        if target is None:
-            section.append(_marker(page.label))  # a page after the chapter's last block
-        else:
-            target.addprevious(_marker(page.label))
-
-
-def _marker(label: str):
-    """An invisible print-page marker."""
-    marker = etree.Element(f"{{{XHTML}}}span", {"id": f"page-{label}", "role": "doc-pagebreak",
-                                                "aria-label": label, "class": "pagebreak"})
-    _epub_attr(marker, "pagebreak")
-    return marker
-
-
 def _strip_block_ids(root) -> None:
     for element in root.iterfind(".//*[@data-block]"):
         del element.attrib["data-block"]
@@ -115,8 +88,13 @@ def chapter_xhtml(chapter: BookChapter, book: Book, layouts: jinja2.Environment,
     root = etree.fromstring(text.encode("utf-8"))
     _semantic_footnotes(root)
     _relink(root, chapter.id)
-    _page_markers(root, breaks)
+    page_markers(root, breaks)
     _strip_block_ids(root)
+    return _document(root)
+
+
+def _document(root) -> bytes:
+    """An XHTML content document's bytes."""
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", doctype="<!DOCTYPE html>")
 
 
@@ -243,9 +221,9 @@ def render_epub(book: Book, layouts: jinja2.Environment, date: str, breaks: dict
     front_text = layouts.get_template("frontmatter.xhtml.j2").render(
         config=config, edition_label=book.edition.name.capitalize() + " edition", disclaimer_html=disclaimer, fonts=book.edition.epub_fonts)
     front_root = etree.fromstring(front_text.encode("utf-8"))
-    front_pages = _front_page_targets(front_root, breaks.get("", []), _nav_ids(book))
-    front = _item("front", "front.xhtml", "application/xhtml+xml",
-                  etree.tostring(front_root, xml_declaration=True, encoding="utf-8", doctype="<!DOCTYPE html>"))
+    front_pages = front_page_targets(breaks.get("", []), set(front_root.xpath("//@id")), nav_ids(book))
+    place_markers(front_root, [(page, target) for page, file, target in front_pages if file == "front.xhtml"])
+    front = _item("front", "front.xhtml", "application/xhtml+xml", _document(front_root))
     package.add_item(front)
 
     chapters = []
@@ -255,14 +233,17 @@ def render_epub(book: Book, layouts: jinja2.Environment, date: str, breaks: dict
         package.add_item(item)
         chapters.append(item)
 
-    pages = [*front_pages, *[{"label": p.label, "href": f"{p.chapter_id}.xhtml#page-{p.label}"}
-                             for c in book.chapters for p in breaks.get(c.id, [])]]
+    pages = [*[{"label": page.label, "href": f"{file}#page-{page.label}"} for page, file, _ in front_pages],
+             *[{"label": p.label, "href": f"{p.chapter_id}.xhtml#page-{p.label}"}
+               for c in book.chapters for p in breaks.get(c.id, [])]]
     first_body = next((c for c in book.chapters if c.chapter.type == "chapter"), book.chapters[0])
     glossary = next((c for c in book.chapters if c.chapter.type == "glossary"), None)
     nav_text = layouts.get_template("nav.xhtml.j2").render(
         config=config, toc=book.toc, tables=book.tables, pages=pages, bodymatter=first_body.file_name,
         glossary=glossary.file_name if glossary else "", fonts=book.edition.epub_fonts)
-    nav = _item("nav", "nav.xhtml", "application/xhtml+xml", nav_text.encode("utf-8"), ["nav"])
+    nav_root = etree.fromstring(nav_text.encode("utf-8"))
+    place_markers(nav_root, [(page, target) for page, file, target in front_pages if file == "nav.xhtml"])
+    nav = _item("nav", "nav.xhtml", "application/xhtml+xml", _document(nav_root), ["nav"])
     package.add_item(nav)
     package.add_item(epub.EpubNcx())
     package.toc = [_ncx_entry(e) for e in book.toc]
@@ -283,63 +264,6 @@ def _ncx_entry(entry):
     if not entry.children:
         return epub.Link(href, title, f"nav-{entry.anchor}")
     return (epub.Section(title, href), [_ncx_entry(child) for child in entry.children])
-
-
-def _nav_ids(book: Book) -> set[str]:
-    """The ids nav.xhtml gives its entries ("nav-" + the anchor they link to)."""
-    def anchors(entries):
-        for entry in entries:
-            yield entry.anchor
-            yield from anchors(entry.children)
-    found = {*anchors(book.toc), *(t.id for t in book.tables)} | ({"list-of-tables"} if book.tables else set())
-    return {"toc", *(["lot"] if book.tables else []), *(f"nav-{a}" for a in found)}
-
-
-# Front-matter blocks of the print layout ("-" + what they mark) → the id of the same place in the EPUB.
-FRONT_SECTIONS = {"-title-page": "title-page", "-colophon": "colophon"}  # sections of front.xhtml
-NAV_HEADINGS = {"-contents": "toc", "-lot": "lot"}  # navs of nav.xhtml
-
-
-def _front_page_targets(root, breaks: list[PageBreak], nav_ids: set[str]) -> list[dict]:
-    """Page-list entries for the roman-numbered pages, with markers added to the front matter's `root`.
-
-    The title page and colophon get a page-break marker where they open; pages of the contents and the list of
-    tables point at the nav entry the printed page begins with (nav.xhtml allows no markers inside its lists).
-    A blank page points where the next page begins.
-    """
-    if not any(page.block for page in breaks):  # a project's own print layout without front-matter blocks
-        return _front_pages_in_order(root, breaks)
-    blank, earlier = "", None  # placeholders: where the next page begins / where the previous page begins
-    hrefs: list[str | None] = []
-    for page in breaks:
-        nav_id = NAV_HEADINGS.get(page.block) or "nav-" + page.block.removeprefix("-toc-")
-        section = root.find(f".//*[@id='{FRONT_SECTIONS.get(page.block, page.block[1:])}']")
-        if not page.block:
-            hrefs.append(blank)
-        elif section is not None:
-            section.insert(0, _marker(page.label))
-            hrefs.append(f"front.xhtml#page-{page.label}")
-        elif nav_id in nav_ids:
-            hrefs.append(f"nav.xhtml#{nav_id}")
-        else:  # an entry the ebook's shallower contents leave out: the page begins inside the entry before it
-            hrefs.append(earlier)
-    for index in reversed(range(len(hrefs) - 1)):
-        if hrefs[index] == blank:
-            hrefs[index] = hrefs[index + 1]
-    for index, href in enumerate(hrefs):
-        hrefs[index] = href or (hrefs[index - 1] if index else "nav.xhtml#toc")
-    return [{"label": page.label, "href": href} for page, href in zip(breaks, hrefs)]
-
-
-def _front_pages_in_order(root, breaks: list[PageBreak]) -> list[dict]:
-    """Without blocks: the title page and colophon open their sections, the rest follow them."""
-    sections = root.findall(".//x:section", NS)
-    for index, page in enumerate(breaks):
-        if index < len(sections):
-            sections[index].insert(0, _marker(page.label))
-        else:
-            sections[-1].append(_marker(page.label))
-    return [{"label": page.label, "href": f"front.xhtml#page-{page.label}"} for page in breaks]
 
 
 def _add_cover(package: epub.EpubBook, book: Book, layouts: jinja2.Environment) -> str:
