@@ -267,7 +267,7 @@ def _ncx_entry(entry):
 
 
 def _add_cover(package: epub.EpubBook, book: Book, layouts: jinja2.Environment) -> str:
-    """Add the cover picture(s); returns the one the cover page shows. The cover-image item is always raster."""
+    """Add the cover-image, always raster (a PNG drawn from an SVG cover); returns its name for the cover page."""
     config = book.config
     suffix = config.cover.suffix.lower() if config.cover else ".svg"
     picture = config.cover.read_bytes() if config.cover else cover_svg(config, layouts)
@@ -279,7 +279,6 @@ def _add_cover(package: epub.EpubBook, book: Book, layouts: jinja2.Environment) 
     except UnsupportedCover as error:
         raise BookError("book.yaml", None, f"cover: {error}",
                         "give the cover as PNG or JPEG: ebook shops and Kindle conversion need a raster cover") from None
+    # Only the PNG goes in: a second, unreferenced SVG would be an unused resource (EPUBCheck's OPF-097).
     package.add_item(_item("cover-image", "images/cover.png", "image/png", png, ["cover-image"]))
-    # The cover page keeps the SVG, sharp at any size; the PNG is what shops and converters take.
-    package.add_item(_item("cover-svg", "images/cover.svg", "image/svg+xml", picture))
-    return "images/cover.svg"
+    return "images/cover.png"
