@@ -172,7 +172,8 @@ def derive(source: Edition, rendered, edition: Edition) -> tuple[bytes, int]:
         data, sheets = impose_booklet(rendered.data, back_cover=source.branding is not None)
         return data, sheets * 2
     from .render.press import add_bleed_and_marks, points
-    return add_bleed_and_marks(rendered.data, points(edition.bleed or "0pt"), edition.marks), rendered.page_count
+    data = add_bleed_and_marks(rendered.data, points(edition.bleed or "0pt"), edition.marks, edition.name)
+    return data, rendered.page_count
 
 
 def _with_derived(edition: Edition, rendered, seconds: float, derived: list[Edition]):

@@ -58,12 +58,14 @@ def words_by_page(path: Path) -> list[list[tuple[float, float, float, float, str
              for w in page.iter("{*}word")] for page in root.iter("{*}page")]
 
 
-def _describes(contents: str, rect, height: float, words) -> bool:
+def _describes(contents: str, rect, mediabox, words) -> bool:
     """Whether a link's /Contents is its visible text (every word drawn inside it) or names its target."""
     if contents.startswith("Go to "):
         return True
+    left, _, _, page_top = (float(v) for v in mediabox)  # pdftotext measures from the media box's top-left
     x0, y0, x1, y1 = (float(v) for v in rect)
-    top, bottom = height - max(y0, y1), height - min(y0, y1)
+    x0, x1 = x0 - left, x1 - left
+    top, bottom = page_top - max(y0, y1), page_top - min(y0, y1)
     inside = [w for a, b, c, d, w in words if x0 - 1 <= (a + c) / 2 <= x1 + 1 and top - 1 <= (b + d) / 2 <= bottom + 1]
     wanted = [re.sub(r"^\W+|\W+$", "", w) for w in inside]
     return bool(inside) and all(w in contents for w in wanted)
@@ -102,7 +104,7 @@ def audit(path: Path) -> list[str]:
                 continue
             contents = str(annotation.get("/Contents", "")).strip()
             destination = str(annotation.get("/Dest", ""))
-            if not _describes(contents, annotation.Rect, float(page.mediabox[3]), words[index - 1]):
+            if not _describes(contents, annotation.Rect, page.mediabox, words[index - 1]):
                 problems.append(f"page {index}: link to {destination or annotation.get('/A', {}).get('/URI')} "
                                 f"described as {contents!r}")
             if "/StructParent" not in annotation:

@@ -24,6 +24,10 @@ FONT_FILES = {"normal": "Lato-Regular.ttf", "bold": "Lato-Bold.ttf"}
 class UnsupportedCover(ValueError):
     """The SVG uses something the PNG drawing does not know (an overridden layout or a project's own SVG)."""
 
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.line = line
+
 
 def cover_svg(config, layouts: jinja2.Environment) -> bytes:
     """The cover.svg.j2 layout rendered for this book."""
@@ -43,7 +47,7 @@ def cover_png(svg: bytes, fonts: Path) -> bytes:
     root = etree.fromstring(svg)
     width, height = round(_length(root.get("width"))), round(_length(root.get("height")))
     if not width or not height:
-        raise UnsupportedCover("the cover SVG needs width and height in pixels")
+        raise UnsupportedCover("the cover SVG needs width and height in pixels", root.sourceline)
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
     for element in root.iter(etree.Element):
@@ -58,7 +62,8 @@ def cover_png(svg: bytes, fonts: Path) -> bytes:
             draw.text((_length(element.get("x")), _length(element.get("y"))), "".join(element.itertext()),
                       fill=element.get("fill", "black"), font=font, anchor="ls")
         else:
-            raise UnsupportedCover(f"the cover SVG has a <{etree.QName(element).localname}>; only rect and text are drawn")
+            raise UnsupportedCover(f"<{etree.QName(element).localname}> cannot be drawn as the PNG cover (only <rect> "
+                                   "and <text> can)", element.sourceline)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()

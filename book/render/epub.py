@@ -276,9 +276,10 @@ def _add_cover(package: epub.EpubBook, book: Book, layouts: jinja2.Environment) 
         return f"images/cover{suffix}"
     try:
         png = cover_png(picture, styles_dir(config.root) / "fonts")
-    except UnsupportedCover as error:
-        raise BookError("book.yaml", None, f"cover: {error}",
-                        "give the cover as PNG or JPEG: ebook shops and Kindle conversion need a raster cover") from None
+    except (UnsupportedCover, etree.XMLSyntaxError) as error:
+        where = config.cover.relative_to(config.root) if config.cover else "layouts/cover.svg.j2"
+        raise BookError(where, getattr(error, "line", None) or getattr(error, "lineno", None), str(error),
+                        "give book.yaml a PNG or JPEG cover: ebook shops and Kindle conversion need a raster cover") from None
     # Only the PNG goes in: a second, unreferenced SVG would be an unused resource (EPUBCheck's OPF-097).
     package.add_item(_item("cover-image", "images/cover.png", "image/png", png, ["cover-image"]))
     return "images/cover.png"
