@@ -71,6 +71,15 @@ def _describes(contents: str, rect, mediabox, words) -> bool:
     return bool(inside) and all(w in contents for w in wanted)
 
 
+def _marks_content(element) -> bool:
+    """Whether a structure element reaches some marked content (an MCID) through its kids."""
+    kids = element.get("/K")
+    for kid in (kids if isinstance(kids, Array) else [] if kids is None else [kids]):
+        if not isinstance(kid, Dictionary) or kid.get("/Type") == Name.MCR or _marks_content(kid):
+            return True
+    return False
+
+
 def audit(path: Path) -> list[str]:
     """What is wrong with the tagging of the PDF at `path` (empty when nothing is)."""
     pdf = pikepdf.open(path)
@@ -120,6 +129,8 @@ def audit(path: Path) -> list[str]:
                 problems.append(f"a TH without /Scope ({element.get('/ID')})")
         if kind == Name.Figure and not str(element.get("/Alt", "")).strip():
             problems.append("a Figure without /Alt")
+        if str(kind) in ("/H1", "/H2", "/H3", "/H4", "/H5", "/H6") and not _marks_content(element):
+            problems.append(f"an empty {kind}")  # (pdfua 0.1.3 skips its own check of this with pikepdf 10)
     kinds = {str(element.S) for element, _ in all_elements}
     if "/TOC" not in kinds or "/TOCI" not in kinds:
         problems.append("no TOC/TOCI: the contents page is not tagged as a table of contents")

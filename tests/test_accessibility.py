@@ -270,3 +270,24 @@ def test_front_matter_pages_begin_where_the_printed_pages_do(guide_build):
         around = marker.getparent() if marker.getparent().tag == f"{{{NS['x']}}}a" else marker.getnext()
         assert " ".join(lines[0].split()[:3]) in " ".join("".join(around.itertext()).split()), (label, lines[0])
     assert [href.split("#")[0] for _, href in roman[:5]] == ["front.xhtml"] * 2 + ["nav.xhtml"] * 3
+
+
+def test_front_matter_pages_find_their_place_in_the_ebook():
+    from book.build import page_breaks
+    from book.render.page_list import PageBreak, front_page_targets
+
+    labels = ("i", "ii", "iii", "iv", "v", "vi", "vii", "1", "2")
+    starts = ("-title-page", "-colophon", "-contents", "-toc-deep", "", "-lot", "", "intro-0", "intro-4")
+    breaks = page_breaks(labels, starts)
+    assert [(p.label, p.block) for p in breaks[""]] == [
+        ("i", "-title-page"), ("ii", "-colophon"), ("iii", "-contents"), ("iv", "-toc-deep"), ("v", "-lot"),
+        ("vi", "-lot")]  # a blank page belongs to the page after it
+    assert [(p.label, p.block) for p in breaks["intro"]] == [("vii", "intro-0"), ("1", "intro-0"), ("2", "intro-4")]
+    targets = front_page_targets(breaks[""], {"title-page", "colophon"}, {"toc", "lot", "nav-shallow"})
+    assert [(page.label, file, target) for page, file, target in targets] == [
+        ("i", "front.xhtml", "title-page"), ("ii", "front.xhtml", "colophon"), ("iii", "nav.xhtml", "toc"),
+        ("iv", "nav.xhtml", "toc"),  # an entry the ebook's contents leave out: where the page before begins
+        ("v", "nav.xhtml", "lot"), ("vi", "nav.xhtml", "lot")]
+    # a project's own print layout without front-matter blocks: pages follow the front matter's sections
+    old = front_page_targets([PageBreak(label, "", "") for label in ("i", "ii", "iii")], {"title-page", "colophon"}, set())
+    assert [target for _, _, target in old] == ["title-page", "colophon", "colophon"]
