@@ -49,13 +49,14 @@ def page_breaks(labels, starts) -> dict[str, list[PageBreak]]:
     breaks: dict[str, list[PageBreak]] = {}
     pending: list[str] = []
     last_chapter = ""
+    front_blocks = any(block.startswith("-") for block in starts)
     for label, block in zip(labels, starts):
-        if not block and not last_chapter:  # front matter: title page, colophon, contents
+        if not block and not last_chapter and not front_blocks:  # a layout without front-matter blocks
             breaks.setdefault("", []).append(PageBreak(label, "", ""))
         elif not block or block == "back-cover":
             pending.append(label)  # a blank page sits where the next page begins; the back cover has no EPUB page
         else:
-            last_chapter = block.rsplit("-", 1)[0]
+            last_chapter = "" if block.startswith("-") else block.rsplit("-", 1)[0]  # "-colophon": front matter
             for waiting in [*pending, label]:
                 breaks.setdefault(last_chapter, []).append(PageBreak(waiting, last_chapter, block))
             pending = []
@@ -227,7 +228,8 @@ def derive(source: Edition, rendered, edition: Edition) -> tuple[bytes, int]:
         data, sheets = impose_booklet(rendered.data, back_cover=source.branding is not None)
         return data, sheets * 2
     from .render.press import add_bleed_and_marks, points
-    return add_bleed_and_marks(rendered.data, points(edition.bleed or "0pt"), edition.marks), rendered.page_count
+    data = add_bleed_and_marks(rendered.data, points(edition.bleed or "0pt"), edition.marks, edition.name)
+    return data, rendered.page_count
 
 
 def _with_derived(edition: Edition, rendered, seconds: float, derived: list[Edition]):

@@ -6,6 +6,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import jinja2
 from ebooklib import epub
@@ -13,8 +14,10 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from ..assemble import Book, BookChapter
+from ..errors import BookError
 from ..theme import styles_dir
-from .cover import wrap_title
+from .cover import UnsupportedCover, cover_png, cover_svg
+from .page_list import PageBreak, front_page_targets, nav_ids, page_markers, place_markers
 
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -27,15 +30,7 @@ SEMANTICS = {"chapter": ("chapter", "doc-chapter"), "appendix": ("appendix", "do
              "preface": ("preface", "doc-preface"), "introduction": ("introduction", "doc-introduction"),
              "glossary": ("glossary", "doc-glossary"), "backmatter": ("backmatter", "region")}
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-
-
-@dataclass(frozen=True)
-class PageBreak:
-    """A print page that starts at the top of block `block` (a data-block id) of chapter `chapter_id`."""
-
-    label: str
-    chapter_id: str  # "" for the front matter
-    block: str
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 def _xml(element) -> str:
@@ -79,25 +74,6 @@ def _relink(root, chapter_id: str) -> None:
             link.set("href", f"{target}.xhtml{link.get('href')}")
 
 
-def _page_markers(root, breaks: list[PageBreak]) -> None:
-    """Invisible print-page markers before the blocks where the print edition's pages begin."""
-    section = root.find(".//x:section", NS)
-    for page in breaks:
-        target = root.find(f".//*[@data-block='{page.block}']") if page.block else None
-        if target is None:
-            section.append(_marker(page.label))  # a page after the chapter's last block
-        else:
-            target.addprevious(_marker(page.label))
-
-
-def _marker(label: str):
-    """An invisible print-page marker."""
-    marker = etree.Element(f"{{{XHTML}}}span", {"id": f"page-{label}", "role": "doc-pagebreak",
-                                                "aria-label": label, "class": "pagebreak"})
-    _epub_attr(marker, "pagebreak")
-    return marker
-
-
 def _strip_block_ids(root) -> None:
     for element in root.iterfind(".//*[@data-block]"):
         del element.attrib["data-block"]
@@ -113,19 +89,14 @@ def chapter_xhtml(chapter: BookChapter, book: Book, layouts: jinja2.Environment,
     root = etree.fromstring(text.encode("utf-8"))
     _semantic_footnotes(root, book.messages("back_to_text"))
     _relink(root, chapter.id)
-    _page_markers(root, breaks)
+    page_markers(root, breaks)
     _strip_block_ids(root)
+    return _document(root)
+
+
+def _document(root) -> bytes:
+    """An XHTML content document's bytes."""
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", doctype="<!DOCTYPE html>")
-
-
-def _cover_svg(book: Book, layouts: jinja2.Environment) -> bytes:
-    config = book.config
-    fonts, language = styles_dir(config.root) / "fonts", config.language
-    # 920 of the cover's 1200 units are inside its frame and margins; 92 and 52 are the title and subtitle sizes
-    return layouts.get_template("cover.svg.j2").render(
-        config=config, title_lines=wrap_title(config.title, 92, 920, fonts, language),
-        subtitle_lines=wrap_title(config.subtitle, 52, 920, fonts, language), rtl=book.messages.direction == "rtl"
-    ).encode("utf-8")
 
 
 def _item(uid: str, name: str, media_type: str, content: bytes, properties: list[str] | None = None) -> epub.EpubItem:
@@ -134,7 +105,47 @@ def _item(uid: str, name: str, media_type: str, content: bytes, properties: list
     return item
 
 
-def _metadata(package: epub.EpubBook, book: Book, date: str, has_images: bool, paged: bool) -> None:
+@dataclass(frozen=True)
+class ContentFacts:
+    """What the book holds, as far as its accessibility metadata is concerned."""
+
+    images: bool  # pictures that carry meaning (with alt text); decorative ones do not count
+    tables: bool
+    page_list: bool  # print page numbers from a PDF edition
+
+
+def content_facts(book: Book, paged: bool) -> ContentFacts:
+    """The facts of this edition's chapters."""
+    bodies = [c.body for c in book.chapters]
+    images = any(img.get("alt", "").strip() for body in bodies for img in body.iter("img"))
+    return ContentFacts(images=images, tables=any(True for body in bodies for _ in body.iter("table")), page_list=paged)
+
+
+def accessibility_metadata(facts: ContentFacts, print_edition: str) -> list[tuple[str, str]]:
+    """(property, value) pairs of EPUB Accessibility 1.1 metadata that say what this book really offers."""
+    modes = ["textual", "visual"] if facts.images else ["textual"]
+    # Every picture has a text alternative, so text alone is enough; with pictures, text and pictures are too.
+    sufficient = ["textual", "textual,visual"] if facts.images else ["textual"]
+    features = ["tableOfContents", "structuralNavigation", "readingOrder"]
+    if facts.images:
+        features.append("alternativeText")
+    if facts.page_list:
+        features += ["printPageNumbers", "pageBreakMarkers", "pageNavigation"]
+    summary = [("Text and images; every image that carries meaning has a text alternative, decorative ones are "
+                "hidden from assistive technology." if facts.images else "All content is text, with no images."),
+               "A table of contents, semantic headings and landmarks lead through the book in its reading order."]
+    if facts.tables:
+        summary.append("Data tables have captions and header cells with their scope, and a list of tables.")
+    if facts.page_list:
+        summary.append(f"Page breaks and a page list follow the {print_edition} edition's printed page numbers.")
+    summary.append("No flashing, sound or motion hazards.")
+    return [*[("schema:accessMode", m) for m in modes], *[("schema:accessModeSufficient", m) for m in sufficient],
+            *[("schema:accessibilityFeature", f) for f in features], ("schema:accessibilityHazard", "none"),
+            ("schema:accessibilitySummary", " ".join(summary)),
+            ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.2 Level AA")]
+
+
+def _metadata(package: epub.EpubBook, book: Book, date: str, facts: ContentFacts) -> None:
     config = book.config
     package.set_identifier(config.identifier)
     package.set_title(config.title)
@@ -152,27 +163,27 @@ def _metadata(package: epub.EpubBook, book: Book, date: str, has_images: bool, p
     if config.subtitle:
         package.add_metadata("DC", "title", config.subtitle, {"id": "subtitle"})
         package.add_metadata(None, "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"})
-    features = ["tableOfContents", "structuralNavigation", "readingOrder"]
-    if paged:
-        features.append("printPageNumbers")
+    if facts.page_list:
         package.add_metadata("DC", "source", f"{config.identifier}#{config.print_edition}", {"id": "print-source"})
         package.add_metadata(None, "meta", "pagination", {"refines": "#print-source", "property": "source-of"})
-    if has_images:
-        features.append("alternativeText")
-    accessibility = [("schema:accessMode", "textual"), ("schema:accessModeSufficient", "textual"),
-                     *[("schema:accessibilityFeature", f) for f in features],
-                     ("schema:accessibilityHazard", "none"),
-                     ("schema:accessibilitySummary",
-                      "Text-only publication with a navigable table of contents, semantic headings, tables with "
-                      "header cells and captions, and print page numbers from the print edition. "
-                      "No flashing, sound or motion hazards."),
-                     ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.2 Level AA")]
-    for prop, value in accessibility:
+    for prop, value in accessibility_metadata(facts, config.print_edition):
         package.add_metadata(None, "meta", value, {"property": prop})
 
 
-def reproducible_zip(data: bytes) -> bytes:
-    """The same EPUB with fixed entry dates and permissions, mimetype first and stored."""
+def package_language(language: str) -> Callable[[str, bytes], bytes]:
+    """A zip-entry rewrite giving the OPF's <package> an xml:lang (ebooklib writes none; DAISY Ace requires it)."""
+    def rewrite(name: str, data: bytes) -> bytes:
+        if not name.endswith(".opf"):
+            return data
+        root = etree.fromstring(data)
+        root.set(XML_LANG, language)
+        return etree.tostring(root, pretty_print=True, encoding="utf-8", xml_declaration=True)
+    return rewrite
+
+
+def reproducible_zip(data: bytes, rewrite: Callable[[str, bytes], bytes] = lambda name, data: data) -> bytes:
+    """The same EPUB with fixed entry dates and permissions, mimetype first and stored (entries passed through
+    `rewrite`)."""
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as target:
@@ -180,7 +191,7 @@ def reproducible_zip(data: bytes) -> bytes:
             fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
             fixed.external_attr = 0o644 << 16
             fixed.compress_type = zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
-            target.writestr(fixed, source.read(info.filename))
+            target.writestr(fixed, rewrite(info.filename, source.read(info.filename)))
     return out.getvalue()
 
 
@@ -191,7 +202,7 @@ def render_epub(book: Book, layouts: jinja2.Environment, date: str, breaks: dict
     package = epub.EpubBook()
     package.FOLDER_NAME = "EPUB"
     images = sorted({img.get("src") for c in book.chapters for img in c.body.iter("img")})
-    _metadata(package, book, date, bool(images), any(breaks.values()))
+    _metadata(package, book, date, content_facts(book, any(breaks.values())))
 
     # the looks of GitHub-flavoured Markdown first, so that the book's own CSS may override them
     css = (Path(__file__).resolve().parent.parent / "layouts" / "highlight.css").read_bytes() + b"\n" + (styles / "ebook.css").read_bytes()
@@ -205,12 +216,7 @@ def render_epub(book: Book, layouts: jinja2.Environment, date: str, breaks: dict
         path = config.root / src
         package.add_item(_item(f"img{index}", src, MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream"), path.read_bytes()))
 
-    if config.cover:
-        cover_name = f"images/cover{config.cover.suffix.lower()}"
-        cover_bytes, cover_type = config.cover.read_bytes(), MEDIA_TYPES[config.cover.suffix.lower()]
-    else:
-        cover_name, cover_bytes, cover_type = "images/cover.svg", _cover_svg(book, layouts), "image/svg+xml"
-    package.add_item(_item("cover-image", cover_name, cover_type, cover_bytes, ["cover-image"]))
+    cover_name = _add_cover(package, book, layouts)
     cover_page = layouts.get_template("cover.xhtml.j2").render(config=config, cover_href=cover_name, fonts=book.edition.epub_fonts, t=book.messages)
     cover = _item("cover", "cover.xhtml", "application/xhtml+xml", cover_page.encode("utf-8"))
     package.add_item(cover)
@@ -220,9 +226,9 @@ def render_epub(book: Book, layouts: jinja2.Environment, date: str, breaks: dict
         config=config, edition_label=book.messages.edition(book.edition.name), disclaimer_html=disclaimer,
         fonts=book.edition.epub_fonts, t=book.messages)
     front_root = etree.fromstring(front_text.encode("utf-8"))
-    _front_page_markers(front_root, breaks.get("", []))
-    front = _item("front", "front.xhtml", "application/xhtml+xml",
-                  etree.tostring(front_root, xml_declaration=True, encoding="utf-8", doctype="<!DOCTYPE html>"))
+    front_pages = front_page_targets(breaks.get("", []), set(front_root.xpath("//@id")), nav_ids(book))
+    place_markers(front_root, [(page, target) for page, file, target in front_pages if file == "front.xhtml"])
+    front = _item("front", "front.xhtml", "application/xhtml+xml", _document(front_root))
     package.add_item(front)
 
     chapters = []
@@ -232,14 +238,17 @@ def render_epub(book: Book, layouts: jinja2.Environment, date: str, breaks: dict
         package.add_item(item)
         chapters.append(item)
 
-    pages = [{"label": p.label, "href": f"{p.chapter_id or 'front'}.xhtml#page-{p.label}"}
-             for chapter_id in ["", *[c.id for c in book.chapters]] for p in breaks.get(chapter_id, [])]
+    pages = [*[{"label": page.label, "href": f"{file}#page-{page.label}"} for page, file, _ in front_pages],
+             *[{"label": p.label, "href": f"{p.chapter_id}.xhtml#page-{p.label}"}
+               for c in book.chapters for p in breaks.get(c.id, [])]]
     first_body = next((c for c in book.chapters if c.chapter.type == "chapter"), book.chapters[0])
     glossary = next((c for c in book.chapters if c.chapter.type == "glossary"), None)
     nav_text = layouts.get_template("nav.xhtml.j2").render(
         config=config, toc=book.toc, tables=book.tables, pages=pages, bodymatter=first_body.file_name,
         glossary=glossary.file_name if glossary else "", fonts=book.edition.epub_fonts, t=book.messages)
-    nav = _item("nav", "nav.xhtml", "application/xhtml+xml", nav_text.encode("utf-8"), ["nav"])
+    nav_root = etree.fromstring(nav_text.encode("utf-8"))
+    place_markers(nav_root, [(page, target) for page, file, target in front_pages if file == "nav.xhtml"])
+    nav = _item("nav", "nav.xhtml", "application/xhtml+xml", _document(nav_root), ["nav"])
     package.add_item(nav)
     package.add_item(epub.EpubNcx())
     package.toc = [_ncx_entry(e) for e in book.toc]
@@ -250,7 +259,7 @@ def render_epub(book: Book, layouts: jinja2.Environment, date: str, breaks: dict
     buffer = io.BytesIO()
     modified = dt.datetime.strptime(date, "%Y-%m-%dT%H:%M:%SZ")
     epub.write_epub(buffer, package, {"mtime": modified, "epub3_pages": False, "epub2_guide": False})
-    return reproducible_zip(buffer.getvalue())
+    return reproducible_zip(buffer.getvalue(), package_language(config.language))
 
 
 def _ncx_entry(entry):
@@ -262,11 +271,21 @@ def _ncx_entry(entry):
     return (epub.Section(title, href), [_ncx_entry(child) for child in entry.children])
 
 
-def _front_page_markers(root, breaks: list[PageBreak]) -> None:
-    """Roman-numbered print pages: the title page and colophon open their sections, the rest follow them."""
-    sections = root.findall(".//x:section", NS)
-    for index, page in enumerate(breaks):
-        if index < len(sections):
-            sections[index].insert(0, _marker(page.label))
-        else:
-            sections[-1].append(_marker(page.label))
+def _add_cover(package: epub.EpubBook, book: Book, layouts: jinja2.Environment) -> str:
+    """Add the cover-image, always raster (a PNG drawn from an SVG cover); returns its name for the cover page."""
+    config = book.config
+    suffix = config.cover.suffix.lower() if config.cover else ".svg"
+    picture = config.cover.read_bytes() if config.cover else cover_svg(
+        config, layouts, styles_dir(config.root) / "fonts", book.messages.direction == "rtl")
+    if suffix != ".svg":
+        package.add_item(_item("cover-image", f"images/cover{suffix}", MEDIA_TYPES[suffix], picture, ["cover-image"]))
+        return f"images/cover{suffix}"
+    try:
+        png = cover_png(picture, styles_dir(config.root) / "fonts", config.language)
+    except (UnsupportedCover, etree.XMLSyntaxError) as error:
+        where = config.cover.relative_to(config.root) if config.cover else "layouts/cover.svg.j2"
+        raise BookError(where, getattr(error, "line", None) or getattr(error, "lineno", None), str(error),
+                        "give book.yaml a PNG or JPEG cover: ebook shops and Kindle conversion need a raster cover") from None
+    # Only the PNG goes in: a second, unreferenced SVG would be an unused resource (EPUBCheck's OPF-097).
+    package.add_item(_item("cover-image", "images/cover.png", "image/png", png, ["cover-image"]))
+    return "images/cover.png"

@@ -130,7 +130,7 @@ def isolate_fonts(fonts_dir: Path, cache_dir: Path | None = None) -> None:
 
 
 @lru_cache(maxsize=None)
-def _cmap(path: Path, index: int) -> frozenset[int]:
+def font_cmap(path: Path, index: int) -> frozenset[int]:
     from fontTools.ttLib import TTFont
 
     return frozenset(TTFont(str(path), fontNumber=index, lazy=True).getBestCmap())
@@ -162,14 +162,14 @@ def missing_characters(text: str, fonts_dir: Path, language: str) -> list[str]:
     """The characters of `text` that no font of an edition in `language` has a glyph for (fontTools cmaps)."""
     needed = {c for c in set(text) if _drawn(c)}
     for path in sorted(fonts_dir.glob("*.[ot]t[fc]")):
-        needed = {c for c in needed if ord(c) not in _cmap(path, 0)}
+        needed = {c for c in needed if ord(c) not in font_cmap(path, 0)}
     if not needed:  # the usual case for Latin text: the big script faces are never opened
         return []
     region = region_for(language)
     wanted = {f for css_family in STYLE_OF for f in fallback_families(css_family, region)}
     for face in available_faces():
         if face.family in wanted and "-Regular." in face.file:  # bold faces cover the same characters
-            needed = {c for c in needed if ord(c) not in _cmap(SYSTEM_FONTS / face.file, face.index)}
+            needed = {c for c in needed if ord(c) not in font_cmap(SYSTEM_FONTS / face.file, face.index)}
     return sorted(needed)
 
 

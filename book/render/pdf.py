@@ -16,6 +16,7 @@ from ..i18n import join_hangul_html
 from ..theme import styles_dir
 from .fetcher import ProjectFetcher, ResourceRefused
 from .fonts import FACES, available_faces, isolate_fonts, missing_characters, script_name
+from .pdf_tags import contents_pages, describe_links, finish_tags
 
 LAYOUTS_DIR = Path(__file__).resolve().parent.parent / "layouts"
 VARIANTS = {"pdf/ua-1": "pdf/ua-1", "pdf/a-3b": "pdf/a-3b", "none": None}
@@ -249,7 +250,9 @@ def render_pdf(book: Book, layouts: jinja2.Environment, date: str) -> RenderedPd
         starts = [_first_block(page) for page in document.pages]
         labels = page_labels(starts, book.chapters[0].id)
         pdf = document.write_pdf(pdf_variant=VARIANTS[edition.pdf_variant], pdf_identifier=config.identifier.encode(),
-                                 finisher=lambda _, pdf: _finish(pdf, labels, book.messages.direction))
+                                 finisher=lambda document, pdf: (_finish(pdf, labels, book.messages.direction),
+                                                                 describe_links(document)))
+        pdf = finish_tags(pdf, config.identifier, edition.name, contents_pages(starts))
     except ResourceRefused as error:
         raise BookError(None, None, str(error), "keep images, stylesheets and fonts inside the project") from None
     except Exception as error:  # noqa: BLE001 - WeasyPrint wraps refusals in its own exceptions

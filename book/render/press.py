@@ -8,6 +8,7 @@ out with `bleed:` on a pdf edition instead.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 
 import pikepdf
@@ -39,9 +40,13 @@ def crop_marks(x0: float, y0: float, x1: float, y1: float, bleed: float) -> byte
     return f"/Artifact BMC\nq {MARK_WIDTH} w 0 0 0 1 K\n{path}Q\nEMC\n".encode()
 
 
-def add_bleed_and_marks(pdf: bytes, bleed: float, marks: bool) -> bytes:
-    """`pdf` with every page's boxes grown by `bleed` points (and room for crop marks when `marks`)."""
+def add_bleed_and_marks(pdf: bytes, bleed: float, marks: bool, edition: str = "") -> bytes:
+    """`pdf` with every page's boxes grown by `bleed` points (and room for crop marks when `marks`); named
+    `edition`, it gets its own document ID (derived from its source's, which says which book it is)."""
     document = pikepdf.open(io.BytesIO(pdf))
+    if edition and "/ID" in document.trailer:
+        own = pikepdf.String(hashlib.md5(bytes(document.trailer.ID[0]) + b"#" + edition.encode()).digest())
+        document.trailer.ID = pikepdf.Array([own, own])
     margin = bleed + (MARK_GAP + MARK_LENGTH + MARK_GAP if marks else 0)
     for page in document.pages:
         x0, y0, x1, y1 = (float(v) for v in page.mediabox)
