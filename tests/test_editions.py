@@ -162,3 +162,33 @@ def test_every_edition_builds_byte_identical_twice(editions, tmp_path):
     for path in editions.values():
         again = tmp_path / path.name
         assert hashlib.sha256(again.read_bytes()).hexdigest() == hashlib.sha256(path.read_bytes()).hexdigest(), path.name
+
+
+def _tool_complaints(command: list[str]) -> str:
+    """What a PDF tool prints besides its normal output (mutool's build without lcms notes that once)."""
+    result = subprocess.run(command, capture_output=True, text=True)
+    lines = [line for line in result.stderr.splitlines()
+             if "ICC support is not available" not in line and not line.startswith("page ")]
+    return f"exit {result.returncode}: " + "\n".join(lines) if result.returncode or lines else ""
+
+
+def test_booklet_is_a_valid_pdf_with_title_language_and_outline(editions, tmp_path):
+    booklet = editions["booklet"]
+    assert booklet.read_bytes().startswith(b"%PDF-1.7")
+    assert subprocess.run(["qpdf", "--check", str(booklet)], capture_output=True).returncode == 0
+    gs = subprocess.run(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-sDEVICE=nullpage", str(booklet)],
+                        capture_output=True, text=True)
+    assert gs.returncode == 0 and not gs.stdout.strip() and not gs.stderr.strip(), gs.stdout + gs.stderr
+    assert not _tool_complaints(["mutool", "info", str(booklet)])
+    assert not _tool_complaints(["mutool", "clean", str(booklet), str(tmp_path / "clean.pdf")])
+    assert not _tool_complaints(["mutool", "draw", "-o", str(tmp_path / "side%d.png"), "-r", "20", str(booklet)])
+    reader = PdfReader(str(booklet))
+    assert reader.metadata.title == "Editions Test Book"
+    assert reader.trailer["/Root"]["/Lang"] == "en"
+    # every bookmark opens the sheet side on which its heading is printed
+    from pdf_checks import outline_titles
+    entries = outline_titles(booklet)
+    assert entries
+    sides = pdf_pages_text(booklet)
+    for _, title, side in entries:
+        assert title.split()[0] in sides[side], (title, side)
