@@ -192,3 +192,45 @@ def test_booklet_is_a_valid_pdf_with_title_language_and_outline(editions, tmp_pa
     sides = pdf_pages_text(booklet)
     for _, title, side in entries:
         assert title.split()[0] in sides[side], (title, side)
+
+
+def ink_coverage(pdf, page: int) -> tuple[float, float, float, float]:
+    """(C, M, Y, K): the share of the page's pixels each plate inks, as Ghostscript's inkcov device measures."""
+    out = subprocess.run(["gs", "-q", "-o", "-", "-sDEVICE=inkcov", f"-dFirstPage={page}", f"-dLastPage={page}",
+                          str(pdf)], capture_output=True, text=True, check=True).stdout
+    return tuple(float(v) for v in out.split()[:4])
+
+
+def test_press_edition_is_pdf_x4_for_the_print_shop(editions):
+    import pikepdf
+    press = editions["press"]
+    assert press.read_bytes().startswith(b"%PDF-1.6")
+    with pikepdf.open(press) as pdf:
+        assert str(pdf.docinfo["/GTS_PDFXVersion"]) == "PDF/X-4"
+        assert pdf.docinfo["/Trapped"] == pikepdf.Name("/False")
+        with pdf.open_metadata() as xmp:
+            assert xmp["pdfxid:GTS_PDFXVersion"] == "PDF/X-4" and xmp["pdf:Trapped"] == "False"
+        (intent,) = pdf.Root.OutputIntents
+        assert intent.S == "/GTS_PDFX" and intent.DestOutputProfile.N == 4
+        assert intent.DestOutputProfile.read_bytes()[16:20] == b"CMYK"  # the ICC header's colour space
+        assert "/StructTreeRoot" in pdf.Root  # still tagged
+        for page in pdf.pages:
+            trim, bleed = [float(v) for v in page.trimbox], [float(v) for v in page.obj.BleedBox]
+            assert bleed[0] < trim[0] and bleed[2] > trim[2]
+            assert "/Annots" not in page.obj  # nothing inside the bleed box but the page itself
+            for operands, operator in pikepdf.parse_content_stream(page):
+                assert str(operator) not in ("rg", "RG"), "RGB colour left on a page"
+        # the structure tree no longer points at the removed link annotations
+        for _, element in pikepdf.NumberTree(pdf.Root.StructTreeRoot.ParentTree).items():
+            kids = element.get("/K") if isinstance(element, pikepdf.Dictionary) else None
+            if isinstance(kids, pikepdf.Array):
+                assert not any(isinstance(k, pikepdf.Dictionary) and k.get("/Type") == "/OBJR" for k in kids)
+    assert subprocess.run(["qpdf", "--check", str(press)], capture_output=True).returncode == 0
+    # text prints on the black plate only (the source's #1a1a1a text would take all four plates): the colophon
+    # is a page of text in the body colour
+    pages = pdf_pages_text(press)
+    text_page = next(i for i, text in enumerate(pages) if "Identifier" in text) + 1
+    c, m, y, k = ink_coverage(press, text_page)
+    assert k > 0.001 and max(c, m, y) < 0.00005, (c, m, y, k)
+    source_c, *_ = ink_coverage(editions["a4"], text_page)
+    assert source_c > 0.001  # the measure can fail: the RGB source inks its text on the cyan plate too
