@@ -1,6 +1,7 @@
 """The build flow: load and check everything, render each edition, then write all outputs at once."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import tempfile
@@ -79,6 +80,7 @@ def _build(root: Path, out: Path, names: list[str] | None, progress: Callable[[s
     started = time.perf_counter()
     project = load_project(root)
     progress(f"load     {len(project.chapters)} chapters  {time.perf_counter() - started:.1f} s")
+    _warn_about_logos(project, progress)
     editions = select_editions(project.config, names or [])
     files, built = {}, []
     pdfs = {}
@@ -93,6 +95,10 @@ def _build(root: Path, out: Path, names: list[str] | None, progress: Callable[[s
             page_map = (rendered.labels, rendered.starts)
             _store_page_map(project, page_map)
         note = "" if edition in editions else "  (laid out for page numbers only)"
+        if edition.clinics and edition in editions:
+            progress(f"pdf      {edition.name:<10} {rendered.page_count:>4} pages  {seconds:.1f} s  (laid out once)")
+            built += _write_per_clinic(project, out, files, edition, rendered, derived, progress)
+            continue
         if edition in editions:
             path = output_path(out, project.config, edition)
             files[path] = rendered.data
@@ -114,6 +120,12 @@ def _build(root: Path, out: Path, names: list[str] | None, progress: Callable[[s
     write_outputs(files)
     progress(f"total    {len(built)} editions  {time.perf_counter() - started:.1f} s")
     return built
+
+
+def _warn_about_logos(project: Project, progress: Callable[[str], None]) -> None:
+    from .render.branding import logo_warnings
+    for warning in logo_warnings(project.config):
+        progress(warning)
 
 
 def _page_map_path(project: Project) -> Path | None:
@@ -175,12 +187,47 @@ def derive(source: Edition, rendered, edition: Edition) -> tuple[bytes, int]:
 
 
 def _with_derived(edition: Edition, rendered, seconds: float, derived: list[Edition]):
-    """The rendered edition and what is derived from it: (edition, rendered, seconds, [(edition, PDF, pages, s)])."""
+    """The rendered edition and what is derived from it: (edition, rendered, seconds, [(edition, PDF, pages, s)]).
+
+    An edition with a clinic list derives its booklet and press editions per clinic (_write_per_clinic)."""
     made = []
-    for other in [e for e in derived if e.source == edition.name]:
+    for other in [e for e in derived if e.source == edition.name and not edition.clinics]:
         tick = time.perf_counter()
         made.append((other, *derive(edition, rendered, other), time.perf_counter() - tick))
     return edition, rendered, seconds, made
+
+
+def clinic_output_path(out: Path, config: BookConfig, edition: Edition, clinic_id: str) -> Path:
+    return out / f"{config.slug}-{edition.name}-{clinic_id}.{edition.extension}"
+
+
+def _write_per_clinic(project: Project, out: Path, files: dict, edition: Edition, rendered, derived: list[Edition],
+                      progress: Callable[[str], None]) -> list[Built]:
+    """One PDF per row of the edition's clinic list (and per derived edition): the layout is reused, only the
+    back cover is made per clinic (book/render/backcover.py). Adds to `files`; returns what was made."""
+    from .render.backcover import render_back_cover, swap_last_page
+
+    tick = time.perf_counter()
+    book = assemble(project.chapters, project.config, edition)
+    others = [e for e in derived if e.source == edition.name]
+    built = []
+    for index, clinic in enumerate(edition.clinics):
+        # the layout already carries the first clinic's back cover
+        data = rendered.data if index == 0 else swap_last_page(
+            rendered.data, render_back_cover(book, project.layouts, project.date, clinic))
+        path = clinic_output_path(out, project.config, edition, clinic.id)
+        files[path] = data
+        built.append(Built(edition, path, rendered.page_count, 0.0))
+        clinic_rendered = dataclasses.replace(rendered, data=data)
+        for other in others:
+            other_data, pages = derive(edition, clinic_rendered, other)
+            other_path = clinic_output_path(out, project.config, other, clinic.id)
+            files[other_path] = other_data
+            built.append(Built(other, other_path, pages, 0.0))
+    count = len(edition.clinics)
+    progress(f"clinics  {edition.name:<10} {count:>4} clinics × {1 + len(others)} files  "
+             f"{time.perf_counter() - tick:.1f} s")
+    return built
 
 
 def _render_one(project: Project, edition: Edition, derived: list[Edition]):

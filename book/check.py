@@ -30,6 +30,9 @@ def check(root: Path, say: Callable[[str], None]) -> list[str]:
         return [str(e) for e in group.errors]
     except BookError as error:
         return [str(error)]
+    from .render.branding import logo_warnings
+    for warning in logo_warnings(project.config):  # a blurry logo still prints: a warning, not a problem
+        say(warning)
     problems = []
     for edition in project.config.editions:
         if edition.source:  # a booklet or press edition: its source edition is checked

@@ -12,6 +12,7 @@ from lxml import html as lxml_html
 from ..assemble import Book
 from ..errors import BookError
 from ..theme import styles_dir
+from .branding import back_cover
 from .fetcher import ProjectFetcher, ResourceRefused
 from .fonts import isolate_fonts
 
@@ -163,7 +164,8 @@ def prepare_print(book: Book, layouts: jinja2.Environment, date: str) -> PrintSo
     if edition.stylesheet:
         css.append((edition.stylesheet.read_text(encoding="utf-8"), edition.stylesheet.resolve().as_uri()))
     context = dict(config=config, edition=edition, toc=book.toc, tables=book.tables, date=date, stylesheets=[],
-                   disclaimer_html=disclaimer, edition_label=edition.name.capitalize() + " edition")
+                   disclaimer_html=disclaimer, edition_label=edition.name.capitalize() + " edition",
+                   back_cover=back_cover(edition.branding, config.root, config.url))
     return PrintSource(chapters, css, layouts.get_template("print.html.j2"), context)
 
 
