@@ -118,8 +118,17 @@ def _build(root: Path, out: Path, names: list[str] | None, progress: Callable[[s
         built.append(Built(edition, path, None, time.perf_counter() - tick))
         progress(f"epub     {edition.name:<10} {' ' * 10}  {time.perf_counter() - tick:.1f} s")
     write_outputs(files)
+    _write_download_page(project, out, progress)
     progress(f"total    {len(built)} editions  {time.perf_counter() - started:.1f} s")
     return built
+
+
+def _write_download_page(project: Project, out: Path, progress: Callable[[str], None]) -> None:
+    """dist/index.html listing every edition file now in `out` (book/render/site.py)."""
+    from .output import write_atomically
+    from .render.site import download_page
+    write_atomically(out / "index.html", download_page(project.config, project.layouts, out))
+    progress(f"page     index.html (downloads)")
 
 
 def _warn_about_logos(project: Project, progress: Callable[[str], None]) -> None:

@@ -37,7 +37,7 @@ def test_a_clinic_list_makes_one_file_per_clinic_and_edition(brochures):
     for clinic in CLINICS:
         for edition in ("brochure", "booklet", "press"):
             assert f"{SLUG}-{edition}-{clinic}.pdf" in files
-    assert f"{SLUG}-brochure.pdf" not in files  # no brochure without a clinic on it
+    assert f"{SLUG}-brochure.pdf" not in files and "index.html" in {p.name for p in (brochures[0] / "dist").iterdir()}
     assert "laid out once" in brochures[1]
 
 
@@ -182,3 +182,29 @@ def test_clinic_list_in_yaml(tmp_path, capsys):
     config.write_text(config.read_text().replace("data/clinics-list.csv", "data/clinics.yaml"))
     code, _, err = run(["check", "--project", str(project)], capsys)
     assert code == 1 and "data/clinics.yaml:2: row 2, column 'website': 'not-a-url' is not a web address" in err
+
+
+def test_download_page_lists_every_edition_and_loads_nothing_from_outside(brochures, tmp_path):
+    from lxml import html as lxml_html
+    from urllib.parse import urlsplit
+    page = dist(brochures, "index.html")
+    dom = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                          "--disable-background-networking", f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+                          page.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    tree = lxml_html.fromstring(dom)
+    assert tree.get("lang") == "en" and tree.findtext(".//h1") == "Brochure Test Book"
+    assert "2026-02-01" in tree.text_content() and "A two-chapter book for testing" in tree.text_content()
+    images = tree.findall(".//img")
+    assert images and all(img.get("alt") for img in images)
+    for element in tree.iter():
+        for attribute in ("src", "href"):
+            value = element.get(attribute)
+            if value is not None:
+                assert urlsplit(value).scheme in ("", "data"), value  # nothing fetched from the network
+    links = [a.get("href") for a in tree.iter("a")]
+    files = {p.name for p in page.parent.glob("*.pdf")} - {f"{SLUG}-sample.pdf"}
+    assert set(links) == files  # every edition, and each link resolves to a file in dist/
+    assert all((page.parent / link).is_file() for link in links)
+    assert f"{SLUG}-sample.pdf" not in links  # a draft is not offered for download
+    rows = [" ".join(cell.text_content().strip() for cell in row) for row in tree.iter("tr")]
+    assert any("Press — Seoul Knee Clinic PDF/X-4" in row and "kB" in row for row in rows)
