@@ -82,6 +82,7 @@ def _build(root: Path, out: Path, names: list[str] | None, progress: Callable[[s
     progress(f"load     {len(project.chapters)} chapters  {time.perf_counter() - started:.1f} s")
     _warn_about_logos(project, progress)
     editions = select_editions(project.config, names or [])
+    _check_essentials(project, editions, progress)
     files, built = {}, []
     pdfs = {}
     to_render = _pdf_order(project.config, editions)
@@ -121,6 +122,24 @@ def _build(root: Path, out: Path, names: list[str] | None, progress: Callable[[s
     _write_download_page(project, out, progress)
     progress(f"total    {len(built)} editions  {time.perf_counter() - started:.1f} s")
     return built
+
+
+def _check_essentials(project: Project, editions: list[Edition], progress: Callable[[str], None]) -> None:
+    """Stop before anything is laid out when an edition leaves out an essential section or links into what it
+    leaves out (book/essential.py); with `strict: false` the dangling links are only warnings."""
+    from .errors import raise_all
+    from .essential import checked_editions, dangling_link_errors, omission_errors
+    errors = []
+    for edition in checked_editions(project.config, editions):
+        book = assemble(project.chapters, project.config, edition)
+        errors += omission_errors(project.chapters, book)
+        dangling = dangling_link_errors(project.chapters, book)
+        if project.config.strict:
+            errors += dangling
+        else:
+            for warning in dangling:
+                progress(f"warning: {warning}")
+    raise_all(errors)
 
 
 def _write_download_page(project: Project, out: Path, progress: Callable[[str], None]) -> None:

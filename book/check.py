@@ -9,6 +9,7 @@ from typing import Callable
 from .assemble import assemble
 from .build import output_path
 from .errors import BookError, BookErrors
+from .essential import dangling_link_errors, omission_errors
 from .project import load_project
 
 
@@ -38,9 +39,15 @@ def check(root: Path, say: Callable[[str], None]) -> list[str]:
         if edition.source:  # a booklet or press edition: its source edition is checked
             continue
         try:
-            assemble(project.chapters, project.config, edition)
+            book = assemble(project.chapters, project.config, edition)
         except BookError as error:
             problems.append(str(error))
+            continue
+        problems += [str(e) for e in omission_errors(project.chapters, book)]
+        dangling = [str(e) for e in dangling_link_errors(project.chapters, book)]
+        problems += dangling if project.config.strict else []
+        for warning in [] if project.config.strict else dangling:
+            say(f"warning: {warning}")
     for edition in project.config.editions:
         if edition.format == "epub":
             problems += _epubcheck(output_path(root / "dist", project.config, edition))

@@ -79,6 +79,7 @@ class BookConfig:
     stylesheets: tuple[Path, ...] = field(default=())
     url: str = ""  # where the book can be downloaded (its dist/index.html): the default QR code target
     required: tuple[str, ...] = ()  # section ids no edition may leave out (as if marked {.essential})
+    strict: bool = True  # false: a link into a section an edition leaves out is a warning, not an error
 
     def edition(self, name: str) -> Edition:
         return next(e for e in self.editions if e.name == name)
@@ -92,6 +93,7 @@ BOOK_KEYS: dict[str, tuple[Any, bool]] = {
     "disclaimer": (str, False), "keywords": (list, False), "cover": (str, False), "chapters": (list, False),
     "toc_depth": (int, False), "editions": (dict, False), "print_edition": (str, False),
     "stylesheets": (list, False), "url": (str, False), "required": (list, False),
+    "strict": (bool, False),
 }
 EDITION_KEYS: dict[str, tuple[Any, bool]] = {
     "format": (str, True), "page_size": (str, False), "margins": (str, False), "two_sided": (bool, False),
@@ -297,7 +299,7 @@ def load_config(root: Path) -> BookConfig:
         publisher=data.get("publisher", ""), rights=data.get("rights", ""), description=data.get("description", ""),
         disclaimer=data.get("disclaimer", ""), keywords=tuple(map(str, data.get("keywords", []))), cover=cover,
         toc_depth=depth, print_edition=print_edition, stylesheets=stylesheets, url=url,
-        required=tuple(map(str, data.get("required", []))))
+        required=tuple(map(str, data.get("required", []))), strict=data.get("strict", True))
 
 
 def _book_url(doc: YamlDoc, data: dict, errors: list) -> str:

@@ -208,3 +208,44 @@ def test_download_page_lists_every_edition_and_loads_nothing_from_outside(brochu
     assert f"{SLUG}-sample.pdf" not in links  # a draft is not offered for download
     rows = [" ".join(cell.text_content().strip() for cell in row) for row in tree.iter("tr")]
     assert any("Press — Seoul Knee Clinic PDF/X-4" in row and "kB" in row for row in rows)
+
+
+def _add_edition(project, text: str) -> None:
+    config = project / "book.yaml"
+    config.write_text(config.read_text().replace("editions:\n", "editions:\n" + text, 1))
+
+
+def test_an_edition_cannot_leave_out_an_essential_section(tmp_path, capsys):
+    project = copy_fixture("brochure", tmp_path)
+    _add_edition(project, "  short:\n    format: pdf\n    include: [about]\n")
+    code, _, err = run(["build", "short", "--project", str(project)], capsys)
+    assert code == 1
+    assert "chapters/02-risks.md:3: edition 'short' leaves out the essential section 'risks'" in err
+    # and the sentence pointing at it is named too, rather than silently losing its link
+    assert "chapters/01-about.md:4: 'risks summary' links to '#risks', which edition 'short' leaves out" in err
+    assert not (project / "dist").exists()
+
+
+def test_required_sections_in_book_yaml(tmp_path, capsys):
+    project = copy_fixture("brochure", tmp_path)
+    config = project / "book.yaml"
+    config.write_text("required: [ch-about, nowhere]\n" + config.read_text())
+    _add_edition(project, "  short:\n    format: epub\n    include: [risks]\n")
+    code, _, err = run(["check", "--project", str(project)], capsys)
+    assert code == 1
+    assert "edition 'short' leaves out the essential section 'ch-about'" in err
+    assert "required section 'nowhere' does not exist" in err
+
+
+def test_link_into_an_omitted_section_is_an_error_or_in_lenient_mode_a_warning(tmp_path, capsys):
+    project = copy_fixture("brochure", tmp_path)
+    chapter = project / "chapters" / "01-about.md"
+    chapter.write_text(chapter.read_text() + "\nSee [the long story](#long).\n\n## The long story {#long .detail}\n\nLong.\n")
+    _add_edition(project, "  lean:\n    format: epub\n    omit: [detail]\n")
+    code, _, err = run(["check", "--project", str(project)], capsys)
+    line = chapter.read_text().splitlines().index("See [the long story](#long).") + 1
+    assert code == 1 and f"chapters/01-about.md:{line}: 'the long story' links to '#long', which edition 'lean'" in err
+    config = project / "book.yaml"
+    config.write_text("strict: false\n" + config.read_text())
+    code, out, err = run(["check", "--project", str(project)], capsys)
+    assert code == 0 and f"warning: chapters/01-about.md:{line}: 'the long story'" in out
