@@ -249,3 +249,43 @@ def test_link_into_an_omitted_section_is_an_error_or_in_lenient_mode_a_warning(t
     config.write_text("strict: false\n" + config.read_text())
     code, out, err = run(["check", "--project", str(project)], capsys)
     assert code == 0 and f"warning: chapters/01-about.md:{line}: 'the long story'" in out
+
+
+def early_line_breaks(pdf) -> list[tuple[int, str, str]]:
+    """(page, line, next line's first word) for each line that ends although that word would have fitted.
+
+    In ragged-right text a line may end anywhere short of the column's edge, but not so short that the next
+    line's first word, with a space, would fit in what is left: that is a broken line ("prepared in a" /
+    "laboratory"). The column's edge is the widest line of the block, as pdftotext groups them.
+    """
+    from lxml import etree
+    xml = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, check=True).stdout
+    found = []
+    for number, page in enumerate(etree.fromstring(xml, etree.HTMLParser()).iter("page"), start=1):
+        for block in page.iter("block"):
+            lines = block.findall("line")
+            edge = max((float(line.get("xmax")) for line in lines), default=0)
+            for line, following in zip(lines, lines[1:]):
+                words = following.findall("word")
+                if not words:
+                    continue
+                first = words[0]
+                width = float(first.get("xmax")) - float(first.get("xmin"))
+                space = 0.35 * (float(first.get("ymax")) - float(first.get("ymin")))
+                if edge - float(line.get("xmax")) > width + space:
+                    found.append((number, " ".join(w.text for w in line.findall("word")), first.text))
+    return found
+
+
+@pytest.mark.slow
+def test_ragged_brochure_has_no_early_line_breaks(guide_build):
+    # WeasyPrint 70 cut "prepared in a" / "laboratory" and "Depending" / "on how complex" (book/render/linebreak.py)
+    assert early_line_breaks(guide_build / "koa-stem-cells-korea-brochure.pdf") == []
+
+
+def test_early_line_break_measure_finds_a_broken_line(tmp_path):
+    from weasyprint import HTML
+    html = ("<p style='width: 60mm; font: 10pt sans-serif'>Depending<br>on how complex the treatment is, the "
+            "whole process can last a few days.</p>")
+    HTML(string=html).write_pdf(tmp_path / "broken.pdf")
+    assert [word for _, _, word in early_line_breaks(tmp_path / "broken.pdf")] == ["on"]

@@ -27,6 +27,8 @@ def render_back_cover(book: Book, layouts, date: str, branding: Branding) -> byt
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
+    from .linebreak import patch_line_breaking
+    patch_line_breaking()
     book = dataclasses.replace(book, edition=dataclasses.replace(book.edition, branding=branding))
     source = prepare_print(book, layouts, date)
     root, styles = book.config.root, styles_dir(book.config.root)

@@ -15,6 +15,7 @@ from ..theme import styles_dir
 from .branding import back_cover
 from .fetcher import ProjectFetcher, ResourceRefused
 from .fonts import isolate_fonts
+from .linebreak import patch_line_breaking
 
 LAYOUTS_DIR = Path(__file__).resolve().parent.parent / "layouts"
 VARIANTS = {"pdf/ua-1": "pdf/ua-1", "pdf/a-3b": "pdf/a-3b", "none": None}
@@ -177,6 +178,7 @@ def render_pdf(book: Book, layouts: jinja2.Environment, date: str) -> RenderedPd
     from weasyprint import CSS, HTML  # imported here: ~0.7 s that `check` and the EPUB never need
     from weasyprint.text.fonts import FontConfiguration
 
+    patch_line_breaking()
     source = prepare_print(book, layouts, date)
     html = source.render_html("all", source.chapters, {})
     fetcher = ProjectFetcher([root, styles])
