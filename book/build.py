@@ -233,16 +233,16 @@ def _write_per_clinic(project: Project, out: Path, files: dict, edition: Edition
                       progress: Callable[[str], None]) -> list[Built]:
     """One PDF per row of the edition's clinic list (and per derived edition): the layout is reused, only the
     back cover is made per clinic (book/render/backcover.py). Adds to `files`; returns what was made."""
-    from .render.backcover import render_back_cover, swap_last_page
+    from .render.backcover import back_cover_renderer, swap_last_page
 
     tick = time.perf_counter()
-    book = assemble(project.chapters, project.config, edition)
+    render_back_cover = back_cover_renderer(assemble(project.chapters, project.config, edition), project.layouts,
+                                            project.date)
     others = [e for e in derived if e.source == edition.name]
     built = []
     for index, clinic in enumerate(edition.clinics):
         # the layout already carries the first clinic's back cover
-        data = rendered.data if index == 0 else swap_last_page(
-            rendered.data, render_back_cover(book, project.layouts, project.date, clinic))
+        data = rendered.data if index == 0 else swap_last_page(rendered.data, render_back_cover(clinic))
         path = clinic_output_path(out, project.config, edition, clinic.id)
         files[path] = data
         built.append(Built(edition, path, rendered.page_count, 0.0))

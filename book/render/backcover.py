@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+from typing import Callable
 
 import pikepdf
 
@@ -22,30 +23,42 @@ from .fetcher import ProjectFetcher, ResourceRefused
 from .pdf import VARIANTS, prepare_print
 
 
-def render_back_cover(book: Book, layouts, date: str, branding: Branding) -> bytes:
-    """A one-page PDF: the edition's back cover with `branding`'s contact block."""
+def back_cover_renderer(book: Book, layouts, date: str) -> Callable[[Branding], bytes]:
+    """A function making the edition's back cover, as a one-page PDF, for one contact block.
+
+    The stylesheets and fonts are parsed once for the whole list (half of a back cover's time otherwise).
+    """
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
     from .linebreak import patch_line_breaking
     patch_line_breaking()
-    book = dataclasses.replace(book, edition=dataclasses.replace(book.edition, branding=branding))
-    source = prepare_print(book, layouts, date)
+    book = dataclasses.replace(book, chapters=())  # the back cover needs none of the chapters' HTML
     root, styles = book.config.root, styles_dir(book.config.root)
     fetcher = ProjectFetcher([root, styles])
     fonts = FontConfiguration()
     variant = VARIANTS[book.edition.pdf_variant]
     try:
-        css = [CSS(string=text, base_url=base, url_fetcher=fetcher, font_config=fonts) for text, base in source.css]
-        document = HTML(string=source.render_html("back", [], {}), base_url=str(root) + "/", url_fetcher=fetcher
-                        ).render(stylesheets=css, font_config=fonts, pdf_variant=variant)
+        css = [CSS(string=text, base_url=base, url_fetcher=fetcher, font_config=fonts)
+               for text, base in prepare_print(book, layouts, date).css]
+    except ResourceRefused as error:
+        raise BookError(None, None, str(error), "keep fonts and images inside the project") from None
+
+    def render(branding: Branding) -> bytes:
+        edition = dataclasses.replace(book.edition, branding=branding)
+        source = prepare_print(dataclasses.replace(book, edition=edition), layouts, date)
+        try:
+            document = HTML(string=source.render_html("back", [], {}), base_url=str(root) + "/", url_fetcher=fetcher
+                            ).render(stylesheets=css, font_config=fonts, pdf_variant=variant)
+        except ResourceRefused as error:
+            raise BookError(None, None, str(error), "keep logos inside the project") from None
         if len(document.pages) != 1:
             raise BookError(branding.logo or "book.yaml", None,
                             f"the back cover for '{branding.id or branding.name}' takes {len(document.pages)} pages",
                             "shorten its lines or note, or use a smaller logo")
         return document.write_pdf(pdf_variant=variant, pdf_identifier=book.config.identifier.encode())
-    except ResourceRefused as error:
-        raise BookError(None, None, str(error), "keep logos inside the project") from None
+
+    return render
 
 
 def _structure_elements(element):
