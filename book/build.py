@@ -1,7 +1,10 @@
 """The build flow: load and check everything, render each edition, then write all outputs at once."""
 from __future__ import annotations
 
+import dataclasses
 import errno
+import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -125,13 +128,19 @@ def _build(root: Path, out: Path, names: list[str] | None, progress: Callable[[s
     built: list[Built] = []
     # Each language's editions come from that language's chapters and data (chapters/<language>/), loaded once.
     languages = list(dict.fromkeys(e.language for e in editions))
+    projects = []
     for language in languages:
         project = load_project(root, language, strict)
+        projects.append(project)
         which = f" ({language})" if len(languages) > 1 else ""
         progress(f"load     {len(project.chapters)} chapters{which}  {time.perf_counter() - started:.1f} s")
+        _warn_about_logos(project, progress) if language == languages[0] else None
+        _check_essentials(project, [e for e in editions if e.language == language], progress)
+    for project, language in zip(projects, languages):
         with layout_errors(project.layouts):  # a mistake in a project layout is the author's: its file and line
             _build_language(project, [e for e in editions if e.language == language], out, files, built, progress)
     write_outputs(files)
+    _write_download_page(projects[0], out, progress)
     progress(f"total    {len(built)} editions  {time.perf_counter() - started:.1f} s")
     return built
 
@@ -153,6 +162,10 @@ def _build_language(project: Project, editions: list[Edition], out: Path, files:
             page_map = (rendered.labels, rendered.starts)
             _store_page_map(project, page_map)
         note = "" if edition in editions else "  (laid out for page numbers only)"
+        if edition.clinics and edition in editions:
+            progress(f"pdf      {edition.name:<10} {rendered.page_count:>4} pages  {seconds:.1f} s  (laid out once)")
+            built += _write_per_clinic(project, out, files, edition, rendered, derived, progress)
+            continue
         if edition in editions:
             path = output_path(out, project.config, edition)
             files[path] = rendered.data
@@ -171,6 +184,37 @@ def _build_language(project: Project, editions: list[Edition], out: Path, files:
         files[path] = render_epub(book, project.layouts, project.date, breaks)
         built.append(Built(edition, path, None, time.perf_counter() - tick))
         progress(f"epub     {edition.name:<10} {' ' * 10}  {time.perf_counter() - tick:.1f} s")
+
+
+def _check_essentials(project: Project, editions: list[Edition], progress: Callable[[str], None]) -> None:
+    """Stop before anything is laid out when an edition leaves out an essential section or links into what it
+    leaves out (book/essential.py); with `strict: false` the dangling links are only warnings."""
+    from .errors import raise_all
+    from .essential import checked_editions, dangling_link_errors, omission_errors
+    errors = []
+    for edition in checked_editions(project.config, editions):
+        book = assemble(project.chapters, project.config, edition)
+        errors += omission_errors(project.chapters, book)
+        dangling = dangling_link_errors(project.chapters, book)
+        if project.config.strict:
+            errors += dangling
+        else:
+            for warning in dangling:
+                progress(f"warning: {warning}")
+    raise_all(errors)
+
+
+def _write_download_page(project: Project, out: Path, progress: Callable[[str], None]) -> None:
+    """dist/index.html listing every edition file now in `out` (book/render/site.py)."""
+    from .render.site import download_page
+    write_outputs({out / "index.html": download_page(project.config, project.layouts, out)})
+    progress(f"page     index.html (downloads)")
+
+
+def _warn_about_logos(project: Project, progress: Callable[[str], None]) -> None:
+    from .render.branding import logo_warnings
+    for warning in logo_warnings(project.config):
+        progress(warning)
 
 
 def _page_map_key(project: Project) -> str | None:
@@ -233,12 +277,47 @@ def derive(source: Edition, rendered, edition: Edition) -> tuple[bytes, int]:
 
 
 def _with_derived(edition: Edition, rendered, seconds: float, derived: list[Edition]):
-    """The rendered edition and what is derived from it: (edition, rendered, seconds, [(edition, PDF, pages, s)])."""
+    """The rendered edition and what is derived from it: (edition, rendered, seconds, [(edition, PDF, pages, s)]).
+
+    An edition with a clinic list derives its booklet and press editions per clinic (_write_per_clinic)."""
     made = []
-    for other in [e for e in derived if e.source == edition.name]:
+    for other in [e for e in derived if e.source == edition.name and not edition.clinics]:
         tick = time.perf_counter()
         made.append((other, *derive(edition, rendered, other), time.perf_counter() - tick))
     return edition, rendered, seconds, made
+
+
+def clinic_output_path(out: Path, config: BookConfig, edition: Edition, clinic_id: str) -> Path:
+    return out / f"{config.slug}-{edition.name}-{clinic_id}.{edition.extension}"
+
+
+def _write_per_clinic(project: Project, out: Path, files: dict, edition: Edition, rendered, derived: list[Edition],
+                      progress: Callable[[str], None]) -> list[Built]:
+    """One PDF per row of the edition's clinic list (and per derived edition): the layout is reused, only the
+    back cover is made per clinic (book/render/backcover.py). Adds to `files`; returns what was made."""
+    from .render.backcover import back_cover_renderer, swap_last_page
+
+    tick = time.perf_counter()
+    render_back_cover = back_cover_renderer(assemble(project.chapters, project.config, edition), project.layouts,
+                                            project.date)
+    others = [e for e in derived if e.source == edition.name]
+    built = []
+    for index, clinic in enumerate(edition.clinics):
+        # the layout already carries the first clinic's back cover
+        data = rendered.data if index == 0 else swap_last_page(rendered.data, render_back_cover(clinic))
+        path = clinic_output_path(out, project.config, edition, clinic.id)
+        files[path] = data
+        built.append(Built(edition, path, rendered.page_count, 0.0))
+        clinic_rendered = dataclasses.replace(rendered, data=data)
+        for other in others:
+            other_data, pages = derive(edition, clinic_rendered, other)
+            other_path = clinic_output_path(out, project.config, other, clinic.id)
+            files[other_path] = other_data
+            built.append(Built(other, other_path, pages, 0.0))
+    count = len(edition.clinics)
+    progress(f"clinics  {edition.name:<10} {count:>4} clinics × {1 + len(others)} files  "
+             f"{time.perf_counter() - tick:.1f} s")
+    return built
 
 
 def _render_one(project: Project, edition: Edition, derived: list[Edition]):

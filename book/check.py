@@ -9,6 +9,7 @@ from typing import Callable
 from .assemble import assemble
 from .build import output_path
 from .errors import BookError, BookErrors
+from .essential import dangling_link_errors, omission_errors
 from .project import load_project
 from .translations import translation_languages, translation_problems, untranslated_strings
 
@@ -31,6 +32,9 @@ def check(root: Path, say: Callable[[str], None], strict: bool | None = None) ->
         return [str(e) for e in group.errors]
     except BookError as error:
         return [str(error)]
+    from .render.branding import logo_warnings
+    for warning in logo_warnings(project.config):  # a blurry logo still prints: a warning, not a problem
+        say(warning)
     original_ids = {p.chapter.source.name: set(p.tree.xpath(".//@id")) for p in project.chapters}
     problems = translation_problems(project.config, original_ids)
     projects = {project.config.language: project}
@@ -43,13 +47,21 @@ def check(root: Path, say: Callable[[str], None], strict: bool | None = None) ->
             problems += [str(e) for e in group.errors]
         except BookError as error:
             problems.append(str(error))
+    lenient = not project.config.strict if strict is None else not strict
     for edition in project.config.editions:
         if edition.source or edition.language not in projects:  # a booklet or press edition: its source is checked
             continue
+        chapters, config = projects[edition.language].chapters, projects[edition.language].config
         try:
-            assemble(projects[edition.language].chapters, projects[edition.language].config, edition)
+            book = assemble(chapters, config, edition)
         except BookError as error:
             problems.append(str(error))
+            continue
+        problems += [str(e) for e in omission_errors(chapters, book)]
+        dangling = [str(e) for e in dangling_link_errors(chapters, book)]
+        problems += [] if lenient else dangling
+        for warning in dangling if lenient else []:
+            say(f"warning: {warning}")
     for note in untranslated_strings(project.config):
         say(note)
     for edition in project.config.editions:

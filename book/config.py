@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .branding import Branding, is_web_address, load_branding_list, make_branding
 from .errors import BookError, raise_all
 from .config_values import date_problem, margins_problem, source_date_epoch_problem
 from .i18n import language_problem
@@ -26,15 +27,6 @@ PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3b", "none")
 
 
 @dataclass(frozen=True)
-class Branding:
-    """A contact block printed on the back cover of an edition (a clinic's name and details)."""
-
-    name: str
-    lines: tuple[str, ...] = ()
-    note: str = ""
-
-
-@dataclass(frozen=True)
 class Edition:
     """One output of the book: what differs between the print, brochure, booklet and ebook."""
 
@@ -50,7 +42,9 @@ class Edition:
     marks: bool = False
     pdf_variant: str = "pdf/ua-1"
     justify: bool = True
-    branding: Branding | None = None
+    branding: Branding | None = None  # one contact block; with a clinic list, the first row's
+    clinics: tuple[Branding, ...] = ()  # `branding: data/list.csv`: the edition is written once per row
+    draft: bool = False  # prints "SAMPLE — not for distribution" on every page; placeholders allowed
     source: str = ""  # the PDF edition a booklet imposes or a press edition adds bleed and marks to
     epub_fonts: bool = False
     pdf_engine: str = "auto"  # single document, or parts laid out in parallel (book/render/pdf_parts.py)
@@ -90,6 +84,8 @@ class BookConfig:
     raw_html: str = "error"  # or "escape": tags outside the allow-list shown as text, with a warning
     # language → {title, subtitle, description, disclaimer, keywords} for editions in that language
     translations: dict = field(default_factory=dict, hash=False)
+    url: str = ""  # where the book can be downloaded (its dist/index.html): the default QR code target
+    required: tuple[str, ...] = ()  # section ids no edition may leave out (as if marked {.essential})
 
     def edition(self, name: str) -> Edition:
         return next(e for e in self.editions if e.name == name)
@@ -112,7 +108,7 @@ BOOK_KEYS: dict[str, tuple[Any, bool]] = {
     "disclaimer": (str, False), "keywords": (list, False), "cover": (str, False), "chapters": (list, False),
     "toc_depth": (int, False), "editions": (dict, False), "print_edition": (str, False),
     "stylesheets": (list, False), "strict": (bool, False), "raw_html": (str, False),
-    "translations": (dict, False),
+    "translations": (dict, False), "url": (str, False), "required": (list, False),
 }
 TRANSLATED_KEYS: dict[str, tuple[Any, bool]] = {
     "title": (str, False), "subtitle": (str, False), "description": (str, False), "disclaimer": (str, False),
@@ -122,12 +118,11 @@ RAW_HTML_MODES = ("error", "escape")
 EDITION_KEYS: dict[str, tuple[Any, bool]] = {
     "format": (str, True), "page_size": (str, False), "margins": (str, False), "two_sided": (bool, False),
     "include": (list, False), "exclude": (list, False), "stylesheet": (str, False), "bleed": (str, False),
-    "marks": (bool, False), "pdf_variant": (str, False), "justify": (bool, False), "branding": (dict, False),
+    "marks": (bool, False), "pdf_variant": (str, False), "justify": (bool, False), "branding": ((dict, str), False),
     "source": (str, False), "epub_fonts": (bool, False), "pdf_engine": (str, False),
-    "toc_depth": (int, False), "omit": (list, False), "language": (str, False),
+    "toc_depth": (int, False), "omit": (list, False), "language": (str, False), "draft": (bool, False),
 }
 PDF_ENGINES = ("auto", "single", "parts")
-BRANDING_KEYS: dict[str, tuple[Any, bool]] = {"name": (str, True), "lines": (list, False), "note": (str, False)}
 DEFAULT_EDITIONS = {"print": {"format": "pdf"}, "ebook": {"format": "epub"}}
 
 
@@ -223,20 +218,46 @@ def _edition(root: Path, doc: YamlDoc, name: str, raw: Any, errors: list) -> Edi
     stylesheet = None
     if "stylesheet" in raw:
         stylesheet = _project_file(root, doc, (*where, "stylesheet"), raw["stylesheet"], errors)
-    branding = None
-    if "branding" in raw:
-        count = len(errors)
-        _check_keys(doc, raw["branding"], BRANDING_KEYS, (*where, "branding"), errors)
-        if len(errors) == count:
-            b = raw["branding"]
-            branding = Branding(b["name"], tuple(str(x) for x in b.get("lines", [])), b.get("note", ""))
+    clinics = _branding(root, doc, where, raw, errors)
     return Edition(
         name=name, format=fmt, page_size=raw.get("page_size", "A4"), margins=raw.get("margins", ""),
         two_sided=raw.get("two_sided", fmt != "booklet"), include=tuple(map(str, raw.get("include", []))),
         exclude=tuple(map(str, raw.get("exclude", []))), stylesheet=stylesheet, bleed=raw.get("bleed", ""),
-        marks=raw.get("marks", False), pdf_variant=variant, justify=raw.get("justify", True), branding=branding,
+        marks=raw.get("marks", False), pdf_variant=variant, justify=raw.get("justify", True),
+        branding=clinics[0] if clinics else None, clinics=clinics if isinstance(raw.get("branding"), str) else (),
+        draft=raw.get("draft", False),
         source=raw.get("source", ""), epub_fonts=raw.get("epub_fonts", False), pdf_engine=engine,
         toc_depth=raw.get("toc_depth"), omit=tuple(map(str, raw.get("omit", []))), language=raw.get("language", ""))
+
+
+def _branding(root: Path, doc: YamlDoc, where: tuple, raw: dict, errors: list) -> tuple[Branding, ...]:
+    """The edition's contact blocks: one from a mapping, or one per row of the clinic list a path names.
+
+    A block still holding the starter's example text is an error unless the edition is a draft: a brochure must
+    never reach patients with "Your clinic's name" on it."""
+    value = raw.get("branding")
+    if value is None:
+        return ()
+    key = (*where, "branding")
+    if isinstance(value, str):
+        path = _project_file(root, doc, key, value, errors)
+        rows = load_branding_list(root, path, value, errors) if path else []
+        places = [(value, line, f"row {number} ") for line, number, _ in rows]
+        blocks = [b for _, _, b in rows]
+    else:
+        def report(column, message, hint=""):
+            errors.append(BookError(doc.path, doc.line(*key, column), f"branding: {message}", hint))
+        block = make_branding(root, value, report)
+        if block and "lines" in value and not isinstance(value["lines"], list):
+            report("lines", "'lines' must be a list of text lines")
+        places, blocks = [(doc.path, doc.line(*key), "")], [block] if block else []
+    if not raw.get("draft", False):
+        for (path, line, row), block in zip(places, blocks):
+            if example := block.placeholder():
+                errors.append(BookError(path, line, f"{row}branding still holds the example text '{example}'",
+                                        "put the clinic's own details here, or set 'draft: true' on the edition "
+                                        "to print a marked sample"))
+    return tuple(blocks)
 
 
 def _chapter_paths(root: Path, doc: YamlDoc, raw: list | None, errors: list) -> tuple[Path, ...]:
@@ -329,6 +350,7 @@ def load_config(root: Path) -> BookConfig:
     chapters = _chapter_paths(root, doc, data.get("chapters"), errors)
     if not chapters and not errors:
         errors.append(BookError(doc.path, doc.line("chapters"), "the book has no chapters", "add Markdown files to chapters/"))
+    url = _book_url(doc, data, errors)
     # A scanned chapter outside the boundary is found twice (by the boundary scan and by the chapter scan)
     raise_all(list({(str(e.path), e.line, e.message): e for e in errors}.values()))
 
@@ -340,7 +362,8 @@ def load_config(root: Path) -> BookConfig:
         publisher=data.get("publisher", ""), rights=data.get("rights", ""), description=data.get("description", ""),
         disclaimer=data.get("disclaimer", ""), keywords=tuple(map(str, data.get("keywords", []))), cover=cover,
         toc_depth=depth, print_edition=print_edition, stylesheets=stylesheets, translations=translations,
-        strict=data.get("strict", True), raw_html=raw_html)
+        strict=data.get("strict", True), raw_html=raw_html, url=url,
+        required=tuple(map(str, data.get("required", []))))
 
 
 def _translations(doc: YamlDoc, raw: dict, errors: list) -> dict:
@@ -360,3 +383,11 @@ def _translations(doc: YamlDoc, raw: dict, errors: list) -> dict:
         if len(errors) == count:
             checked[tag] = keys
     return checked
+
+
+def _book_url(doc: YamlDoc, data: dict, errors: list) -> str:
+    url = data.get("url", "")
+    if url and not is_web_address(url):
+        errors.append(BookError(doc.path, doc.line("url"), f"url '{url}' is not a web address",
+                                "the address of the book's download page, e.g. https://example.org/guide/"))
+    return url

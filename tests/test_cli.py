@@ -30,7 +30,7 @@ def test_new_scaffolds_a_guide_that_builds_at_once(tmp_path, capsys):
     code, out, err = run(["new", str(tmp_path / "guide")], capsys)
     assert code == 0, err
     dist = tmp_path / "guide" / "dist"
-    assert sorted(p.name for p in dist.iterdir()) == ["my-new-guide-ebook.epub", "my-new-guide-print.pdf"]
+    assert sorted(p.name for p in dist.iterdir()) == ["index.html", "my-new-guide-ebook.epub", "my-new-guide-print.pdf"]
     assert_epubcheck_clean(dist / "my-new-guide-ebook.epub")
     assert run(["new", str(tmp_path / "guide")], capsys)[0] == 1  # not over an existing project
 

@@ -162,3 +162,75 @@ def test_every_edition_builds_byte_identical_twice(editions, tmp_path):
     for path in editions.values():
         again = tmp_path / path.name
         assert hashlib.sha256(again.read_bytes()).hexdigest() == hashlib.sha256(path.read_bytes()).hexdigest(), path.name
+
+
+def _tool_complaints(command: list[str]) -> str:
+    """What a PDF tool prints besides its normal output (mutool's build without lcms notes that once)."""
+    result = subprocess.run(command, capture_output=True, text=True)
+    lines = [line for line in result.stderr.splitlines()
+             if "ICC support is not available" not in line and not line.startswith("page ")]
+    return f"exit {result.returncode}: " + "\n".join(lines) if result.returncode or lines else ""
+
+
+def test_booklet_is_a_valid_pdf_with_title_language_and_outline(editions, tmp_path):
+    booklet = editions["booklet"]
+    assert booklet.read_bytes().startswith(b"%PDF-1.7")
+    assert subprocess.run(["qpdf", "--check", str(booklet)], capture_output=True).returncode == 0
+    gs = subprocess.run(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-sDEVICE=nullpage", str(booklet)],
+                        capture_output=True, text=True)
+    assert gs.returncode == 0 and not gs.stdout.strip() and not gs.stderr.strip(), gs.stdout + gs.stderr
+    assert not _tool_complaints(["mutool", "info", str(booklet)])
+    assert not _tool_complaints(["mutool", "clean", str(booklet), str(tmp_path / "clean.pdf")])
+    assert not _tool_complaints(["mutool", "draw", "-o", str(tmp_path / "side%d.png"), "-r", "20", str(booklet)])
+    reader = PdfReader(str(booklet))
+    assert reader.metadata.title == "Editions Test Book"
+    assert reader.trailer["/Root"]["/Lang"] == "en"
+    # every bookmark opens the sheet side on which its heading is printed
+    from pdf_checks import outline_titles
+    entries = outline_titles(booklet)
+    assert entries
+    sides = pdf_pages_text(booklet)
+    for _, title, side in entries:
+        assert title.split()[0] in sides[side], (title, side)
+
+
+def ink_coverage(pdf, page: int) -> tuple[float, float, float, float]:
+    """(C, M, Y, K): the share of the page's pixels each plate inks, as Ghostscript's inkcov device measures."""
+    out = subprocess.run(["gs", "-q", "-o", "-", "-sDEVICE=inkcov", f"-dFirstPage={page}", f"-dLastPage={page}",
+                          str(pdf)], capture_output=True, text=True, check=True).stdout
+    return tuple(float(v) for v in out.split()[:4])
+
+
+def test_press_edition_is_pdf_x4_for_the_print_shop(editions):
+    import pikepdf
+    press = editions["press"]
+    assert press.read_bytes().startswith(b"%PDF-1.6")
+    with pikepdf.open(press) as pdf:
+        assert str(pdf.docinfo["/GTS_PDFXVersion"]) == "PDF/X-4"
+        assert pdf.docinfo["/Trapped"] == pikepdf.Name("/False")
+        with pdf.open_metadata() as xmp:
+            assert xmp["pdfxid:GTS_PDFXVersion"] == "PDF/X-4" and xmp["pdf:Trapped"] == "False"
+        (intent,) = pdf.Root.OutputIntents
+        assert intent.S == "/GTS_PDFX" and intent.DestOutputProfile.N == 4
+        assert intent.DestOutputProfile.read_bytes()[16:20] == b"CMYK"  # the ICC header's colour space
+        assert "/StructTreeRoot" in pdf.Root  # still tagged
+        for page in pdf.pages:
+            trim, bleed = [float(v) for v in page.trimbox], [float(v) for v in page.obj.BleedBox]
+            assert bleed[0] < trim[0] and bleed[2] > trim[2]
+            assert "/Annots" not in page.obj  # nothing inside the bleed box but the page itself
+            for operands, operator in pikepdf.parse_content_stream(page):
+                assert str(operator) not in ("rg", "RG"), "RGB colour left on a page"
+        # the structure tree no longer points at the removed link annotations
+        for _, element in pikepdf.NumberTree(pdf.Root.StructTreeRoot.ParentTree).items():
+            kids = element.get("/K") if isinstance(element, pikepdf.Dictionary) else None
+            if isinstance(kids, pikepdf.Array):
+                assert not any(isinstance(k, pikepdf.Dictionary) and k.get("/Type") == "/OBJR" for k in kids)
+    assert subprocess.run(["qpdf", "--check", str(press)], capture_output=True).returncode == 0
+    # text prints on the black plate only (the source's #1a1a1a text would take all four plates): the colophon
+    # is a page of text in the body colour
+    pages = pdf_pages_text(press)
+    text_page = next(i for i, text in enumerate(pages) if "Identifier" in text) + 1
+    c, m, y, k = ink_coverage(press, text_page)
+    assert k > 0.001 and max(c, m, y) < 0.00005, (c, m, y, k)
+    source_c, *_ = ink_coverage(editions["a4"], text_page)
+    assert source_c > 0.001  # the measure can fail: the RGB source inks its text on the cyan plate too

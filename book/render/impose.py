@@ -5,9 +5,6 @@ import io
 
 import pikepdf
 
-from .overlay import draw_page
-
-
 A4_LANDSCAPE = (841.8898, 595.2756)
 
 
@@ -27,8 +24,19 @@ def booklet_order(page_count: int, back_cover: bool = False) -> list[tuple[int |
     return sides
 
 
+def _placement(index: int, x: float, y: float) -> bytes:
+    return f"q 1 0 0 1 {x:.4f} {y:.4f} cm /Page{index + 1} Do Q\n".encode()
+
+
 def impose_booklet(pdf: bytes, back_cover: bool = False) -> tuple[bytes, int]:
-    """(the imposed PDF, number of sheets): print duplex (flip on short edge), fold, staple."""
+    """(the imposed PDF, number of sheets): print duplex (flip on short edge), fold, staple.
+
+    Each side gets exactly one content stream drawing its two pages as Form XObjects: pikepdf's overlay
+    helpers leave empty streams marked FlateDecode on fresh pages, which Ghostscript and mutool report as
+    broken. The booklet keeps the source's title, language and document info, and its outline points at the
+    side (and the place on it) where each heading is printed. It is not tagged: a sheet side holds two pages
+    out of reading order, so a structure tree would describe the folded brochure, not this file.
+    """
     source = pikepdf.open(io.BytesIO(pdf))
     width, height = (float(v) for v in source.pages[0].mediabox[2:])
     # Two A5 pages go on an A4 landscape sheet (297 mm, not 2 × 148 mm): centre the spread on it.
@@ -37,13 +45,72 @@ def impose_booklet(pdf: bytes, back_cover: bool = False) -> tuple[bytes, int]:
     x0, y0 = (sheet_width - 2 * width) / 2, (sheet_height - height) / 2
     booklet = pikepdf.new()
     sides = booklet_order(len(source.pages), back_cover)
-    for left, right in sides:
-        side = booklet.add_blank_page(page_size=(sheet_width, sheet_height))
+    where: dict[int, tuple[int, float, float]] = {}  # source page index → (side index, x offset, y offset)
+    for side_index, (left, right) in enumerate(sides):
+        xobjects, drawing = pikepdf.Dictionary(), b""
         for index, x in ((left, x0), (right, x0 + width)):
-            if index is not None:
-                draw_page(side, source.pages[index], f"Page{index + 1}", pikepdf.Rectangle(x, y0, x + width, y0 + height))
+            if index is None:
+                continue
+            form = booklet.copy_foreign(source.pages[index].as_form_xobject())
+            xobjects[f"/Page{index + 1}"] = form
+            drawing += _placement(index, x, y0)
+            where[index] = (side_index, x, y0)
+        page = pikepdf.Dictionary(
+            Type=pikepdf.Name.Page, MediaBox=pikepdf.Array([0, 0, sheet_width, sheet_height]),
+            Resources=pikepdf.Dictionary(XObject=xobjects), Contents=booklet.make_stream(drawing))
+        booklet.pages.append(pikepdf.Page(page))
+    _copy_document_info(source, booklet)
+    _copy_outline(source, booklet, where)
+    out = io.BytesIO()
+    booklet.save(out, deterministic_id=True, fix_metadata_version=False, min_version="1.7")
+    return out.getvalue(), len(sides) // 2
+
+
+def _copy_document_info(source: pikepdf.Pdf, booklet: pikepdf.Pdf) -> None:
+    """Title, author, dates, language and 'show the title' from the source."""
     for key, value in source.docinfo.items():
         booklet.docinfo[key] = value
-    out = io.BytesIO()
-    booklet.save(out, deterministic_id=True, fix_metadata_version=False)
-    return out.getvalue(), len(sides) // 2
+    if "/Lang" in source.Root:
+        booklet.Root.Lang = source.Root.Lang
+    booklet.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
+    with booklet.open_metadata(set_pikepdf_as_editor=False) as meta:
+        if "/Title" in source.docinfo:
+            meta["dc:title"] = str(source.docinfo.Title)
+        if "/Lang" in source.Root:
+            meta["dc:language"] = [str(source.Root.Lang)]
+
+
+def _copy_outline(source: pikepdf.Pdf, booklet: pikepdf.Pdf, where: dict) -> None:
+    """The source's bookmarks, each pointing at the booklet side and spot where its page was placed."""
+    page_index = {page.objgen: i for i, page in enumerate(source.pages)}
+
+    def target(item):
+        dest = item.destination
+        if isinstance(dest, (str, pikepdf.String)):
+            dest = _named_destination(source, str(dest))
+        if not isinstance(dest, pikepdf.Array) or len(dest) < 1 or page_index.get(dest[0].objgen) not in where:
+            return None
+        side, dx, dy = where[page_index[dest[0].objgen]]
+        x = float(dest[2]) + dx if len(dest) > 2 and dest[2] is not None else dx
+        y = float(dest[3]) + dy if len(dest) > 3 and dest[3] is not None else dy + float(booklet.pages[side].mediabox[3])
+        return pikepdf.Array([booklet.pages[side].obj, pikepdf.Name.XYZ, x, y, 0])
+
+    def copy(items):
+        copies = []
+        for item in items:
+            dest = target(item)
+            new = pikepdf.OutlineItem(item.title, destination=dest) if dest is not None else pikepdf.OutlineItem(item.title)
+            new.children.extend(copy(item.children))
+            copies.append(new)
+        return copies
+
+    with source.open_outline() as outline:
+        items = copy(outline.root)
+    with booklet.open_outline() as outline:
+        outline.root.extend(items)
+
+
+def _named_destination(pdf: pikepdf.Pdf, name: str):
+    names = pikepdf.NameTree(pdf.Root.Names.Dests) if "/Names" in pdf.Root and "/Dests" in pdf.Root.Names else {}
+    dest = names.get(name) if names else None
+    return dest.D if isinstance(dest, pikepdf.Dictionary) else dest

@@ -14,9 +14,11 @@ from ..assemble import Book
 from ..errors import BookError, raise_all
 from ..i18n import join_hangul_html
 from ..theme import styles_dir
+from .branding import back_cover
 from .fetcher import ProjectFetcher, ResourceRefused
 from .fonts import FACES, available_faces, isolate_fonts, missing_characters, script_name
 from .pdf_tags import contents_pages, describe_links, finish_tags
+from .linebreak import patch_line_breaking
 
 LAYOUTS_DIR = Path(__file__).resolve().parent.parent / "layouts"
 VARIANTS = {"pdf/ua-1": "pdf/ua-1", "pdf/a-3b": "pdf/a-3b", "none": None}
@@ -221,7 +223,8 @@ def prepare_print(book: Book, layouts: jinja2.Environment, date: str) -> PrintSo
     if edition.stylesheet:
         css.append((edition.stylesheet.read_text(encoding="utf-8"), edition.stylesheet.resolve().as_uri()))
     context = dict(config=config, edition=edition, toc=book.toc, tables=book.tables, date=date, stylesheets=[],
-                   disclaimer_html=disclaimer, edition_label=book.messages.edition(edition.name), t=book.messages)
+                   disclaimer_html=disclaimer, edition_label=book.messages.edition(edition.name), t=book.messages,
+                   back_cover=back_cover(edition.branding, config.root, config.url))
     source = PrintSource(chapters, css, layouts.get_template("print.html.j2"), context)
     check_glyphs(book, source.render_html("all", chapters, {}), styles / "fonts")
     return source
@@ -235,6 +238,7 @@ def render_pdf(book: Book, layouts: jinja2.Environment, date: str) -> RenderedPd
     from weasyprint import CSS, HTML  # imported here: ~0.7 s that `check` and the EPUB never need
     from weasyprint.text.fonts import FontConfiguration
 
+    patch_line_breaking()
     source = prepare_print(book, layouts, date)
     html = source.render_html("all", source.chapters, {})
     fetcher = ProjectFetcher([root, styles])

@@ -65,6 +65,9 @@ def _render_part(html: str, css: list[tuple[str, str]], roots: list[str], fonts:
     isolate_fonts(Path(fonts), Path(roots[0]) / ".cache" / "fontconfig")
     from weasyprint import HTML
 
+    from .linebreak import patch_line_breaking
+    patch_line_breaking()
+
     fetcher, font_config, sheets = _styles(css, roots)
     document = HTML(string=html, base_url=roots[0] + "/", url_fetcher=fetcher).render(
         stylesheets=sheets, font_config=font_config)

@@ -1,0 +1,97 @@
+"""The download page, dist/index.html: what a QR code and a clinic's website point to.
+
+One self-contained HTML file (the cover inlined, the styles in the page, no scripts, nothing fetched) listing
+every edition in dist/ with its format, page count and size.
+"""
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from ..config import BookConfig, Edition
+
+MEDIA_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+               ".gif": "image/gif", ".webp": "image/webp"}
+
+
+@dataclass(frozen=True)
+class Download:
+    """One file on the download page."""
+
+    href: str  # relative to the page: the file's name
+    title: str  # "Brochure", "Brochure — Seoul Knee Clinic"
+    kind: str  # "PDF, A5, 22 pages"
+    size: str  # "1.2 MB"
+
+
+def human_size(size: int) -> str:
+    if size < 1000 * 1000:
+        return f"{max(1, round(size / 1000))} kB"
+    return f"{size / 1000 / 1000:.1f} MB"
+
+
+def describe(edition: Edition, pages: int | None, sources: dict[str, Edition]) -> str:
+    """What a file of this edition is, in a few words."""
+    page_text = f", {pages} pages" if pages else ""
+    if edition.format == "epub":
+        return "EPUB 3 ebook, for reading apps and screen readers"
+    if edition.format == "booklet":
+        size = sources[edition.source].page_size if edition.source in sources else ""
+        return f"PDF booklet: {size} pages two to a sheet, to print on both sides, fold and staple{page_text.replace('pages', 'sheet sides')}"
+    if edition.format == "press":
+        return f"PDF/X-4 for a print shop (bleed and crop marks){page_text}"
+    return f"PDF, {edition.page_size}{page_text}"
+
+
+def cover_data_url(config: BookConfig, layouts: jinja2.Environment) -> str:
+    """The cover as a data: URL, so the page needs no other file."""
+    if config.cover:
+        data, media = config.cover.read_bytes(), MEDIA_TYPES.get(config.cover.suffix.lower(), "image/png")
+    else:
+        from ..theme import styles_dir
+        from .cover import cover_svg
+        data = cover_svg(config, layouts, styles_dir(config.root) / "fonts")
+        media = "image/svg+xml"
+    return f"data:{media};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def downloads(config: BookConfig, out: Path) -> list[Download]:
+    """Every edition's file that is in `out`, in book.yaml's order (a clinic list's files after each other)."""
+    sources = {e.name: e for e in config.editions}
+    found = []
+    for edition in config.editions:
+        if edition.draft or sources.get(edition.source, edition).draft:  # samples are not for distribution
+            continue
+        clinics = edition.clinics or sources.get(edition.source, edition).clinics
+        names = ([(f"{config.slug}-{edition.name}-{c.id}.{edition.extension}", f" — {c.name}") for c in clinics]
+                 if clinics else [(f"{config.slug}-{edition.name}.{edition.extension}", "")])
+        for name, suffix in names:
+            path = out / name
+            if path.is_file():
+                title = edition.name.replace("-", " ").capitalize() + suffix
+                found.append(Download(name, title, describe(edition, _pages(path), sources), human_size(path.stat().st_size)))
+    return found
+
+
+def _pages(path: Path) -> int | None:
+    if path.suffix != ".pdf":
+        return None
+    import pikepdf
+
+    with pikepdf.open(path) as pdf:
+        return len(pdf.pages)
+
+
+def download_page(config: BookConfig, layouts: jinja2.Environment, out: Path) -> bytes:
+    """dist/index.html for the files now in `out`."""
+    from lxml import html as lxml_html
+
+    # the disclaimer may hold inline HTML (it is sanitised for the PDF); the page shows its words
+    disclaimer = (lxml_html.fragment_fromstring(config.disclaimer, create_parent="p").text_content()
+                  if config.disclaimer else "")
+    page = layouts.get_template("index.html.j2").render(
+        config=config, cover=cover_data_url(config, layouts), downloads=downloads(config, out), disclaimer=disclaimer)
+    return page.encode("utf-8")
