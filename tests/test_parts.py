@@ -74,7 +74,8 @@ def tagged(tmp_path_factory):
     for n in (3, 4):
         text = "\n\n".join(f"Paragraph {i} of chapter {n}, " + "words that fill the page " * 30 for i in range(8))
         (project / "chapters" / f"0{n}-more{n}.md").write_text(
-            f"# More {n}\n\n## Part A\n\n{text}\n\n1. first\n2. second, see [the prices](02-details.md#prices)\n\n"
+            f"# More {n}\n\n## Part A\n\n| Fruit | Price |\n| --- | --- |\n| Fig {n} | {n} |\n\n{text}\n\n"
+            f"1. first\n2. second, see [the prices](02-details.md#prices)\n\n"
             f"## Part B\n\nBack to [](01-intro.md) and [a web page](https://example.org/{n}).\n")
     with (project / "book.yaml").open("a") as config:
         config.write(TAGGED_EDITIONS)
@@ -241,6 +242,8 @@ def test_tagged_parts_parent_tree_and_links_are_consistent(tagged):
                     assert [k for k in _kids(element) if isinstance(k, pikepdf.Dictionary) and k.get("/Type") == "/OBJR"
                             and k.Obj.objgen == annotation.objgen], f"page {index + 1}: annotation without its Link"
             assert len(keys) == len(set(keys)) and max(keys) < int(root.get("/ParentTreeNextKey", max(keys) + 1))
+            ids = [bytes(e.ID) for e in pdf.objects if isinstance(e, pikepdf.Dictionary) and "/ID" in e and "/S" in e]
+            assert len(ids) == len(set(ids)) >= 9  # three tables' header cells: ids unique across the parts
             assert pdf.Root.MarkInfo.Marked and pdf.Root.ViewerPreferences.DisplayDocTitle
             assert str(pdf.Root.Lang) == "en"
             assert "pdfuaid:part" in pdf.Root.Metadata.read_bytes().decode()
@@ -261,3 +264,47 @@ def test_tagged_parts_pass_qpdf_and_pdfua(tagged):
         findings.append(sorted((f.rule_id, f.severity.name, f.message) for f in report.findings))
         assert not [f for f in findings[-1] if f[1] == "ERROR"], findings[-1]
     assert findings[0] == findings[1]
+
+
+def _tagged_page_pdf(text: bytes) -> pikepdf.Pdf:
+    """A one-page tagged PDF: /Document → /Para (role-mapped to /P, id "x") holding MCID 0 of the page."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    page = pdf.pages[0]
+    page.obj.Contents = pdf.make_stream(b"/P <</MCID 0>> BDC BT /F1 12 Tf (" + text + b") Tj ET EMC")
+    page.obj.StructParents = 0
+    root = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot,
+                                                RoleMap=pikepdf.Dictionary(Para=pikepdf.Name.P)))
+    document = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.Document, P=root))
+    para = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.Para, P=document,
+                                                Pg=page.obj, K=pikepdf.Array([0]), ID=pikepdf.String("x")))
+    document.K = pikepdf.Array([para])
+    root.K = pikepdf.Array([document])
+    root.ParentTree = pdf.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array([0, pikepdf.Array([para])])))
+    ids = pikepdf.NameTree.new(pdf)
+    ids["x"] = para
+    root.IDTree = ids.obj
+    pdf.Root.StructTreeRoot = root
+    return pdf
+
+
+def test_struct_merge_offsets_keys_and_keeps_ids_unique():
+    from book.render import struct_merge
+
+    base, other = _tagged_page_pdf(b"one"), _tagged_page_pdf(b"two")
+    other.Root.StructTreeRoot.RoleMap.Note = pikepdf.Name.P
+    key = struct_merge.next_key(base)
+    base.pages.extend(other.pages)
+    key = struct_merge.adopt(base, other, 1, 1, key)
+    struct_merge.finish(base, key)
+    root = base.Root.StructTreeRoot
+    document = root.K[0]
+    first, second = document.K
+    assert (str(first.ID), str(second.ID)) == ("x", "p1-x")
+    assert second.P.objgen == document.objgen and second.Pg.objgen == base.pages[1].obj.objgen
+    assert int(base.pages[1].obj.StructParents) == 1 == int(key) - 1 == int(root.ParentTreeNextKey) - 1
+    assert pikepdf.NumberTree(root.ParentTree)[1][0].objgen == second.objgen
+    assert {name: element.objgen for name, element in pikepdf.NameTree(root.IDTree).items()} == {
+        "x": first.objgen, "p1-x": second.objgen}
+    assert set(root.RoleMap.keys()) == {"/Para", "/Note"}
+    assert base.Root.MarkInfo.Marked and base.Root.ViewerPreferences.DisplayDocTitle
