@@ -64,8 +64,8 @@ def adopt(pdf: pikepdf.Pdf, source: pikepdf.Pdf, first_page: int, part: int, key
     tree = pikepdf.NumberTree(root.ParentTree)
     for old, value in entries:
         if isinstance(value, pikepdf.Array) and not value.is_indirect:  # a page's MCID → element table
-            value = pikepdf.Array([pdf.copy_foreign(v) if _is_object(v) else v for v in value])
-        elif _is_object(value):
+            value = source.make_indirect(value)  # copy_foreign takes only indirect objects; one call per page
+        if _is_object(value):
             value = pdf.copy_foreign(value)
         tree[int(old) + key] = value
 
@@ -119,29 +119,22 @@ def _document_kids(root) -> list:
 
 def _prefix_ids(source: pikepdf.Pdf, prefix: str) -> None:
     """Element ids made unique to this part, and the table cells' /Headers that point at them."""
-    root = source.Root.StructTreeRoot
-    renamed = {}
-    elements = []
-    stack = _as_list(root.get("/K"))
-    seen = set()
-    while stack:
-        element = stack.pop()
+    renamed, cells = {}, []
+    for element in source.objects:  # a few times faster than walking the tree through its /K arrays
         if not isinstance(element, pikepdf.Dictionary) or "/S" not in element:
             continue
-        if element.is_indirect:
-            if element.objgen in seen:
-                continue
-            seen.add(element.objgen)
-        elements.append(element)
         if "/ID" in element:
             old = bytes(element.ID)
-            renamed[old] = pikepdf.String(prefix.encode() + old)
-            element.ID = renamed[old]
-        stack.extend(_as_list(element.get("/K")))
-    for element in elements:
-        for attributes in _as_list(element.get("/A")):
+            renamed[old] = element.ID = pikepdf.String(prefix.encode() + old)
+        if "/A" in element:
+            cells.append(element)
+    if not renamed:
+        return
+    for element in cells:
+        for attributes in _as_list(element.A):
             if isinstance(attributes, pikepdf.Dictionary) and "/Headers" in attributes:
                 attributes.Headers = pikepdf.Array([renamed.get(bytes(h), h) for h in attributes.Headers])
+    root = source.Root.StructTreeRoot
     if "/IDTree" in root:
         ids = pikepdf.NameTree.new(source)
         for name, element in pikepdf.NameTree(root.IDTree).items():
