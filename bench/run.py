@@ -4,7 +4,8 @@
 Inputs: the guide itself, and larger books made from the guide's chapters repeated (2, 5 and 16 copies:
 about 70, 170 and 530 PDF pages). For each input the commands alternate (ours, Pandoc, ours, ...); each is
 timed as a child process (wall time, and peak RSS of the largest process in its tree, from wait4). Results
-go to stdout and bench/results.md. `--quick` runs once, on the guide and the 5-copy book only.
+go to stdout and bench/results.md. `--quick` runs once, on the guide and the 5-copy book only; `--tagged` runs
+once, on the 16-copy book only, its untagged and tagged (PDF/UA) PDF against Pandoc's (stdout only).
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from pypdf import PdfReader  # noqa: E402
 COPIES = (2, 5, 16)
 LARGE_EDITIONS = """editions:
   print: {format: pdf, page_size: A4, pdf_variant: none}
+  tagged: {format: pdf, page_size: A4, pdf_variant: pdf/ua-1}
   ebook: {format: epub}
 """
 
@@ -67,6 +69,7 @@ def make_large_book(copies: int, folder: Path) -> Path:
         shutil.rmtree(project)
     (project / "chapters").mkdir(parents=True)
     shutil.copytree(REPO / "data", project / "data")
+    shutil.copytree(REPO / "images", project / "images")  # the chapters' figures
     config = (REPO / "book.yaml").read_text(encoding="utf-8").split("\neditions:")[0]
     config = re.sub(r"(?m)^print_edition:.*\n", "", config)
     (project / "book.yaml").write_text(config + "\n" + LARGE_EDITIONS, encoding="utf-8")
@@ -98,7 +101,7 @@ def machine() -> str:
             f"WeasyPrint {weasyprint.__version__}, {pandoc}; {dt.date.today().isoformat()}")
 
 
-def run_input(name: str, project: Path, work: Path, repeats: int, env: dict) -> list[dict]:
+def run_input(name: str, project: Path, work: Path, repeats: int, env: dict, only_pdf: bool = False) -> list[dict]:
     """Every command on one input, alternating ours and Pandoc's, `repeats` times; the median of each."""
     out = work / f"out-{name}"
     markdown = work / f"{name}.md"
@@ -112,11 +115,16 @@ def run_input(name: str, project: Path, work: Path, repeats: int, env: dict) -> 
         "pandoc: PDF (WeasyPrint)": ["pandoc", str(markdown), "-s", "--toc", "--pdf-engine=weasyprint", "--css", str(css),
                                       "-o", str(work / f"{name}-pandoc.pdf")],
         "guidebook: PDF (print)": build + ["print"],
+        "guidebook: PDF (tagged)": build + ["tagged"],
         "pandoc: EPUB": ["pandoc", str(markdown), "-s", "--toc", "-o", str(work / f"{name}-pandoc.epub")],
         "guidebook: EPUB (ebook; renders print for its page-list)": build + ["ebook"],
     }
-    if len(editions) <= 2:
+    if len(editions) <= 3:  # a large book: every edition is the PDFs and the EPUB, measured one by one
         del commands["guidebook: every edition"]
+    if "tagged" not in editions:
+        del commands["guidebook: PDF (tagged)"]
+    if only_pdf:
+        commands = {label: command for label, command in commands.items() if "PDF" in label}
     times: dict[str, list[tuple[float, float]]] = {label: [] for label in commands}
     for _ in range(repeats):
         for label, command in commands.items():
@@ -158,11 +166,17 @@ def ratio(rows: list[dict], name: str, ours: str, theirs: str, key: str) -> floa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one repetition; the guide and the 5-copy book only")
+    parser.add_argument("--tagged", action="store_true", help="one repetition; the 16-copy book's PDFs only (stdout)")
     args = parser.parse_args()
     if not shutil.which("pandoc"):
         raise SystemExit("pandoc is not installed (apt-get install pandoc)")
     env = dict(os.environ, PATH=f"{Path(PYTHON).parent}:{os.environ['PATH']}")  # Pandoc runs this venv's weasyprint
     work = Path(tempfile.mkdtemp(prefix="guidebook-bench-"))
+    if args.tagged:
+        rows = run_input(f"{COPIES[-1]} copies", make_large_book(COPIES[-1], work), work, 1, env, only_pdf=True)
+        print(format_report(rows, None, machine()))
+        shutil.rmtree(work, ignore_errors=True)
+        return
     inputs = [("guide", REPO, 1 if args.quick else 3)]
     # about 33 pages per copy of the guide's chapters: about 70, 170 and 530 pages
     for copies in [5] if args.quick else COPIES:
@@ -200,20 +214,26 @@ def format_report(rows: list[dict], rebuild: dict, description: str) -> str:
         big = books[-1]
         target(f"{pages[big]} pages, PDF wall ≤ 0.6 × Pandoc", ratio(rows, big, "guidebook: PDF (print)", "pandoc: PDF (WeasyPrint)", "wall"), 0.6)
         target(f"{pages[big]} pages, PDF peak RSS ≤ 0.6 × Pandoc", ratio(rows, big, "guidebook: PDF (print)", "pandoc: PDF (WeasyPrint)", "rss"), 0.6)
+        if any(r["command"] == "guidebook: PDF (tagged)" and r["input"] == big for r in rows):
+            tagged = "guidebook: PDF (tagged)"
+            target(f"{pages[big]} pages tagged (PDF/UA), PDF wall ≤ 0.5 × Pandoc", ratio(rows, big, tagged, "pandoc: PDF (WeasyPrint)", "wall"), 0.5)
+            target(f"{pages[big]} pages tagged (PDF/UA), PDF peak RSS ≤ 0.5 × Pandoc", ratio(rows, big, tagged, "pandoc: PDF (WeasyPrint)", "rss"), 0.5)
     per_page = {r["input"]: r["wall"] / r["pages"] for r in rows if r["command"] == "guidebook: PDF (print)" and r["pages"]}
     sized = [k for k in books if k in per_page]
     if len(sized) >= 2:
         flat = per_page[sized[-1]] / per_page[sized[0]]
         lines.append(f"| cost per page flat ({', '.join(f'{pages[k]} pages: {per_page[k]:.3f} s' for k in sized)}) | "
                      f"{flat:.2f}× from smallest to largest | {'PASS' if flat <= 1.15 else 'FAIL'} |")
+    if rebuild is None:
+        return "\n".join(lines + [""])
     target(f"no-op rebuild ≤ 0.3 s ({rebuild['pages']} pages)", rebuild["noop"], 0.3, " s")
     target(f"one-sentence edit ≤ 30 % of a full build ({rebuild['pages']} pages, full {rebuild['full']:.1f} s)",
            rebuild["edit"] / rebuild["full"], 0.30)
     lines += ["", "Pandoc gets the same chapters as one Markdown file (data tables expanded by our Jinja step as HTML),",
               "`--toc`, and `styles/print.css`; its PDF has no page-numbered contents, no running heads and no",
-              "chapter page breaks, so it makes fewer pages. The large books use `pdf_variant: none` (like Pandoc's",
-              "untagged output), so they take the parts engine. The EPUB-alone build also lays out the print",
-              "edition, whose page numbers its page-list follows.", ""]
+              "chapter page breaks, so it makes fewer pages. The large books' print edition uses `pdf_variant: none`",
+              "(like Pandoc's untagged output), their tagged edition PDF/UA-1; both take the parts engine. The",
+              "EPUB-alone build also lays out the print edition, whose page numbers its page-list follows.", ""]
     return "\n".join(lines)
 
 

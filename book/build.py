@@ -333,16 +333,18 @@ def _render_in_worker(edition: Edition, derived: list[Edition]):
     return _render_one(_FORKED_PROJECT, edition, derived)
 
 
-# Characters of chapter text above which `auto` lays an untagged edition out in parallel parts. Measured: the
-# guide's chapters once (45,000 characters, 37 pages) took 2.1 s in parts and 2.6 s as one document.
+# Characters of chapter text above which `auto` lays an edition out in parallel parts. Measured: the guide's
+# chapters once (45,000 characters, 37 pages) took 2.1 s in parts and 2.6 s as one document.
 PARTS_THRESHOLD = 20_000
 
 
 def uses_parts(project: Project, edition: Edition) -> bool:
-    """Whether this edition takes the parts path (see book/render/pdf_parts.py for what it gives up)."""
+    """Whether this edition takes the parts path (book/render/pdf_parts.py): untagged and PDF/UA editions can,
+    since the parts' structure trees are merged into the single document's tree (tests/test_parts.py); PDF/A
+    and bleed cannot."""
     if edition.pdf_engine != "auto":
         return edition.pdf_engine == "parts"
-    if edition.pdf_variant != "none" or edition.bleed:
+    if edition.pdf_variant not in ("none", "pdf/ua-1") or edition.bleed:
         return False
     size = sum(len(p.text) for p in project.chapters)
     return size > PARTS_THRESHOLD

@@ -210,9 +210,9 @@ def _edition(root: Path, doc: YamlDoc, name: str, raw: Any, errors: list) -> Edi
     if engine not in PDF_ENGINES:
         errors.append(BookError(doc.path, doc.line(*where, "pdf_engine"), f"unknown pdf_engine '{engine}'",
                                 f"expected one of: {', '.join(PDF_ENGINES)}"))
-    elif engine == "parts" and (variant != "none" or raw.get("bleed")):
-        errors.append(BookError(doc.path, doc.line(*where, "pdf_engine"), "pdf_engine 'parts' makes an untagged PDF without bleed",
-                                "set pdf_variant: none and no bleed, or use pdf_engine: single"))
+    elif engine == "parts" and (variant not in ("none", "pdf/ua-1") or raw.get("bleed")):
+        errors.append(BookError(doc.path, doc.line(*where, "pdf_engine"), "pdf_engine 'parts' makes an untagged or PDF/UA PDF without bleed",
+                                "set pdf_variant: none or pdf/ua-1 and no bleed, or use pdf_engine: single"))
     if "language" in raw and (problem := language_problem(raw["language"])):
         errors.append(BookError(doc.path, doc.line(*where, "language"), problem, "write a BCP 47 tag such as ko, zh-Hans, ar"))
     stylesheet = None

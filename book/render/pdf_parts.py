@@ -4,9 +4,10 @@ A single WeasyPrint document grows slower per page and holds the whole book in m
 its own document, laid out in a worker process (and kept in `.cache/parts/` until its HTML or styles change).
 Chapter parts carry no running heads or folios: a cheap "chrome" document of invisible stand-ins with the
 same page structure draws them and is overlaid. The contents get their page numbers from the parts' anchor
-positions; links and the outline are rebuilt at merge time. The result matches the single-document render
-in text per page, contents numbers, outline and links (tests/test_parts.py); it is not tagged (PDF/UA
-needs one document), so editions use it only with `pdf_variant: none`.
+positions; links point at their targets and the outline is rebuilt at merge time. A PDF/UA edition's parts
+are tagged, and their structure trees are joined into one (struct_merge.py); the chrome is drawn as an
+artifact. The result matches the single-document render in text per page, contents numbers, outline, links
+and, when tagged, structure tree (tests/test_parts.py).
 """
 from __future__ import annotations
 
@@ -23,8 +24,9 @@ from ..cache import Cache
 from ..parallel import map_forked
 from ..theme import styles_dir
 from .fonts import isolate_fonts
+from . import struct_merge
 from .overlay import draw_page
-from .pdf import LAYOUTS_DIR, RenderedPdf, _first_block, label_ranges, page_labels, prepare_print
+from .pdf import LAYOUTS_DIR, VARIANTS, RenderedPdf, _first_block, label_ranges, page_labels, prepare_print
 
 PX = 0.75  # CSS px → PDF points
 
@@ -60,8 +62,8 @@ def _styles(css: list[tuple[str, str]], roots: list[str]):
     return _STYLES[key]
 
 
-def _render_part(html: str, css: list[tuple[str, str]], roots: list[str], fonts: str) -> Part:
-    """Lay out one part (in a worker): `css` is (text, base URL) pairs."""
+def _render_part(html: str, css: list[tuple[str, str]], roots: list[str], fonts: str, variant: str | None) -> Part:
+    """Lay out one part (in a worker): `css` is (text, base URL) pairs, `variant` WeasyPrint's pdf_variant."""
     isolate_fonts(Path(fonts), Path(roots[0]) / ".cache" / "fontconfig")
     from weasyprint import HTML
 
@@ -70,14 +72,19 @@ def _render_part(html: str, css: list[tuple[str, str]], roots: list[str], fonts:
 
     fetcher, font_config, sheets = _styles(css, roots)
     document = HTML(string=html, base_url=roots[0] + "/", url_fetcher=fetcher).render(
-        stylesheets=sheets, font_config=font_config)
+        stylesheets=sheets, font_config=font_config, pdf_variant=variant)
     anchors, links, bookmarks = {}, [], []
     for number, page in enumerate(document.pages):
         for name, (x, y, _, _) in page.anchors.items():
             anchors.setdefault(name, (number, x, y))
         links += [(number, target, rect) for kind, target, rect, _ in page.links if kind == "internal"]
         bookmarks += [(number, level, label, y) for level, label, (_, y), _ in page.bookmarks]
-    pdf = document.write_pdf()
+    # WeasyPrint drops a link whose target is in another part, and with it the annotation its Link element (when
+    # tagged) refers to. A stand-in anchor keeps it; the merge points it at the real target.
+    for _, target, _ in links:
+        if target not in anchors:
+            document.pages[0].anchors.setdefault(target, (0, 0, 0, 0))
+    pdf = document.write_pdf(pdf_variant=variant)
     return Part(pdf, tuple(page.height * PX for page in document.pages), anchors, tuple(links), tuple(bookmarks),
                 tuple(_first_block(page) for page in document.pages))
 
@@ -104,14 +111,14 @@ def _part_from_cache(entry: tuple[dict, bytes] | None) -> Part | None:
         return None
 
 
-def _key(html: str, css: list[tuple[str, str]]) -> str:
-    """The cache key of a part: its HTML, its stylesheets and their base URLs (and guidebook's code)."""
-    return Cache.key("part", html, *(piece for text, base in css for piece in (text, base)))
+def _key(html: str, css: list[tuple[str, str]], variant: str | None) -> str:
+    """The cache key of a part: its HTML, its stylesheets and their base URLs, its PDF variant (and guidebook's code)."""
+    return Cache.key("part", str(variant), html, *(piece for text, base in css for piece in (text, base)))
 
 
 def _render_all(jobs: list[tuple], cache: Cache, workers: int) -> list[Part]:
-    """Each (html, css, roots, fonts) job as a Part: cached ones reused, the rest on `workers` processes."""
-    keys = [_key(job[0], job[1]) for job in jobs]
+    """Each (html, css, roots, fonts, variant) job as a Part: cached ones reused, the rest on `workers` processes."""
+    keys = [_key(job[0], job[1], job[4]) for job in jobs]
     parts = [_part_from_cache(cache.get(key)) for key in keys]
     todo = [i for i, part in enumerate(parts) if part is None]
     done = list(map_forked(_render_part, *zip(*[jobs[i] for i in todo]), workers=min(workers, len(todo)))) if todo else []
@@ -133,10 +140,12 @@ def render_pdf_parts(book: Book, layouts, date: str, workers: int) -> RenderedPd
     chrome_css = (LAYOUTS_DIR / "chrome.css").read_text()
     roots, fonts = [str(root), str(styles)], str(styles / "fonts")
     render = prepared.render_html  # (part, chapters, page_numbers) → HTML
+    # Tagged editions get tagged parts, merged tree and all; the chrome is never tagged (it is drawn as an artifact).
+    variant = VARIANTS[edition.pdf_variant] if edition.pdf_variant == "pdf/ua-1" else None
 
     bodies = [render("chapter", [c], {}) for c in prepared.chapters]
     back = [render("back", [], {})] if edition.branding else []
-    content_jobs = [(html, base_css + [(parts_css, "")], roots, fonts) for html in bodies + back]
+    content_jobs = [(html, base_css + [(parts_css, "")], roots, fonts, variant) for html in bodies + back]
     cache = Cache(root, "parts")
     content = _render_all(content_jobs, cache, workers)
 
@@ -152,10 +161,11 @@ def render_pdf_parts(book: Book, layouts, date: str, workers: int) -> RenderedPd
     # The chrome in one chunk per worker: each chunk starts at a chapter opening, folios continuing.
     sized = [dict(c, sheets=len(p.heights)) for c, p in zip(prepared.chapters, content)]
     chunks = _chunks(len(sized), offsets, count, workers)
-    jobs = [(render("front", [], page_numbers), base_css, roots, fonts)]
+    jobs = [(render("front", [], page_numbers), base_css, roots, fonts, variant)]
     for first, last in chunks:
         restart = f"@page body-start:nth(1 of body-start) {{ counter-reset: page {offsets[first] + 1}; }}"
-        jobs.append((render("chrome", sized[first:last], {}), base_css + [(chrome_css, ""), (restart, "")], roots, fonts))
+        jobs.append((render("chrome", sized[first:last], {}), base_css + [(chrome_css, ""), (restart, "")], roots, fonts,
+                     None))
     front, *chrome = _render_all(jobs, cache, workers)
     return _merge(book, front, content, offsets, list(zip([offsets[f] for f, _ in chunks], chrome)), count)
 
@@ -175,7 +185,8 @@ def _merge(book: Book, front: Part, content: list[Part], offsets: list[int], chr
     """One PDF: the front part, blank pages where chapters need a right-hand start, chrome overlaid.
 
     qpdf (through pikepdf) copies the parts' pages without parsing their content: a few times faster than
-    pypdf on a long book. The front part is the base, so its metadata, language and viewer settings stay.
+    pypdf on a long book. The front part is the base, so its metadata, language and viewer settings stay, and
+    the other parts' structure trees join its tree.
     """
     two_sided = book.edition.two_sided
     pdf = pikepdf.open(io.BytesIO(front.pdf))
@@ -190,7 +201,8 @@ def _merge(book: Book, front: Part, content: list[Part], offsets: list[int], chr
     starts = list(front.starts) + [""] * (first_body - len(front.starts))
     placed: list[tuple[Part, int]] = [(front, 0)]
     sources = []  # kept open until saved: the copied pages' objects are read from them
-    for part, offset in zip(content, offsets):
+    key = struct_merge.next_key(pdf)
+    for number, (part, offset) in enumerate(zip(content, offsets), 1):
         while len(pdf.pages) < first_body + offset:
             pdf.add_blank_page(page_size=(width, height))
             starts.append("")
@@ -199,6 +211,7 @@ def _merge(book: Book, front: Part, content: list[Part], offsets: list[int], chr
         with warnings.catch_warnings():  # "named destinations are not copied": links are rebuilt below
             warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
             pdf.pages.extend(sources[-1].pages)
+        key = struct_merge.adopt(pdf, sources[-1], len(pdf.pages) - len(part.heights), number, key)
         starts += part.starts
     assert body_count == len(pdf.pages) - first_body, "body pages miscounted"
     # Chapter openings, blank pages and the back cover carry no running head or folio: nothing to overlay there.
@@ -208,14 +221,15 @@ def _merge(book: Book, front: Part, content: list[Part], offsets: list[int], chr
         for index, chrome_page in enumerate(sources[-1].pages):
             if offset + index not in bare:
                 number = first_body + offset + index  # a part's pages share one resource dictionary: one name each
-                draw_page(pdf.pages[number], chrome_page, f"Chrome{number + 1}")
+                draw_page(pdf.pages[number], chrome_page, f"Chrome{number + 1}", artifact=True)
 
     anchors = {}
     for part, start in placed:
         for name, (page, x, y) in part.anchors.items():
             anchors.setdefault(name, (start + page, x, y))
-    _rebuild_links(pdf, placed, anchors)
+    _point_links(pdf, placed, anchors)
     _rebuild_outline(pdf, placed)
+    struct_merge.finish(pdf, key)
     labels = page_labels(starts, book.chapters[0].id)
     numbers = [item for start, style in label_ranges(labels) for item in (start, pikepdf.Dictionary(S=pikepdf.Name(style)))]
     pdf.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(numbers))
@@ -228,27 +242,24 @@ def _merge(book: Book, front: Part, content: list[Part], offsets: list[int], chr
     return RenderedPdf(out.getvalue(), labels, tuple(starts))
 
 
-def _rebuild_links(pdf, placed, anchors) -> None:
-    """Internal links as explicit destinations (the parts' own named destinations do not survive merging)."""
+def _point_links(pdf, placed, anchors) -> None:
+    """Internal links as explicit destinations: the parts' named destinations do not survive merging.
+
+    The annotations stay where WeasyPrint put them, so a tagged Link element's reference to its annotation (and
+    the annotation's parent-tree key) stays true."""
     for part, start in placed:
         for number in range(len(part.heights)):
-            page = pdf.pages[start + number].obj
-            if "/Annots" in page:  # keep web links, drop the parts' internal ones
-                page.Annots = pikepdf.Array([a for a in page.Annots if a.get("/A", {}).get("/S") == "/URI"])
-        for number, target, (x, y, w, h) in part.links:
-            if target not in anchors:
-                continue
-            page = pdf.pages[start + number]
-            page_height = float(page.mediabox[3])
-            target_page, tx, ty = anchors[target]
-            destination = pdf.pages[target_page]
-            link = pdf.make_indirect(pikepdf.Dictionary(
-                Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link,
-                Rect=[x * PX, page_height - (y + h) * PX, (x + w) * PX, page_height - y * PX], Border=[0, 0, 0],
-                Dest=[destination.obj, pikepdf.Name.XYZ, tx * PX, float(destination.mediabox[3]) - ty * PX, 0]))
-            if "/Annots" not in page.obj:
-                page.obj.Annots = pikepdf.Array()
-            page.obj.Annots.append(link)
+            for annotation in pdf.pages[start + number].obj.get("/Annots", []):
+                name = annotation.get("/Dest")
+                if not isinstance(name, pikepdf.String):
+                    continue
+                if str(name) not in anchors:  # a target left out of this edition: an inert link, as plain text
+                    del annotation.Dest
+                    continue
+                target_page, x, y = anchors[str(name)]
+                destination = pdf.pages[target_page]
+                annotation.Dest = pikepdf.Array([destination.obj, pikepdf.Name.XYZ, x * PX,
+                                                 float(destination.mediabox[3]) - y * PX, 0])
 
 
 def _rebuild_outline(pdf, placed) -> None:
