@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import io
 import json
 import re
@@ -53,6 +54,9 @@ WHOLE_EDITIONS = "editions:\n  print: {format: pdf, pdf_variant: none}\n  ebook:
 # CJK ideographs, kana and Hangul syllables count one by one: the PDF breaks lines between any two of them.
 WORD = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]|[^\W_]+")
 HYPHENATED = re.compile(r"([^\W_]+)[-\u2010\u00ad]\s*\n\s*([^\W_]+)")
+BLOCKS = {"p", "div", "pre", "ul", "ol", "li", "dl", "dt", "dd", "table", "caption", "thead", "tbody", "tfoot",
+          "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "section", "aside", "header",
+          "footer", "nav", "figure", "figcaption", "details", "summary", "hr", "br"}
 EPUB_NS = "http://www.idpf.org/2007/ops"
 WHERE = re.compile(r"^(?P<path>[^\s:][^:]*):(?P<line>\d+): (?P<rest>\S.*)$")
 
@@ -246,6 +250,7 @@ def printed_words(text: str) -> Counter:
     return words(text) + Counter(a + b for a, b in HYPHENATED.findall(unicodedata.normalize("NFKC", text).casefold()))
 
 
+@functools.lru_cache(maxsize=None)  # the PDF and the EPUB test both need it
 def document_words(document: Document) -> Counter:
     """The words of the document as the project's Markdown settings render it (front matter left out)."""
     text = (CORPUS / document.file).read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
@@ -254,8 +259,16 @@ def document_words(document: Document) -> Counter:
         text = text[front.end():]
     html = markdown.markdown(text, extensions=book_markdown.EXTENSIONS,
                              extension_configs=book_markdown.EXTENSION_CONFIG, output_format="html")
-    tree = lxml_html.fragment_fromstring(html or "<p></p>", create_parent="div")
-    return words(tree.text_content())
+    return words(block_text(lxml_html.fragment_fromstring(html or "<p></p>", create_parent="div")))
+
+
+def block_text(tree) -> str:
+    """The tree's text with a space around every block (`<p>a</p><p>b</p>` reads "a b", `<code>a</code>s` "as")."""
+    for element in tree.iter():
+        if isinstance(element.tag, str) and etree.QName(element).localname in BLOCKS:
+            element.text = " " + (element.text or "")
+            element.tail = " " + (element.tail or "")
+    return "".join(tree.itertext())
 
 
 def lost(expected: Counter, found: Counter) -> tuple[float, list[str]]:
@@ -279,7 +292,8 @@ def pdf_chapter_texts(pdf: Path, epub: Path, chapters: int) -> list[str]:
         after = labels.index(first, after)
         starts.append(after)
     starts.append(len(labels))
-    pages = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout.split("\f")
+    # -layout: without it pdftotext joins "twelve-" at a line end and "factor" into "twelvefactor"
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout.split("\f")
     return ["\n".join(pages[starts[i]:starts[i + 1]]) for i in range(chapters)]
 
 
@@ -307,7 +321,7 @@ def epub_chapter_bodies(epub: Path, chapters: int) -> list:
 
 
 def epub_chapter_texts(epub: Path, chapters: int) -> list[str]:
-    return [" ".join(body.itertext()) for body in epub_chapter_bodies(epub, chapters)]
+    return [block_text(body) for body in epub_chapter_bodies(epub, chapters)]
 
 
 def _losses(builds: list[Build], texts_of) -> list[str]:
