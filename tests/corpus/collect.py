@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CORPUS = Path(__file__).resolve().parent
-MAX_BYTES = 40 * 1024  # larger ones are mostly changelogs; the page budget goes further on variety
+MAX_BYTES = 16 * 1024  # the test lays the corpus out in about 300 pages; the page budget goes further on variety
 MANIFEST_COLUMNS = ("file", "package", "registry", "version", "path_in_package", "licence", "licence_file")
 PERMISSIVE = {"MIT", "BSD-2-Clause", "BSD-3-Clause", "ISC", "Apache-2.0", "PSF-2.0", "CC0-1.0", "Unlicense"}
 # A sentence each licence's text contains: the declared licence is checked against the shipped text.
@@ -67,29 +67,19 @@ SOURCES = [
     Source("npm", "axios", "0.21.4", ("README.md", "UPGRADE_GUIDE.md", "CHANGELOG.md", "lib/*/README.md")),
     Source("npm", "marked", "18.2.1", ("README.md", "man/marked.1.md")),
     Source("npm", "markdown-it", "15.0.3", ("README.md",)),
-    Source("npm", "markdown-it-anchor", "10.0.0", ("README.md",)),
     Source("npm", "remark-gfm", "4.0.1", ("readme.md",)),
     Source("npm", "prettier", "3.10.1", ("README.md",)),
-    Source("npm", "eslint-plugin-react", "7.37.5", ("README.md",)),
     Source("npm", "eslint-plugin-import", "2.32.0", ("docs/rules/*.md",), limit=14),
     Source("npm", "eslint-plugin-jsx-a11y", "6.10.2", ("README.md", "docs/rules/*.md"), limit=14),
     Source("npm", "eslint-plugin-promise", "7.3.0", ("README.md", "CHANGELOG.md")),
-    Source("npm", "eslint-plugin-n", "18.5.0", ("README.md",)),
     Source("npm", "typescript-eslint", "8.74.0", ("README.md",)),
     Source("npm", "stylelint", "17.16.0", ("README.md",)),
     Source("npm", "markdownlint", "0.40.0", ("CHANGELOG.md", "CONTRIBUTING.md", "doc/*.md"), limit=18),
     Source("npm", "@vitejs/plugin-react", "6.3.0", ("README.md",)),
-    Source("npm", "dotenv", "18.0.10", ("README.md",)),
-    Source("npm", "uuid", "14.0.3", ("README.md",)),
-    Source("npm", "semver", "7.8.6", ("README.md",)),
-    Source("npm", "debug", "4.4.3", ("README.md",)),
     Source("npm", "minimist", "1.2.8", ("README.md", "CHANGELOG.md")),
-    Source("npm", "node-fetch", "2.7.0", ("README.md",)),
     Source("npm", "dayjs", "1.11.23", ("README.md",)),
     Source("npm", "zod", "4.6.7", ("README.md",)),
-    Source("npm", "qs", "6.17.1", ("README.md", "CHANGELOG.md")),
     Source("npm", "cookie", "1.1.1", ("README.md",)),
-    Source("npm", "body-parser", "2.4.0", ("README.md",)),
     Source("npm", "cors", "2.8.6", ("README.md",)),
     Source("npm", "morgan", "1.12.1", ("README.md",)),
     Source("npm", "multer", "2.5.0", ("README.md",)),
@@ -103,8 +93,6 @@ SOURCES = [
     Source("npm", "tedious", "19.2.2", ("README.md",)),
     Source("npm", "vscode-languageserver", "11.0.0", ("README.md",)),
     Source("npm", "@azure/abort-controller", "2.1.2", ("README.md",)),
-    Source("npm", "node-notifier", "10.0.1", ("README.md",)),
-    Source("npm", "node-windows", "0.1.14", ("README.md",)),
     Source("npm", "regedit", "5.1.4", ("README.md", "CHANGELOG.md")),
     Source("npm", "jspdf", "4.2.1", ("README.md",)),
     Source("npm", "pdfmake", "0.3.11", ("README.md", "CHANGELOG.md")),
@@ -126,18 +114,17 @@ SOURCES = [
     # PyPI sdists: READMEs, changelogs and MkDocs / MyST documentation
     Source("pypi", "requests", "2.32.3", ("README.md", "HISTORY.md")),
     Source("pypi", "httpx", "0.28.1", ("README.md", "CHANGELOG.md")),
-    Source("pypi", "click", "8.5.1", ("README.md", "docs/*.md"), limit=10),
+    Source("pypi", "click", "8.5.1", ("README.md", "docs/*.md"), limit=7),
     Source("pypi", "flask", "3.1.3", ("README.md", "examples/*/README.md")),
     Source("pypi", "attrs", "26.1.0", ("README.md", "docs/*.md"), limit=6),
     Source("pypi", "structlog", "26.1.0", ("README.md", "docs/*.md"), limit=5),
-    Source("pypi", "black", "26.10.1", ("README.md", "docs/*/*.md"), limit=8),
+    Source("pypi", "black", "26.10.1", ("README.md", "docs/*/*.md"), limit=6),
     Source("pypi", "markdown", "3.11.3", ("README.md", "docs/*.md", "docs/extensions/*.md"), limit=8),
     Source("pypi", "pymdown-extensions", "13.1.2", ("README.md", "docs/src/markdown/*.md",
                                                     "docs/src/markdown/extensions/*.md"), limit=10),
     Source("pypi", "starlette", "1.10.0", ("README.md", "docs/*.md"), limit=8),
     Source("pypi", "typer", "0.29.2", ("README.md",)),
     Source("pypi", "uvicorn", "0.54.0", ("README.md",)),
-    Source("pypi", "rich", "15.0.0", ("README.md",)),
 ]
 
 
