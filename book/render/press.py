@@ -186,10 +186,10 @@ def declare_pdfx(document: pikepdf.Pdf) -> None:
         Info="Artifex CMYK SWOP Profile", DestOutputProfile=profile)])
     document.docinfo.GTS_PDFXVersion = PDFX_VERSION
     document.docinfo.Trapped = pikepdf.Name("/False")
-    identifier = str(document.trailer.ID[0]) if "/ID" in document.trailer else ""
+    identifier = bytes(document.trailer.ID[0]).hex() if "/ID" in document.trailer else ""
     with document.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
         meta["pdfxid:GTS_PDFXVersion"] = PDFX_VERSION
         meta["pdf:Trapped"] = "False"
-        meta["xmpMM:DocumentID"] = "uuid:" + identifier.encode("latin-1").hex() if identifier else "uuid:guidebook"
+        meta["xmpMM:DocumentID"] = "uuid:" + identifier if identifier else "uuid:guidebook"
         meta["xmpMM:VersionID"] = "1"
         meta["xmpMM:RenditionClass"] = "default"
