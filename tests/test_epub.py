@@ -130,3 +130,14 @@ def test_ncx_has_the_same_tree_as_the_nav(small_epub):
     nav_titles = [re.sub(r"^\d+\. ", "", "".join(a.itertext())) for a in toc.iterfind(".//x:a", NS)]
     assert ncx_titles == nav_titles
     assert ncx.xpath("//n:navPoint/n:navPoint/n:content/@src", namespaces=ncx_ns)[0] == "intro.xhtml#overview"
+
+
+def test_an_html_comment_with_double_hyphens_does_not_break_the_ebook(tmp_path, capsys):
+    """`<!-- a -- b -->` is a valid HTML comment but not an XML one: the ebook leaves comments out."""
+    project = copy_fixture("small", tmp_path)
+    chapter = sorted((project / "chapters").glob("*.md"))[0]
+    chapter.write_text(chapter.read_text() + "\nText <!-- a -- b --> after the comment.\n")
+    assert run(["build", "-q", "--project", str(project), "ebook"], capsys)[0] == 0
+    files = epub_files(project / "dist" / "a-small-test-book-ebook.epub")
+    text = b"".join(data for name, data in files.items() if name.endswith(".xhtml"))
+    assert b"after the comment." in text and b"<!--" not in text

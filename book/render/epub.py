@@ -1,6 +1,7 @@
 """Book + Edition → EPUB 3 bytes (ebooklib for the package; our layouts for every XHTML file)."""
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import zipfile
@@ -38,7 +39,23 @@ def _xml(element) -> str:
 
 
 def _body_xhtml(body) -> str:
+    """The body's children as XHTML, without HTML comments (`<!-- a -- b -->` is fine in HTML, not in XML)."""
+    if any(True for _ in body.iter(etree.Comment)):
+        body = copy.deepcopy(body)
+        for comment in list(body.iter(etree.Comment)):
+            _drop(comment)
     return (body.text or "") + "".join(_xml(child) for child in body)
+
+
+def _drop(node) -> None:
+    """Remove `node`, keeping the text that follows it."""
+    parent, previous = node.getparent(), node.getprevious()
+    if node.tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + node.tail
+        else:
+            parent.text = (parent.text or "") + node.tail
+    parent.remove(node)
 
 
 def _epub_attr(element, value: str) -> None:
