@@ -39,7 +39,7 @@ def first_chapter_title(edition: str) -> str:
 
 def test_every_edition_is_built(guide_build):
     names = sorted(p.name for p in guide_build.iterdir())
-    assert names == sorted([f"{SLUG}-{e}.pdf" for e in PDF_EDITIONS] + [f"{SLUG}-ebook.epub"])
+    assert names == sorted([f"{SLUG}-{e}.pdf" for e in PDF_EDITIONS] + [f"{SLUG}-ebook.epub", "index.html"])
     for edition in PDF_EDITIONS:
         result = subprocess.run(["qpdf", "--check", str(guide_build / f"{SLUG}-{edition}.pdf")], capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
