@@ -189,6 +189,7 @@ def test_one_project_builds_each_language_from_its_own_chapters(tmp_path, capsys
     assert "Welcome" in english and "欢迎" not in english
     files = epub_files(dist / "knee-guide-ebook-zh-hans.epub")
     assert b'lang="zh-Hans"' in files["EPUB/welcome.xhtml"] and "膝关节指南".encode() in files["EPUB/content.opf"]
+    assert "EPUB/images/dot.svg" in files and 'alt="圆点"'.encode() in files["EPUB/welcome.xhtml"]  # ../images from chapters/
     assert_epubcheck_clean(dist / "knee-guide-ebook-zh-hans.epub")
 
 
