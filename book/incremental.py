@@ -12,7 +12,7 @@ from .build import build, output_path, select_editions
 from .config import load_config
 from .theme import styles_dir
 
-SOURCE_FOLDERS = ("chapters", "data", "styles", "layouts", "images", "assets")
+SOURCE_FOLDERS = ("chapters", "data", "styles", "layouts", "images", "assets", "locales")
 TOOL = Path(__file__).resolve().parent
 
 

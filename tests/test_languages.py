@@ -75,6 +75,13 @@ def test_cover_titles_wrap_by_measured_width():
     assert english[0] == "Knee osteoarthritis" and all(len(line) < 24 for line in english)
 
 
+def test_right_to_left_booklet_mirrors_every_side():
+    from book.render.impose import booklet_order
+
+    assert booklet_order(8)[:2] == [(7, 0), (1, 6)]
+    assert booklet_order(8, right_to_left=True) == [(right, left) for left, right in booklet_order(8)]
+
+
 # ---- whole books -----------------------------------------------------------------------------------------
 
 LANGUAGES = {  # fixture: (a font it must embed, translated strings, a formatted amount)

@@ -11,10 +11,12 @@ from .overlay import draw_page
 A4_LANDSCAPE = (841.8898, 595.2756)
 
 
-def booklet_order(page_count: int, back_cover: bool = False) -> list[tuple[int | None, int | None]]:
+def booklet_order(page_count: int, back_cover: bool = False,
+                  right_to_left: bool = False) -> list[tuple[int | None, int | None]]:
     """(left, right) 0-based page indexes for each printed side; None is a blank pad page.
 
-    With `back_cover`, the pads go before the last page so it stays on the outside of the fold.
+    With `back_cover`, the pads go before the last page so it stays on the outside of the fold. A
+    right-to-left booklet is bound on its right edge: every side is the mirror image of a left-to-right one.
     """
     padded = -(-page_count // 4) * 4
     pages: list[int | None] = list(range(page_count))
@@ -23,11 +25,11 @@ def booklet_order(page_count: int, back_cover: bool = False) -> list[tuple[int |
     sides = []
     for s in range(padded // 2):
         outer, inner = pages[padded - 1 - s], pages[s]
-        sides.append((outer, inner) if s % 2 == 0 else (inner, outer))
+        sides.append((outer, inner) if (s % 2 == 0) != right_to_left else (inner, outer))
     return sides
 
 
-def impose_booklet(pdf: bytes, back_cover: bool = False) -> tuple[bytes, int]:
+def impose_booklet(pdf: bytes, back_cover: bool = False, right_to_left: bool = False) -> tuple[bytes, int]:
     """(the imposed PDF, number of sheets): print duplex (flip on short edge), fold, staple."""
     source = pikepdf.open(io.BytesIO(pdf))
     width, height = (float(v) for v in source.pages[0].mediabox[2:])
@@ -36,7 +38,7 @@ def impose_booklet(pdf: bytes, back_cover: bool = False) -> tuple[bytes, int]:
                                  else (2 * width, height))
     x0, y0 = (sheet_width - 2 * width) / 2, (sheet_height - height) / 2
     booklet = pikepdf.new()
-    sides = booklet_order(len(source.pages), back_cover)
+    sides = booklet_order(len(source.pages), back_cover, right_to_left)
     for left, right in sides:
         side = booklet.add_blank_page(page_size=(sheet_width, sheet_height))
         for index, x in ((left, x0), (right, x0 + width)):
