@@ -212,6 +212,14 @@ def test_check_lists_what_a_translation_misses(tmp_path, capsys):
     assert "chapters/zh-Hans/02-costs.md:5: anchor '#dingjin' is not in chapters/02-costs.md" in err
 
 
+def test_check_names_strings_without_a_translation(tmp_path, capsys):
+    project = copy_fixture("lang-ko", tmp_path)
+    config = project / "book.yaml"
+    config.write_text(config.read_text().replace("language: ko", "language: he"))
+    code, out, err = run(["check", "--project", str(project)], capsys)
+    assert code == 0 and "note: no he catalogue entry for contents, list_of_tables, chapter" in out + err
+
+
 def test_language_builds_are_byte_identical(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
     digests = []
