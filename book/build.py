@@ -269,7 +269,9 @@ def derive(source: Edition, rendered, edition: Edition) -> tuple[bytes, int]:
     """(PDF, page count) of a booklet or press edition, made from its source edition's PDF without a new layout."""
     if edition.format == "booklet":
         from .render.impose import impose_booklet
-        data, sheets = impose_booklet(rendered.data, back_cover=source.branding is not None)
+        from .i18n import is_rtl
+        data, sheets = impose_booklet(rendered.data, back_cover=source.branding is not None,
+                                      right_to_left=is_rtl(source.language))
         return data, sheets * 2
     from .render.press import add_bleed_and_marks, points
     data = add_bleed_and_marks(rendered.data, points(edition.bleed or "0pt"), edition.marks, edition.name)

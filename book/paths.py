@@ -10,7 +10,7 @@ from .errors import BookError
 
 REMOTE_SCHEMES = {"http", "https", "ftp", "ftps", "ws", "wss", "file"}
 # Folders whose files the build finds by scanning (and hashes to decide whether to rebuild)
-SOURCE_FOLDERS = ("chapters", "data", "styles", "layouts", "images", "assets")
+SOURCE_FOLDERS = ("chapters", "data", "styles", "layouts", "images", "assets", "locales")
 
 
 def remote_reason(reference: str) -> str | None:

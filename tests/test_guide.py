@@ -9,6 +9,7 @@ from lxml import etree
 from pypdf import PdfReader
 
 from book.config import load_config
+from book.i18n import messages
 from book.tables import load_tables
 from conftest import REPO, assert_epubcheck_clean, epub_files, pdf_pages_text
 from pdf_checks import contents_entries, first_body_index, physical_index, text_on_page
@@ -49,7 +50,8 @@ def test_reader_sees_front_matter_chapters_and_glossary(guide_build):
     pages = pdf_pages_text(guide_build / f"{SLUG}-print.pdf")
     config = load_config(REPO)
     assert config.title.split()[0] in pages[0]
-    assert "Last reviewed" in pages[1] and config.date in pages[1] and "not medical advice" in pages[1]
+    reviewed = messages(config.language).date(config.date)  # "November 24, 2026": dates are written per locale
+    assert "Last reviewed" in pages[1] and reviewed in pages[1] and "not medical advice" in pages[1]
     entries = contents_entries(pages)
     titles = [t for t, _ in entries]
     assert "List of tables" in titles and "Glossary" in titles

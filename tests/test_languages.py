@@ -75,6 +75,13 @@ def test_cover_titles_wrap_by_measured_width():
     assert english[0] == "Knee osteoarthritis" and all(len(line) < 24 for line in english)
 
 
+def test_right_to_left_booklet_mirrors_every_side():
+    from book.render.impose import booklet_order
+
+    assert booklet_order(8)[:2] == [(7, 0), (1, 6)]
+    assert booklet_order(8, right_to_left=True) == [(right, left) for left, right in booklet_order(8)]
+
+
 # ---- whole books -----------------------------------------------------------------------------------------
 
 LANGUAGES = {  # fixture: (a font it must embed, translated strings, a formatted amount)
@@ -189,6 +196,7 @@ def test_one_project_builds_each_language_from_its_own_chapters(tmp_path, capsys
     assert "Welcome" in english and "欢迎" not in english
     files = epub_files(dist / "knee-guide-ebook-zh-hans.epub")
     assert b'lang="zh-Hans"' in files["EPUB/welcome.xhtml"] and "膝关节指南".encode() in files["EPUB/content.opf"]
+    assert "EPUB/images/dot.svg" in files and 'alt="圆点"'.encode() in files["EPUB/welcome.xhtml"]  # ../images from chapters/
     assert_epubcheck_clean(dist / "knee-guide-ebook-zh-hans.epub")
 
 
@@ -202,6 +210,14 @@ def test_check_lists_what_a_translation_misses(tmp_path, capsys):
     assert "chapters/zh-Hans/01-welcome.md: missing: no zh-Hans translation of chapters/01-welcome.md" in err
     assert "chapters/zh-Hans/02-costs.md: missing anchor '#deposit'" in err
     assert "chapters/zh-Hans/02-costs.md:5: anchor '#dingjin' is not in chapters/02-costs.md" in err
+
+
+def test_check_names_strings_without_a_translation(tmp_path, capsys):
+    project = copy_fixture("lang-ko", tmp_path)
+    config = project / "book.yaml"
+    config.write_text(config.read_text().replace("language: ko", "language: he"))
+    code, out, err = run(["check", "--project", str(project)], capsys)
+    assert code == 0 and "note: no he catalogue entry for contents, list_of_tables, chapter" in out + err
 
 
 def test_language_builds_are_byte_identical(tmp_path, capsys, monkeypatch):

@@ -104,6 +104,9 @@ def test_no_machine_font_fills_in_missing_glyphs(tmp_path, capsys):
     from conftest import copy_fixture, run
     project = copy_fixture("small", tmp_path)
     (project / "chapters" / "03-scripts.md").write_text("# Scripts\n\nArabic مرحبا, Chinese 你好, emoji 😀, ≥ ™ “quotes”.\n")
+    code, _, err = run(["build", "-q", "--project", str(project), "print"], capsys)
+    assert code == 1 and "chapters/03-scripts.md:3: no font of this edition has '😀' (U+1F600)" in err  # never tofu
+    (project / "chapters" / "03-scripts.md").write_text("# Scripts\n\nArabic مرحبا, Chinese 你好, ≥ ™ “quotes”.\n")
     assert run(["build", "-q", "--project", str(project), "print"], capsys)[0] == 0
     fonts = pdffonts(project / "dist" / "a-small-test-book-print.pdf")
     assert fonts and all(f["embedded"] for f in fonts)

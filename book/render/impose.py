@@ -8,10 +8,12 @@ import pikepdf
 A4_LANDSCAPE = (841.8898, 595.2756)
 
 
-def booklet_order(page_count: int, back_cover: bool = False) -> list[tuple[int | None, int | None]]:
+def booklet_order(page_count: int, back_cover: bool = False,
+                  right_to_left: bool = False) -> list[tuple[int | None, int | None]]:
     """(left, right) 0-based page indexes for each printed side; None is a blank pad page.
 
-    With `back_cover`, the pads go before the last page so it stays on the outside of the fold.
+    With `back_cover`, the pads go before the last page so it stays on the outside of the fold. A
+    right-to-left booklet is bound on its right edge: every side is the mirror image of a left-to-right one.
     """
     padded = -(-page_count // 4) * 4
     pages: list[int | None] = list(range(page_count))
@@ -20,7 +22,7 @@ def booklet_order(page_count: int, back_cover: bool = False) -> list[tuple[int |
     sides = []
     for s in range(padded // 2):
         outer, inner = pages[padded - 1 - s], pages[s]
-        sides.append((outer, inner) if s % 2 == 0 else (inner, outer))
+        sides.append((outer, inner) if (s % 2 == 0) != right_to_left else (inner, outer))
     return sides
 
 
@@ -28,7 +30,7 @@ def _placement(index: int, x: float, y: float) -> bytes:
     return f"q 1 0 0 1 {x:.4f} {y:.4f} cm /Page{index + 1} Do Q\n".encode()
 
 
-def impose_booklet(pdf: bytes, back_cover: bool = False) -> tuple[bytes, int]:
+def impose_booklet(pdf: bytes, back_cover: bool = False, right_to_left: bool = False) -> tuple[bytes, int]:
     """(the imposed PDF, number of sheets): print duplex (flip on short edge), fold, staple.
 
     Each side gets exactly one content stream drawing its two pages as Form XObjects: pikepdf's overlay
@@ -44,7 +46,7 @@ def impose_booklet(pdf: bytes, back_cover: bool = False) -> tuple[bytes, int]:
                                  else (2 * width, height))
     x0, y0 = (sheet_width - 2 * width) / 2, (sheet_height - height) / 2
     booklet = pikepdf.new()
-    sides = booklet_order(len(source.pages), back_cover)
+    sides = booklet_order(len(source.pages), back_cover, right_to_left)
     where: dict[int, tuple[int, float, float]] = {}  # source page index → (side index, x offset, y offset)
     for side_index, (left, right) in enumerate(sides):
         xobjects, drawing = pikepdf.Dictionary(), b""
