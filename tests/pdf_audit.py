@@ -94,8 +94,7 @@ def audit(path: Path) -> list[str]:
     tree = root.StructTreeRoot
     all_elements = list(elements(tree))
     reachable = {element.objgen for element, _ in all_elements}
-    nums = tree.ParentTree.Nums
-    parent_tree = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+    parent_tree = {int(key): value for key, value in pikepdf.NumberTree(tree.ParentTree).items()}
 
     words = words_by_page(path)
     for index, page in enumerate(pdf.pages, start=1):

@@ -84,7 +84,8 @@ def _render_part(html: str, css: list[tuple[str, str]], roots: list[str], fonts:
     for _, target, _ in links:
         if target not in anchors:
             document.pages[0].anchors.setdefault(target, (0, 0, 0, 0))
-    pdf = document.write_pdf(pdf_variant=variant)
+    from .pdf_tags import describe_links
+    pdf = document.write_pdf(pdf_variant=variant, finisher=(lambda d, _: describe_links(d)) if variant else None)
     return Part(pdf, tuple(page.height * PX for page in document.pages), anchors, tuple(links), tuple(bookmarks),
                 tuple(_first_block(page) for page in document.pages))
 
@@ -234,12 +235,16 @@ def _merge(book: Book, front: Part, content: list[Part], offsets: list[int], chr
     numbers = [item for start, style in label_ranges(labels) for item in (start, pikepdf.Dictionary(S=pikepdf.Name(style)))]
     pdf.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(numbers))
     if book.messages.direction == "rtl":  # a right-to-left book: viewers show its spreads right to left
-        pdf.Root.ViewerPreferences = pikepdf.Dictionary(Direction=pikepdf.Name.R2L)
+        if "/ViewerPreferences" not in pdf.Root:
+            pdf.Root.ViewerPreferences = pikepdf.Dictionary()
+        pdf.Root.ViewerPreferences.Direction = pikepdf.Name.R2L
     out = io.BytesIO()
     pdf.save(out, deterministic_id=True, fix_metadata_version=False, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     for source in sources:
         source.close()
-    return RenderedPdf(out.getvalue(), labels, tuple(starts))
+    from .pdf_tags import contents_pages, finish_tags  # the same PDF/UA fixes as a single document gets
+    data = finish_tags(out.getvalue(), book.config.identifier, book.edition.name, contents_pages(starts))
+    return RenderedPdf(data, labels, tuple(starts))
 
 
 def _point_links(pdf, placed, anchors) -> None:

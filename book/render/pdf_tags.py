@@ -108,8 +108,8 @@ def _reachable(tree) -> set:
 
 def _parent_tree(tree) -> dict[int, Array]:
     """ParentTree as {page's StructParents key: array of structure elements by MCID} (annotations left out)."""
-    nums = tree.ParentTree.Nums
-    return {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2) if isinstance(nums[i + 1], Array)}
+    # a number tree: flat /Nums from WeasyPrint, /Kids from a merge of parts
+    return {int(key): value for key, value in pikepdf.NumberTree(tree.ParentTree).items() if isinstance(value, Array)}
 
 
 def _rewrite_marks(pdf, page, mcids: set[int], artifact: list) -> None:
@@ -168,10 +168,9 @@ def _merge_nested_links(tree, parents: dict[int, Array]) -> None:
 
 
 def _set_parent_entry(tree, key: int, element) -> None:
-    nums = tree.ParentTree.Nums
-    for i in range(0, len(nums), 2):
-        if int(nums[i]) == key:
-            nums[i + 1] = element
+    entries = pikepdf.NumberTree(tree.ParentTree)
+    if key in entries:
+        entries[key] = element
 
 
 def _scope_header_cells(tree) -> None:
