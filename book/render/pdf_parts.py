@@ -23,8 +23,8 @@ from ..assemble import Book
 from ..cache import Cache
 from ..parallel import map_forked
 from ..theme import styles_dir
-from .fonts import isolate_fonts
 from . import struct_merge
+from .fonts import isolate_fonts
 from .overlay import draw_page
 from .pdf import LAYOUTS_DIR, VARIANTS, RenderedPdf, _first_block, label_ranges, page_labels, prepare_print
 
