@@ -42,6 +42,13 @@ def describe_links(document) -> None:
     import pydyf
 
     by_id = None
+    # What other links to the same target say: a contents row's page number is described by its entry's text,
+    # even where (in a part of a book laid out in parts) the target itself is in another document.
+    said = {}
+    for page in document.pages:
+        for link_type, target, _, box in page.links:
+            if box.element is not None and (words := _words(box.element)):
+                said.setdefault(target, words)
     for page in document.pages:
         for link_type, target, _, box in page.links:
             annotation = getattr(box, "link_annotation", None)
@@ -52,7 +59,8 @@ def describe_links(document) -> None:
                 if by_id is None:  # WeasyPrint's tree is ElementTree (no parents): find the targets by their boxes
                     by_id = {box.element.get("id"): box.element for page in document.pages
                              for box in page._page_box.descendants() if box.element is not None and box.element.get("id")}
-                text = f"Go to {_title(by_id[target])}" if target in by_id else ""
+                title = _title(by_id[target]) if target in by_id else said.get(target, "")
+                text = f"Go to {title}" if title else ""
             annotation["Contents"] = pydyf.String(text or target)
 
 
