@@ -107,3 +107,17 @@ def test_long_books_convert_markdown_on_every_core_with_the_same_result(monkeypa
     together = [lxml_html.tostring(tree) for tree in md.markdown_to_trees(texts)]
     assert together == one_by_one
     assert b"The note 11." in together[-1] and b"The note 0." not in together[-1]  # no state left from earlier chapters
+
+
+@pytest.mark.parametrize("margins, expected", [
+    ("12mm", ("12mm", "12mm", "12mm", "12mm")),
+    ("10mm 20mm", ("10mm", "20mm", "10mm", "20mm")),
+    ("10mm 20mm 30mm", ("10mm", "20mm", "30mm", "20mm")),
+    ("1mm 2mm 3mm 4mm", ("1mm", "2mm", "3mm", "4mm")),
+])
+def test_margins_shorthand_of_any_length(margins, expected):
+    """One or two values used to crash the build (IndexError): found by the real-world corpus."""
+    from types import SimpleNamespace
+    from book.render.pdf import _margins
+    found = _margins(SimpleNamespace(margins=margins))
+    assert (found["top"], found["outer"], found["bottom"], found["inner"]) == expected

@@ -29,7 +29,9 @@ def _margins(edition) -> dict | None:
     if not edition.margins:
         return None
     v = edition.margins.split()
-    top, right, bottom, left = {1: v * 4, 2: v * 2, 3: [v[0], v[1], v[2], v[1]], 4: v}[len(v)]
+    # CSS shorthand: one value for all sides; top/bottom and sides; top, sides, bottom; or all four
+    top, right, bottom, left = (v * 4 if len(v) == 1 else v * 2 if len(v) == 2
+                                else [v[0], v[1], v[2], v[1]] if len(v) == 3 else v)
     return {"top": top, "outer": right, "bottom": bottom, "inner": left}
 
 
