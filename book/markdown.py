@@ -190,10 +190,10 @@ def _task_boxes(tree) -> None:
     """GitHub task-list check boxes as text boxes: a form control is no part of a book (or of the allow-list)."""
     for box in tree.xpath(".//li[contains(@class, 'task-list-item')]//input[@type='checkbox']"):
         done = box.get("checked") is not None
-        span = lxml_html.Element("span", {"class": "task-box done" if done else "task-box"})
-        span.text = "☒" if done else "☐"
-        span.tail = box.tail
-        box.getparent().replace(box, span)
+        box.tag = "span"  # changed in place: its tail (the item's text) stays as the parser read it
+        box.attrib.clear()
+        box.set("class", "task-box done" if done else "task-box")
+        box.text = "☒" if done else "☐"
 
 
 ALIGNMENT = re.compile(r"^\s*text-align:\s*(left|right|center);?\s*$")
