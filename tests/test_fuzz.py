@@ -38,7 +38,7 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from book.cli import main
-from book.content import H1
+from book.content import H1, NOT_XML
 from book.markdown import markdown_to_tree
 from book.render.fonts import isolate_fonts
 from book.theme import DEFAULT_STYLES
@@ -276,6 +276,8 @@ def projects(draw) -> dict:
             markdown = markdown.replace(LINK, draw(link), 1)
         book["escape"] = book.get("escape", False) or ESCAPE in markdown
         markdown = markdown.replace(ESCAPE, "")
+        if not sloppy:  # control characters are mistakes (chapters reject them): careful books drop them
+            markdown = NOT_XML.sub("", markdown)
         ending = draw(rarely(st.just("\n"), st.sampled_from(["\r\n", "\r"] if sloppy else ["\r\n"]), 4))
         data = markdown.replace("\n", ending).encode("utf-8")
         data = draw(rarely(st.just(data), st.just(b"\xef\xbb\xbf" + data), 6))  # a byte-order mark
