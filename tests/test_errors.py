@@ -80,7 +80,7 @@ CASES = {
     "template error": (append(INTRO, "\n{{ book.nonsense }}\n"), f"{INTRO}:20: template error"),
     "empty id after a valid one": (append("chapters/02-details.md", "\n## Aside {#}\n"), "chapters/02-details.md:23: empty id"),
     "duplicate explicit id": (append(INTRO, "\n## Again {#prices}\n"),
-                              f"{INTRO}:20: duplicate id 'prices' (also chapters/02-details.md:7)"),
+                              f"chapters/02-details.md:7: duplicate id 'prices' (also {INTRO}:20)"),
     "script in the disclaimer": (replace("book.yaml", "disclaimer: This fixture is not medical advice.",
                                          'disclaimer: "Not advice <script>alert(1)</script>"'),
                                  "book.yaml:9: raw HTML <script> is not allowed in the disclaimer"),
