@@ -193,7 +193,10 @@ def _task_boxes(tree) -> None:
         box.tag = "span"  # changed in place: its tail (the item's text) stays as the parser read it
         box.attrib.clear()
         box.set("class", "task-box done" if done else "task-box")
-        box.text = "☒" if done else "☐"
+        # a box drawn by CSS with an "x" in it: ☒ and ☐ are missing from most book fonts
+        box.set("role", "img")
+        box.set("aria-label", "done" if done else "not done")
+        box.text = "x" if done else ""
 
 
 ALIGNMENT = re.compile(r"^\s*text-align:\s*(left|right|center);?\s*$")

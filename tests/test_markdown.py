@@ -87,7 +87,8 @@ def test_heading_ids_are_githubs_with_numbered_repeats():
 def test_gfm_constructs():
     out = html("- [x] done\n- [ ] open\n\n~~gone~~ and ~one~ tilde, see https://example.com/a?b=1.\n\n"
                "```python\ndef f():\n    return 1\n```\n\n| a | b | c |\n|:--|:-:|--:|\n| 1 | 2 | 3 |\n")
-    assert '<span class="task-box done">' in out and '<span class="task-box">' in out and "<input" not in out
+    assert '<span class="task-box done" role="img" aria-label="done">x</span>' in out and "<input" not in out
+    assert '<span class="task-box" role="img" aria-label="not done"></span>' in out
     assert "<del>gone</del>" in out and "~one~" in out
     assert '<a href="https://example.com/a?b=1">' in out
     assert '<span class="k">def</span>' in out and "style=" not in out
