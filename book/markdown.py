@@ -156,6 +156,7 @@ def html_to_tree(converted: Converted) -> ChapterHtml:
     lines = _take_line_markers(tree)
     etree.strip_elements(tree, etree.Comment, etree.ProcessingInstruction, with_tail=False)
     _drop_unreferenced_footnotes(tree)
+    _empty_void_elements(tree)
     _task_boxes(tree)
     _alignment_classes(tree)
     # footnotes, and data tables (`table("name")` may be called in two chapters): ids no author chose
@@ -184,6 +185,19 @@ def _drop_unreferenced_footnotes(tree) -> None:
     for block in tree.xpath(".//div[@class='footnote']"):
         if not block.xpath(".//li"):
             block.getparent().remove(block)
+
+
+def _empty_void_elements(tree) -> None:
+    """Move what libxml2 put inside a `<wbr>` (it does not know the element is empty) out after it."""
+    for element in tree.iter("wbr"):
+        if element.text is None and not len(element):
+            continue
+        parent, children = element.getparent(), list(element)
+        tail, element.tail, element.text = element.tail, element.text, None
+        for offset, child in enumerate(children, start=1):
+            parent.insert(parent.index(element) + offset, child)
+        last = children[-1] if children else element
+        last.tail = (last.tail or "") + (tail or "")
 
 
 def _task_boxes(tree) -> None:

@@ -108,6 +108,12 @@ def test_tags_that_are_no_html_element_are_text(tmp_path):
     assert problems(tmp_path, text) == []
 
 
+def test_nothing_is_left_inside_a_word_break():
+    tree = convert("a<wbr>b *c* d\n").tree
+    assert tree.xpath("//wbr")[0].text is None and not len(tree.xpath("//wbr")[0])
+    assert " ".join(tree.text_content().split()) == "ab c d"
+
+
 def test_crlf_and_byte_order_mark_before_front_matter(tmp_path):
     source = tmp_path / "chapters" / "01-a.md"
     source.parent.mkdir()
