@@ -156,6 +156,7 @@ def html_to_tree(converted: Converted) -> ChapterHtml:
     lines = _take_line_markers(tree)
     etree.strip_elements(tree, etree.Comment, etree.ProcessingInstruction, with_tail=False)
     _drop_unreferenced_footnotes(tree)
+    _empty_void_elements(tree)
     _task_boxes(tree)
     _alignment_classes(tree)
     # footnotes, and data tables (`table("name")` may be called in two chapters): ids no author chose
@@ -186,14 +187,30 @@ def _drop_unreferenced_footnotes(tree) -> None:
             block.getparent().remove(block)
 
 
+def _empty_void_elements(tree) -> None:
+    """Move what libxml2 put inside a `<wbr>` (it does not know the element is empty) out after it."""
+    for element in tree.iter("wbr"):
+        if element.text is None and not len(element):
+            continue
+        parent, children = element.getparent(), list(element)
+        tail, element.tail, element.text = element.tail, element.text, None
+        for offset, child in enumerate(children, start=1):
+            parent.insert(parent.index(element) + offset, child)
+        last = children[-1] if children else element
+        last.tail = (last.tail or "") + (tail or "")
+
+
 def _task_boxes(tree) -> None:
     """GitHub task-list check boxes as text boxes: a form control is no part of a book (or of the allow-list)."""
     for box in tree.xpath(".//li[contains(@class, 'task-list-item')]//input[@type='checkbox']"):
         done = box.get("checked") is not None
-        span = lxml_html.Element("span", {"class": "task-box done" if done else "task-box"})
-        span.text = "☒" if done else "☐"
-        span.tail = box.tail
-        box.getparent().replace(box, span)
+        box.tag = "span"  # changed in place: its tail (the item's text) stays as the parser read it
+        box.attrib.clear()
+        box.set("class", "task-box done" if done else "task-box")
+        # a box drawn by CSS with an "x" in it: ☒ and ☐ are missing from most book fonts
+        box.set("role", "img")
+        box.set("aria-label", "done" if done else "not done")
+        box.text = "x" if done else ""
 
 
 ALIGNMENT = re.compile(r"^\s*text-align:\s*(left|right|center);?\s*$")

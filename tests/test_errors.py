@@ -78,6 +78,15 @@ CASES = {
     "layout key on a press edition": (append("book.yaml", "  shop: {format: press, source: print, page_size: A5}\n"), "book.yaml:15: 'page_size' does not apply to a press edition"),
     "press edition without a pdf source": (append("book.yaml", "  shop: {format: press, source: ebook}\n"), "book.yaml:15: press edition 'shop' needs 'source:' naming a pdf edition"),
     "template error": (append(INTRO, "\n{{ book.nonsense }}\n"), f"{INTRO}:20: template error"),
+    "empty id after a valid one": (append("chapters/02-details.md", "\n## Aside {#}\n"), "chapters/02-details.md:23: empty id"),
+    "duplicate explicit id": (append(INTRO, "\n## Again {#prices}\n"),
+                              f"chapters/02-details.md:7: duplicate id 'prices' (also {INTRO}:20)"),
+    "script in the disclaimer": (replace("book.yaml", "disclaimer: This fixture is not medical advice.",
+                                         'disclaimer: "Not advice <script>alert(1)</script>"'),
+                                 "book.yaml:9: raw HTML <script> is not allowed in the disclaimer"),
+    "event attribute in the disclaimer": (replace("book.yaml", "disclaimer: This fixture is not medical advice.",
+                                                  "disclaimer: 'Not advice <img src=x onerror=alert(1)>'"),
+                                          "book.yaml:9: raw HTML <img> is not allowed in the disclaimer"),
 }
 
 
@@ -124,6 +133,7 @@ def test_check_lists_every_problem_without_writing(built_project, capsys):
     code, _, err = run(["check", "--project", str(project)], capsys)
     assert code == 1
     lines = err.strip().splitlines()
-    assert any("unknown data table 'nothing'" in line for line in lines)
-    assert any("<script>" in line for line in lines) or any("03-gone.md" in line for line in lines)
+    assert lines[0] == "chapters/02-details.md:23: unknown data table 'nothing' (known tables: prices)"
+    assert f"{INTRO}:20: raw HTML <script> is not allowed (remove it; the book allows text markup, tables, lists and images)" in lines
+    assert f"{INTRO}:22: link to unknown chapter '03-gone.md' (check the file name and the #anchor)" in lines
     assert not (project / "dist" / "a-small-test-book-print.pdf").exists()
