@@ -35,6 +35,7 @@ class Edition:
     page_size: str = "A4"
     margins: str = ""
     two_sided: bool = True
+    recto_chapters: bool | None = None  # None: as two_sided (chapters open on a right-hand page)
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     stylesheet: Path | None = None
@@ -51,6 +52,11 @@ class Edition:
     toc_depth: int | None = None  # None: the book's toc_depth
     omit: tuple[str, ...] = ()  # Markdown classes whose blocks and sections this edition leaves out
     language: str = ""  # BCP 47; "" until load_config fills in the book's language
+
+    @property
+    def chapters_on_recto(self) -> bool:
+        """Whether each chapter opens on a right-hand page (a blank page before it when needed)."""
+        return self.two_sided and (self.recto_chapters is None or self.recto_chapters)
 
     @property
     def extension(self) -> str:
@@ -116,7 +122,7 @@ TRANSLATED_KEYS: dict[str, tuple[Any, bool]] = {
 }
 RAW_HTML_MODES = ("error", "escape")
 EDITION_KEYS: dict[str, tuple[Any, bool]] = {
-    "format": (str, True), "page_size": (str, False), "margins": (str, False), "two_sided": (bool, False),
+    "format": (str, True), "page_size": (str, False), "margins": (str, False), "two_sided": (bool, False), "recto_chapters": (bool, False),
     "include": (list, False), "exclude": (list, False), "stylesheet": (str, False), "bleed": (str, False),
     "marks": (bool, False), "pdf_variant": (str, False), "justify": (bool, False), "branding": ((dict, str), False),
     "source": (str, False), "epub_fonts": (bool, False), "pdf_engine": (str, False),
@@ -221,7 +227,7 @@ def _edition(root: Path, doc: YamlDoc, name: str, raw: Any, errors: list) -> Edi
     clinics = _branding(root, doc, where, raw, errors)
     return Edition(
         name=name, format=fmt, page_size=raw.get("page_size", "A4"), margins=raw.get("margins", ""),
-        two_sided=raw.get("two_sided", fmt != "booklet"), include=tuple(map(str, raw.get("include", []))),
+        two_sided=raw.get("two_sided", fmt != "booklet"), recto_chapters=raw.get("recto_chapters"), include=tuple(map(str, raw.get("include", []))),
         exclude=tuple(map(str, raw.get("exclude", []))), stylesheet=stylesheet, bleed=raw.get("bleed", ""),
         marks=raw.get("marks", False), pdf_variant=variant, justify=raw.get("justify", True),
         branding=clinics[0] if clinics else None, clinics=clinics if isinstance(raw.get("branding"), str) else (),

@@ -150,10 +150,10 @@ def render_pdf_parts(book: Book, layouts, date: str, workers: int) -> RenderedPd
     cache = Cache(root, "parts")
     content = _render_all(content_jobs, cache, workers)
 
-    # Body page numbers: each chapter opens on a right-hand page in two-sided editions.
+    # Body page numbers: each chapter opens on a right-hand page where the edition wants that.
     offsets, count = [], 0
     for part in content:
-        if edition.two_sided and count % 2 == 1:
+        if edition.chapters_on_recto and count % 2 == 1:
             count += 1
         offsets.append(count)
         count += len(part.heights)
