@@ -42,9 +42,9 @@ watch: $(STAMP)
 test: system-test $(STAMP)
 	$(PY) -m pytest -q
 
-# The inner loop: pure stages and small fixtures, no guide build, no slow checkers (about 20 s)
+# The inner loop: the pure stages (config, Markdown, ids, links, numbering, tables, sandbox) without a layout
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -m "not slow and not checker"
+	$(PY) -m pytest -q -m "not slow" tests/test_units.py tests/test_markdown.py tests/test_sandbox.py
 
 fuzz: $(STAMP)
 	GUIDEBOOK_FUZZ_EXAMPLES=500 $(PY) -m pytest -q tests/test_fuzz.py
