@@ -46,9 +46,14 @@ class _InlineHtml(HtmlInlineProcessor):
         return super().handleMatch(m, data)
 
 
+XML_NAME_CATEGORIES = {"Lu", "Ll", "Lt", "Lm", "Lo", "Nl", "Nd", "Mn", "Mc", "Me"}
+
+
 def github_slug(text: str) -> str:
     """The id GitHub gives a heading: lowercase, punctuation dropped, each space a '-', letters of any script kept."""
-    kept = (c for c in text.strip().lower() if c in " -_" or unicodedata.category(c)[0] in "LMN")
+    # GitHub keeps every letter, mark and number; numbers such as '²' or '½' (category No) are left out here
+    # because an EPUB's ids must be XML names.
+    kept = (c for c in text.strip().lower() if c in " -_" or unicodedata.category(c) in XML_NAME_CATEGORIES)
     return "".join(kept).replace(" ", "-")
 
 

@@ -37,6 +37,7 @@ VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
 BLOCK_TAGS = {"div", "p", "ul", "ol", "dl", "table", "blockquote", "pre", "figure", "section", "aside", "details",
               "h1", "h2", "h3", "h4", "h5", "h6", "hr", "address", "article", "header", "footer", "nav", "main",
               "center", "fieldset", "menu", "dir", "listing", "xmp", "plaintext", "hgroup", "search", "dialog"}
+FLOW_CONTAINERS = {"div", "section", "aside", "blockquote", "li", "td", "th", "dd", "figure", "details"}
 LINK_SCHEMES = {"", "http", "https", "mailto", "tel"}
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
@@ -109,8 +110,10 @@ def as_text(element, tree) -> None:
         element[-1].tail = (element[-1].tail or "") + end
     else:
         element.text += end
-    blocks = element.getparent() is tree or any(child.tag in BLOCK_TAGS for child in element.iter())
-    element.tag = "div" if blocks else "span"
+    parent = element.getparent()
+    holds_blocks = parent is tree or parent.tag in FLOW_CONTAINERS
+    blocks = parent is tree or (holds_blocks and any(child.tag in BLOCK_TAGS for child in element.iterdescendants()))
+    element.tag = "div" if blocks else "span"  # a <div> inside a <p> would not be valid XHTML
 
 
 def _check_image(chapter: Chapter, element, root: Path) -> tuple[str, str] | None:

@@ -253,7 +253,7 @@ def anchors(markdown: str, book: dict) -> list[str]:
     for snippet, value in (("{{ book.title }}", book["title"]), ("{{ book.date }}", book["date"].isoformat()),
                            ("{% raw %}{{ raw }}{% endraw %}", "{{ raw }}"), ("{## a comment ##}", ""), (LINK, "x")):
         markdown = markdown.replace(snippet, value)
-    ids = markdown_to_tree(markdown).xpath(".//@id")
+    ids = markdown_to_tree(NOT_XML.sub("", markdown)).xpath(".//@id")  # the builder refuses control characters first
     return sorted({i for i in ids if re.fullmatch(r"[\w.-]+", i)})
 
 

@@ -210,6 +210,13 @@ def test_escape_mode_shows_unknown_tags_as_text_but_refuses_unsafe_ones(tmp_path
     assert len(problems_objects(tmp_path, unsafe, "escape")) == 4
 
 
+def test_an_escaped_tag_inside_a_paragraph_stays_inline(tmp_path):
+    text = "Some <nav>menu</nav> words.\n"
+    p = chapter(tmp_path, "one", text)
+    check_html(p.chapter, text, convert_again(p), tmp_path, "escape")
+    assert not p.tree.xpath("//p//div") and " ".join(p.tree.text_content().split()) == "Some <nav>menu</nav> words."
+
+
 def problems_objects(tmp_path, text, raw_html):
     p = chapter(tmp_path, "x", text)
     return check_html(p.chapter, text, convert_again(p), tmp_path, raw_html)
