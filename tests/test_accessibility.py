@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -268,7 +269,9 @@ def test_front_matter_pages_begin_where_the_printed_pages_do(guide_build):
             continue
         # a contents page: the marker sits before the contents or inside the entry printed first on the page
         around = marker.getparent() if marker.getparent().tag == f"{{{NS['x']}}}a" else marker.getnext()
-        assert " ".join(lines[0].split()[:3]) in " ".join("".join(around.itertext()).split()), (label, lines[0])
+        # the page's first line is a contents entry followed by its page number: compare the entry's words
+        words = [w for w in lines[0].split() if not re.fullmatch(r"[0-9]+|[ivxlc]+", w)][:3]
+        assert " ".join(words) in " ".join("".join(around.itertext()).split()), (label, lines[0])
     assert [href.split("#")[0] for _, href in roman[:5]] == ["front.xhtml"] * 2 + ["nav.xhtml"] * 3
 
 

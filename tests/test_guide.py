@@ -16,6 +16,7 @@ from pdf_checks import contents_entries, first_body_index, physical_index, text_
 
 pytestmark = pytest.mark.slow
 SLUG = "koa-stem-cells-korea"
+LANGUAGE_EDITIONS = ("zh-hans", "ar", "ru")  # the guide translated: a brochure and an ebook each
 PDF_EDITIONS = ("print", "letter", "print-shop", "brochure", "booklet")
 
 
@@ -40,8 +41,9 @@ def first_chapter_title(edition: str) -> str:
 
 def test_every_edition_is_built(guide_build):
     names = sorted(p.name for p in guide_build.iterdir())
-    assert names == sorted([f"{SLUG}-{e}.pdf" for e in PDF_EDITIONS] + [f"{SLUG}-ebook.epub", "index.html"])
-    for edition in PDF_EDITIONS:
+    translated = [f"{SLUG}-{kind}-{lang}.{ext}" for lang in LANGUAGE_EDITIONS for kind, ext in (("brochure", "pdf"), ("ebook", "epub"))]
+    assert names == sorted([f"{SLUG}-{e}.pdf" for e in PDF_EDITIONS] + [f"{SLUG}-ebook.epub", "index.html"] + translated)
+    for edition in [*PDF_EDITIONS, *(f"brochure-{lang}" for lang in LANGUAGE_EDITIONS)]:
         result = subprocess.run(["qpdf", "--check", str(guide_build / f"{SLUG}-{edition}.pdf")], capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
 
