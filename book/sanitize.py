@@ -89,6 +89,10 @@ def check_html(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_h
             problem(element, (), "empty heading", "give it a title or remove the line")
         if "id" in element.attrib and not element.get("id").strip():
             problem(element, ("{#", 'id=""', "id=''", "id="), "empty id", "write {#some-name} or leave the braces out")
+        elif "id" in element.attrib and any(c.isspace() for c in element.get("id")):
+            ident = element.get("id")
+            problem(element, (f'id="{ident}"', f"id='{ident}'", "id="), f"id '{ident}' contains a space",
+                    f"an id is one word: write {'-'.join(ident.split())}")
         href = element.get("href")
         if href is not None and urlsplit(href.strip()).scheme.lower() not in LINK_SCHEMES:
             problem(element, (href,), f"link '{href}' uses a forbidden scheme",

@@ -327,3 +327,17 @@ def test_strict_build_lists_the_same_problems_as_errors(lenient_build, capsys):
     assert code == 1
     assert "chapters/03-github.md:5: link to 'other.html' is not a chapter" in err
     assert "warning" not in err.replace("warnings", "")
+
+
+def test_an_id_with_a_space_is_an_error_with_its_line(tmp_path, capsys):
+    """EPUBCheck rejects id="a b" (found by the fuzz test): the author hears of it at its line instead."""
+    from book.cli import main
+    import shutil
+    project = tmp_path / "book"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "small", project)
+    chapter = project / "chapters" / "01-intro.md"
+    lines = chapter.read_text().splitlines()
+    chapter.write_text("\n".join(lines + ["", 'Text <span id="a b">x</span> end.', ""]))
+    assert main(["check", "--project", str(project)]) == 1
+    line = len(lines) + 2
+    assert f"chapters/01-intro.md:{line}: id 'a b' contains a space (an id is one word: write a-b)" in capsys.readouterr().err
