@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .content import NOT_XML  # the characters chapters refuse, refused in cells too
 from .errors import BookError, BookErrors, raise_all
 from .i18n import messages
 from .limits import MAX_TABLE_BYTES, MAX_TABLE_ROWS
@@ -13,8 +14,6 @@ from .yamlfile import YamlDoc, load_yaml
 COLUMN_TYPES = ("text", "money", "money-range", "list")
 COLUMN_KEYS = {"key", "label", "type", "required", "currency"}
 CURRENCY = re.compile(r"^[A-Z]{3}$")
-# Characters XML 1.0 forbids (as in chapters): neither the EPUB's XHTML nor the PDF's HTML can hold them
-NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from pypdf import PdfReader
 from book.cli import main
 from book.content import H1, NOT_XML
 from book.markdown import markdown_to_tree
-from book.render.fonts import isolate_fonts
+from book.render.fonts import isolate_fonts, missing_characters
 from book.theme import DEFAULT_STYLES
 from conftest import epubcheck_jars
 
@@ -257,6 +257,12 @@ def anchors(markdown: str, book: dict) -> list[str]:
     return sorted({i for i in ids if re.fullmatch(r"[\w.-]+", i)})
 
 
+def without_tofu(text: str, language: str) -> str:
+    """`text` with each character that no font of a book in `language` has replaced by "x"."""
+    missing = set(missing_characters(text, DEFAULT_STYLES / "fonts", language))
+    return "".join("x" if c in missing else c for c in text)
+
+
 @st.composite
 def projects(draw) -> dict:
     sloppy = draw(st.booleans())
@@ -264,6 +270,8 @@ def projects(draw) -> dict:
             "title": draw(st.one_of(st.just("Fuzz"), scripts, st.text(LETTERS, min_size=1, max_size=40))),
             "language": draw(st.sampled_from(["en", "ko", "ar", "he", "zh-Hans", "ja", "de-CH"])),
             "date": draw(st.dates(dt.date(1900, 1, 1), dt.date(2099, 12, 31)))}
+    if not sloppy:
+        book["title"] = without_tofu(book["title"], book["language"]).strip() or "Fuzz"
     texts = draw(st.lists(chapter(sloppy), min_size=1, max_size=3))
     # Link targets that exist: a chapter, an anchor in it, an anchor in this chapter, a chapter's own anchor.
     targets = {name: [name, *(f"{name}#{i}" for i in anchors(t, book))] for name, t in zip(FILE_NAMES, texts)}
@@ -278,6 +286,8 @@ def projects(draw) -> dict:
         markdown = markdown.replace(ESCAPE, "")
         if not sloppy:  # control characters are mistakes (chapters reject them): careful books drop them
             markdown = NOT_XML.sub("", markdown)
+            # so is a character no font of the book has (the build refuses tofu): careful books write an x instead
+            markdown = without_tofu(markdown, book["language"])
         ending = draw(rarely(st.just("\n"), st.sampled_from(["\r\n", "\r"] if sloppy else ["\r\n"]), 4))
         data = markdown.replace("\n", ending).encode("utf-8")
         data = draw(rarely(st.just(data), st.just(b"\xef\xbb\xbf" + data), 6))  # a byte-order mark
