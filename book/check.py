@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
@@ -64,9 +65,10 @@ def check(root: Path, say: Callable[[str], None], strict: bool | None = None) ->
             say(f"warning: {warning}")
     for note in untranslated_strings(project.config):
         say(note)
-    for edition in project.config.editions:
-        if edition.format == "epub":
-            problems += _epubcheck(output_path(root / "dist", project.config, edition))
+    ebooks = [output_path(root / "dist", project.config, e) for e in project.config.editions if e.format == "epub"]
+    with ThreadPoolExecutor(max_workers=2) as pool:  # one JVM per ebook, two at a time
+        for found in pool.map(_epubcheck, ebooks):
+            problems += found
     if not problems:
         said = f"{len(project.warnings)} warnings" if project.warnings else "no problems"
         say(f"ok: {len(project.chapters)} chapters, {len(project.config.editions)} editions, {said}")
