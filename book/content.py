@@ -12,9 +12,10 @@ from .yamlfile import parse_yaml, read_text
 CHAPTER_TYPES = ("chapter", "preface", "introduction", "appendix", "glossary", "backmatter")
 FRONT_MATTER_KEYS = {"title": str, "id": str, "numbered": bool, "type": str, "class": str}
 H1 = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.M)
-# Characters XML 1.0 forbids (neither XHTML nor the PDF's HTML can hold them), and the C1 controls, which no
-# font draws (the fuzz test found them printed as empty boxes)
-NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# Characters XML 1.0 forbids (neither XHTML nor the PDF's HTML can hold them), the C1 controls, which no font
+# draws, and the Unicode line and paragraph separators, which stop WeasyPrint's line breaking (both found by
+# the fuzz test): invisible characters that come from copy and paste
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 
 
 @dataclass(frozen=True)

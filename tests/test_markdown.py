@@ -341,3 +341,15 @@ def test_an_id_with_a_space_is_an_error_with_its_line(tmp_path, capsys):
     assert main(["check", "--project", str(project)]) == 1
     line = len(lines) + 2
     assert f"chapters/01-intro.md:{line}: id 'a b' contains a space (an id is one word: write a-b)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("character", ["\u2029", "\u2028", "\x85"])
+def test_invisible_separators_and_c1_controls_are_errors_with_their_line(tmp_path, capsys, character):
+    """U+2029 crashed WeasyPrint's line breaking and C1 controls printed as boxes (both found by the fuzz test)."""
+    from book.cli import main
+    import shutil
+    project = tmp_path / "book"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "small", project)
+    (project / "chapters" / "03-odd.md").write_text(f"# Odd\n\nA line{character} here.\n", encoding="utf-8")
+    assert main(["check", "--project", str(project)]) == 1
+    assert f"chapters/03-odd.md:3: character U+{ord(character):04X} is not allowed in a chapter" in capsys.readouterr().err
