@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -284,8 +285,14 @@ def _ncx_entry(entry):
     href = f"{entry.chapter_id}.xhtml" + (f"#{entry.anchor}" if entry.level > 1 else "")
     title = f"{entry.number}. {entry.title}" if entry.number else entry.title
     if not entry.children:
-        return epub.Link(href, title, f"nav-{entry.anchor}")
+        return epub.Link(href, title, _ncx_id(entry.anchor))
     return (epub.Section(title, href), [_ncx_entry(child) for child in entry.children])
+
+
+def _ncx_id(anchor: str) -> str:
+    """A navPoint id for `anchor` in ASCII: toc.ncx is checked against XML 1.0's old name rules, which refuse
+    many letters a heading id may hold (ª, ĳ …; found by the fuzz test). Each other character becomes _hex_."""
+    return "nav-" + re.sub(r"[^A-Za-z0-9-]", lambda m: f"_{ord(m.group()):x}_", anchor)
 
 
 def _add_cover(package: epub.EpubBook, book: Book, layouts: jinja2.Environment) -> str:
