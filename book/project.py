@@ -87,6 +87,7 @@ def load_project(root: Path, language: str = "", strict: bool | None = None) -> 
     language = language or base.language
     config = for_language(base, language)
     strict = config.strict if strict is None else strict
+    config = replace(config, strict=strict)  # what the later stages see: book.yaml's value or --no-strict
     translated = "" if language == base.language else language
     errors: list[BookError] = []
     if config.disclaimer:

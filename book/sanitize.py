@@ -25,8 +25,9 @@ ALLOWED_ATTRIBUTES = {
     "scope", "headers", "start", "reversed", "type", "value", "role", "datetime", "cite", "open", "span",
     "abbr",
 }
-# Refused in every mode: they run code, fetch from elsewhere or take over the page. Escaping them as text would
-# be safe, but an author who wrote them meant something the book cannot do, and should hear so.
+# They run code, fetch from elsewhere or take over the page: errors by default, since an author who wrote them
+# meant something the book cannot do; `raw_html: escape` shows them as text (harmless) with a warning; the
+# disclaimer drops them with their content.
 UNSAFE_TAGS = {
     "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "link", "meta",
     "form", "input", "button", "textarea", "select", "option", "noscript", "template", "svg", "math", "audio",
@@ -45,10 +46,10 @@ def check_html(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_h
                strict: bool = True) -> list[BookError]:
     """Every tag, attribute, link scheme and image of the rendered chapter that the book does not allow.
 
-    With `raw_html="escape"`, tags outside the allow-list are shown as text and attributes outside it, event
-    attributes and links with a forbidden scheme are dropped, each with a warning: as text even `<script>` is
-    harmless, and nothing of it stays an element or attribute. "Tags" that are no HTML element at all are text
-    in every mode. Not strict: a remote or missing image and an empty heading are left out with a warning (the
+    With `raw_html="escape"`, tags outside the allow-list are shown as text and attributes outside it dropped,
+    each with a warning: as text even `<script>` is harmless, and nothing of it stays an element or attribute.
+    Event attributes and `javascript:` links stay errors in every mode. "Tags" that are no HTML element at all
+    are text in every mode. Not strict: a remote or missing image and an empty heading are left out with a warning (the
     image's alt text stays). Images that pass get their `src` rewritten relative to the project root, where both
     renderers look.
     """
@@ -75,11 +76,7 @@ def check_html(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_h
                         "remove it; the book allows text markup, tables, lists and images")
             continue
         for name, value in list(element.attrib.items()):
-            if name.startswith("on") and escape:
-                problem(element, (f"{name}=",), f"event attribute '{name}' is not allowed; dropped", "remove it",
-                        warning=True)
-                del element.attrib[name]
-            elif name.startswith("on"):
+            if name.startswith("on"):
                 problem(element, (f"{name}=",), f"event attribute '{name}' is not allowed", "remove it")
             elif name not in ALLOWED_ATTRIBUTES and not name.startswith(("aria-", "data-", "epub:")):
                 if raw_html == "escape" and name != "style":
@@ -101,11 +98,7 @@ def check_html(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_h
         if "id" in element.attrib and not element.get("id").strip():
             problem(element, ("{#", 'id=""', "id=''", "id="), "empty id", "write {#some-name} or leave the braces out")
         href = element.get("href")
-        if href is not None and urlsplit(href.strip()).scheme.lower() not in LINK_SCHEMES and escape:
-            problem(element, (href,), f"link '{href}' uses a forbidden scheme; its text is kept",
-                    "links may be http(s), mailto, tel or to chapters", warning=True)
-            del element.attrib["href"]
-        elif href is not None and urlsplit(href.strip()).scheme.lower() not in LINK_SCHEMES:
+        if href is not None and urlsplit(href.strip()).scheme.lower() not in LINK_SCHEMES:
             problem(element, (href,), f"link '{href}' uses a forbidden scheme",
                     "links may be http(s), mailto, tel or to chapters")
         if tag == "img":
