@@ -15,10 +15,12 @@ FRONT_MATTER_KEYS = {"title": str, "id": str, "numbered": bool, "type": str, "cl
 ATX_H1 = re.compile(r"^ {0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
 SETEXT_H1 = re.compile(r"^ {0,3}=+[ \t]*$")
 RAW_H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1\s*>", re.I | re.S)
+RAW_H1_START = re.compile(r"<h1\b", re.I)
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 # A title is plain text (contents, outline, EPUB nav): badges go, links and emphasis keep only their words.
 MD_IMAGE = re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])?")
 MD_LINK = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])?")
+ATTR_LIST = re.compile(r"\s*\{:?\s*[#.][^}]*\}\s*$")  # `# Title {: #id}`: the id is no part of the title
 MD_MARKS = re.compile(r"(?<!\w)[*_]{1,3}(?=\S)|(?<=\S)[*_]{1,3}(?!\w)|`+|<[^>]*>")
 # Characters XML 1.0 forbids: neither XHTML nor the PDF's HTML can hold them
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -74,9 +76,8 @@ def _title_block(body: str) -> tuple[str, int, int] | None:
         atx = ATX_H1.match(line)
         if atx:
             return atx.group(1), offsets[index], end
-        raw = RAW_H1.search(line)
-        if raw is None and re.search(r"<h1\b", line, re.I):
-            raw = RAW_H1.match(body, offsets[index] + line.lower().index("<h1"))
+        opening = RAW_H1_START.search(line)
+        raw = RAW_H1.match(body, offsets[index] + opening.start()) if opening else None  # may span lines
         if raw:
             return raw.group(1), raw.start(), raw.end()
         previous = lines[index - 1] if index else ""
@@ -88,7 +89,7 @@ def _title_block(body: str) -> tuple[str, int, int] | None:
 
 def plain_title(markdown_text: str) -> str:
     """The title's words without Markdown or HTML (`*attrs* by Example` → `attrs by Example`), badges left out."""
-    text = MD_LINK.sub(r"\1", MD_IMAGE.sub("", markdown_text))
+    text = MD_LINK.sub(r"\1", MD_IMAGE.sub("", ATTR_LIST.sub("", markdown_text)))
     text = MD_MARKS.sub("", text).replace("\\", "")
     return re.sub(r"\s+", " ", html_lib.unescape(text)).strip()
 
