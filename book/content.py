@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .config import IDENT, BookConfig
 from .errors import BookError, raise_all
+from .markdown import HTML_ELEMENTS
 from .yamlfile import parse_yaml, read_text
 
 CHAPTER_TYPES = ("chapter", "preface", "introduction", "appendix", "glossary", "backmatter")
@@ -21,7 +22,8 @@ FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 MD_IMAGE = re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])?")
 MD_LINK = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])?")
 ATTR_LIST = re.compile(r"\s*\{:?\s*[#.][^}]*\}\s*$")  # `# Title {: #id}`: the id is no part of the title
-MD_MARKS = re.compile(r"(?<!\w)[*_]{1,3}(?=\S)|(?<=\S)[*_]{1,3}(?!\w)|`+|<[^>]*>")
+MD_MARKS = re.compile(r"(?<![\w\\])[*_]{1,3}(?=\S)|(?<=[^\s\\])[*_]{1,3}(?!\w)|`+")  # `\*` is a star
+TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)\b[^>]*>")
 # Characters XML 1.0 forbids: neither XHTML nor the PDF's HTML can hold them
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -90,7 +92,8 @@ def _title_block(body: str) -> tuple[str, int, int] | None:
 def plain_title(markdown_text: str) -> str:
     """The title's words without Markdown or HTML (`*attrs* by Example` → `attrs by Example`), badges left out."""
     text = MD_LINK.sub(r"\1", MD_IMAGE.sub("", ATTR_LIST.sub("", markdown_text)))
-    text = MD_MARKS.sub("", text).replace("\\", "")
+    text = re.sub(r"\\(?=[^\w\s])", "", MD_MARKS.sub("", text))
+    text = TAG.sub(lambda m: "" if m.group(1).lower() in HTML_ELEMENTS else m.group(), text)  # `<string>` stays
     return re.sub(r"\s+", " ", html_lib.unescape(text)).strip()
 
 

@@ -269,6 +269,7 @@ def loaded(tmp_path: Path, name: str, text: str, strict: bool = True):
     ("<p>\n  <img src='a.svg' alt='A'>\n  <h1 id='x'>Zod</h1>\n</p>\n", "Zod", "<p>\n  <img src='a.svg' alt='A'>\n  \n</p>\n"),
     ("```sh\n# a comment\n```\n\n# *attrs* by `Example`\n", "attrs by Example", "```sh\n# a comment\n```\n\n\n"),
     ("# 6.0 Migration Notes {: #6.0}\n", "6.0 Migration Notes", "\n"),
+    ("# The <string> and <b>snake_case</b> &amp; \\*more\\*\n", "The <string> and snake_case & *more*", "\n"),
     ("Moji.js [![npm](https://b.io/m.svg)](https://npm.io)\n===\n", "Moji.js", "\n\n"),
     ("[Python-Markdown][]\n===\n\n[Python-Markdown]: https://x.org\n", "Python-Markdown",
      "\n\n\n[Python-Markdown]: https://x.org\n"),
