@@ -15,6 +15,7 @@ from markdown.extensions import Extension
 from markdown import util
 from markdown.extensions.toc import unescape
 from markdown.inlinepatterns import HTML_RE, HtmlInlineProcessor
+from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 
 from .parallel import map_forked, worker_count
@@ -81,10 +82,23 @@ class _HeadingIds(Treeprocessor):
         return util.HTML_PLACEHOLDER_RE.sub(words, text)
 
 
+# magiclink also turns the text of a raw `<a href="…">https://…</a>` into a link (it cannot see the raw tag;
+# upstream wontfix, pymdown-extensions #1074), nesting one link in another, with `</a>` in the inner href.
+NESTED_LINK = re.compile(r'(<a\b[^>]*>)<a href="[^"]*">([^<]*)</a></a>')
+
+
+class _UnnestLinks(Postprocessor):
+    """The author's raw link around its own URL text, without magiclink's link inside it."""
+
+    def run(self, text):
+        return NESTED_LINK.sub(r"\1\2</a>", text)
+
+
 class _Guidebook(Extension):
     def extendMarkdown(self, md):
         md.inlinePatterns.register(_InlineHtml(HTML_RE, md), "html", 90)
         md.treeprocessors.register(_HeadingIds(md), "guidebook_heading_ids", 4)  # after attr_list's explicit ids
+        md.postprocessors.register(_UnnestLinks(md), "guidebook_unnest_links", 5)  # after raw HTML is back
 
 
 EXTENSIONS = ["tables", "footnotes", "attr_list", "def_list", "pymdownx.superfences", "pymdownx.highlight",

@@ -25,6 +25,8 @@ ALLOWED_ATTRIBUTES = {
     "scope", "headers", "start", "reversed", "type", "value", "role", "datetime", "cite", "open", "span",
     "abbr",
 }
+# Allowed only on these tags: `<a alt>` (common in READMEs) is no valid XHTML, and EPUBCheck refuses it.
+ATTRIBUTE_TAGS = {"alt": {"img"}}
 # They run code, fetch from elsewhere or take over the page: errors by default, since an author who wrote them
 # meant something the book cannot do; `raw_html: escape` shows them as text (harmless) with a warning; the
 # disclaimer drops them with their content.
@@ -78,7 +80,8 @@ def check_html(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_h
         for name, value in list(element.attrib.items()):
             if name.startswith("on"):
                 problem(element, (f"{name}=",), f"event attribute '{name}' is not allowed", "remove it")
-            elif name not in ALLOWED_ATTRIBUTES and not name.startswith(("aria-", "data-", "epub:")):
+            elif (name not in ALLOWED_ATTRIBUTES and not name.startswith(("aria-", "data-", "epub:"))
+                  or tag not in ATTRIBUTE_TAGS.get(name, {tag})):
                 if raw_html == "escape" and name != "style":
                     problem(element, (f"{name}=",), f"attribute '{name}' is not allowed on <{tag}>; dropped",
                             "remove it", warning=True)

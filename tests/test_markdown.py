@@ -246,6 +246,22 @@ def test_lenient_images_are_left_out_with_their_alt_text(tmp_path):
     assert len(strict) == 3 and not any(e.warning for e in strict)
 
 
+def test_a_raw_link_around_its_own_url_stays_one_link(tmp_path):
+    tree = convert('Docs: <a href="https://x.dev/" target="_blank">https://x.dev</a> and https://y.dev\n').tree
+    assert [(a.get("href"), a.text) for a in tree.iter("a")] == [("https://x.dev/", "https://x.dev"),
+                                                                 ("https://y.dev", "https://y.dev")]
+
+
+def test_alt_is_only_for_images(tmp_path):
+    text = '<a href="https://x.dev" alt>x</a> ![y](y.png)\n'
+    from PIL import Image
+    Image.new("RGB", (2, 2)).save(tmp_path / "y.png")
+    p = chapter(tmp_path, "one", text)
+    found = check_html(p.chapter, text, convert_again(p), tmp_path, "escape")
+    assert [str(e) for e in found] == ["one.md:1: warning: attribute 'alt' is not allowed on <a>; dropped (remove it)"]
+    assert [e.get("alt") for e in p.tree.iter("a", "img")] == [None, "y"]
+
+
 def test_lenient_empty_heading_is_left_out(tmp_path):
     text = "Text.\n\n##\n\nMore.\n"
     p = chapter(tmp_path, "one", text)
