@@ -68,7 +68,8 @@ def _title_block(body: str) -> tuple[str, int, int] | None:
     for index, line in enumerate(lines):
         opened = FENCE.match(line)
         if fence:
-            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence) and not line.strip(" `~"):
+            closing = opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence)
+            if closing and not line.strip(" `~"):
                 fence = None
             continue
         if opened:

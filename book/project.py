@@ -96,7 +96,8 @@ def load_project(root: Path, language: str = "", strict: bool | None = None) -> 
     for path in missing:
         errors.append(BookError(str(path.relative_to(config.root)), None, f"no {language} translation of this chapter",
                                 f"translate chapters/{path.name} into it, or leave {language} editions out"))
-    chapters = _collect(errors, load_chapters, replace(config, chapters=tuple(p for p in config.chapters if p.is_file()), strict=strict)) or []
+    present = tuple(p for p in config.chapters if p.is_file())
+    chapters = _collect(errors, load_chapters, replace(config, chapters=present)) or []
     if translated:
         # A translation stands in for the original file: relative image paths and links resolve from
         # chapters/ as in the original, while messages still name chapters/<language>/<file>.

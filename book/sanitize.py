@@ -51,9 +51,9 @@ def check_html(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_h
     With `raw_html="escape"`, tags outside the allow-list are shown as text and attributes outside it dropped,
     each with a warning: as text even `<script>` is harmless, and nothing of it stays an element or attribute.
     Event attributes and `javascript:` links stay errors in every mode. "Tags" that are no HTML element at all
-    are text in every mode. Not strict: a remote or missing image and an empty heading are left out with a warning (the
-    image's alt text stays). Images that pass get their `src` rewritten relative to the project root, where both
-    renderers look.
+    are text in every mode. Not strict: a remote or missing image and an empty heading are left out with a
+    warning (the image's alt text stays). Images that pass get their `src` rewritten relative to the project
+    root, where both renderers look.
     """
     escape = raw_html == "escape"
     errors = []
