@@ -14,6 +14,7 @@ from .yamlfile import parse_yaml, read_text
 CHAPTER_TYPES = ("chapter", "preface", "introduction", "appendix", "glossary", "backmatter")
 FRONT_MATTER_KEYS = {"title": str, "id": str, "numbered": bool, "type": str, "class": str}
 ATX_H1 = re.compile(r"^ {0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
+H1 = re.compile(ATX_H1.pattern, re.M)  # a `# Title` line anywhere (tests/test_fuzz.py models titles with it)
 SETEXT_H1 = re.compile(r"^ {0,3}=+[ \t]*$")
 RAW_H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1\s*>", re.I | re.S)
 RAW_H1_START = re.compile(r"<h1\b", re.I)
