@@ -173,6 +173,7 @@ def html_to_tree(converted: Converted) -> ChapterHtml:
     _empty_void_elements(tree)
     _task_boxes(tree)
     _alignment_classes(tree)
+    _web_links_quoted(tree)
     # footnotes, and data tables (`table("name")` may be called in two chapters): ids no author chose
     made = set(tree.xpath(".//div[@class='footnote']//li/@id | .//sup[a[@class='footnote-ref']]/@id"
                           " | .//table[caption/span[@class='table-number']]/@id"))
@@ -225,6 +226,16 @@ def _task_boxes(tree) -> None:
         box.set("role", "img")
         box.set("aria-label", "done" if done else "not done")
         box.text = "x" if done else ""
+
+
+NOT_IN_URLS = re.compile(r'[\[\]<>"{}|\\^`\s]')
+
+
+def _web_links_quoted(tree) -> None:
+    """Characters no URL may hold (`[` after a bare URL magiclink took in) percent-encoded in web links:
+    EPUBCheck refuses them."""
+    for link in tree.xpath(".//a[starts-with(@href, 'http://') or starts-with(@href, 'https://')]"):
+        link.set("href", NOT_IN_URLS.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), link.get("href")))
 
 
 ALIGNMENT = re.compile(r"^\s*text-align:\s*(left|right|center);?\s*$")

@@ -252,6 +252,11 @@ def test_a_raw_link_around_its_own_url_stays_one_link(tmp_path):
                                                                  ("https://y.dev", "https://y.dev")]
 
 
+def test_web_links_hold_only_url_characters():
+    tree = convert("See https://example.com/[31m and <a href='https://x.org/a b'>x</a>.\n").tree
+    assert [a.get("href") for a in tree.iter("a")] == ["https://example.com/%5B31m", "https://x.org/a%20b"]
+
+
 def test_alt_is_only_for_images(tmp_path):
     text = '<a href="https://x.dev" alt>x</a> ![y](y.png)\n'
     from PIL import Image
