@@ -1,17 +1,30 @@
 """chapters/*.md → Chapter: front matter, title and Markdown text, each remembering its source lines."""
 from __future__ import annotations
 
+import html as html_lib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import IDENT, BookConfig
 from .errors import BookError, raise_all
+from .markdown import HTML_ELEMENTS
 from .yamlfile import parse_yaml, read_text
 
 CHAPTER_TYPES = ("chapter", "preface", "introduction", "appendix", "glossary", "backmatter")
 FRONT_MATTER_KEYS = {"title": str, "id": str, "numbered": bool, "type": str, "class": str}
-H1 = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.M)
+ATX_H1 = re.compile(r"^ {0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
+H1 = re.compile(ATX_H1.pattern, re.M)  # a `# Title` line anywhere (tests/test_fuzz.py models titles with it)
+SETEXT_H1 = re.compile(r"^ {0,3}=+[ \t]*$")
+RAW_H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1\s*>", re.I | re.S)
+RAW_H1_START = re.compile(r"<h1\b", re.I)
+FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+# A title is plain text (contents, outline, EPUB nav): badges go, links and emphasis keep only their words.
+MD_IMAGE = re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])?")
+MD_LINK = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])?")
+ATTR_LIST = re.compile(r"\s*\{:?\s*[#.][^}]*\}\s*$")  # `# Title {: #id}`: the id is no part of the title
+MD_MARKS = re.compile(r"(?<![\w\\])[*_]{1,3}(?=\S)|(?<=[^\s\\])[*_]{1,3}(?!\w)|`+")  # `\*` is a star
+TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)\b[^>]*>")
 # Characters XML 1.0 forbids (neither XHTML nor the PDF's HTML can hold them), the C1 controls, which no font
 # draws, and the Unicode line and paragraph separators, which stop WeasyPrint's line breaking (both found by
 # the fuzz test): invisible characters that come from copy and paste
@@ -30,6 +43,7 @@ class Chapter:
     type: str
     css_class: str
     text: str  # the Markdown after the front matter, with front-matter lines kept blank so line numbers hold
+    warnings: tuple[BookError, ...] = ()  # lenient mode: what strict mode refuses (unknown keys, no title)
 
 
 def _split_front_matter(text: str, display: str) -> tuple[str, str, int]:
@@ -45,8 +59,60 @@ def _split_front_matter(text: str, display: str) -> tuple[str, str, int]:
     raise BookError(display, 1, "front matter is not closed", "end it with a line '---'")
 
 
-def load_chapter(path: Path, root: Path) -> Chapter:
-    """Read one chapter file; bad front matter, an empty file or non-UTF-8 text is a BookError."""
+def _title_block(body: str) -> tuple[str, int, int] | None:
+    """(raw title, start, end offsets in `body`) of the first H1 outside fenced code: `# Title`, a setext
+    `Title` over `===` (GitHub reads both) or a raw `<h1>`."""
+    lines = body.split("\n")
+    offsets, at = [], 0
+    for line in lines:
+        offsets.append(at)
+        at += len(line) + 1
+    fence = None
+    for index, line in enumerate(lines):
+        opened = FENCE.match(line)
+        if fence:
+            closing = opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence)
+            if closing and not line.strip(" `~"):
+                fence = None
+            continue
+        if opened:
+            fence = opened.group(1)
+            continue
+        end = offsets[index] + len(line)
+        atx = ATX_H1.match(line)
+        if atx:
+            return atx.group(1), offsets[index], end
+        opening = RAW_H1_START.search(line)
+        raw = RAW_H1.match(body, offsets[index] + opening.start()) if opening else None  # may span lines
+        if raw:
+            return raw.group(1), raw.start(), raw.end()
+        previous = lines[index - 1] if index else ""
+        if (index and SETEXT_H1.match(line) and previous.strip() and not previous.startswith(("    ", "\t"))
+                and (index < 2 or not lines[index - 2].strip())):
+            return previous, offsets[index - 1], end
+    return None
+
+
+def plain_title(markdown_text: str) -> str:
+    """The title's words without Markdown or HTML (`*attrs* by Example` → `attrs by Example`), badges left out."""
+    text = MD_LINK.sub(r"\1", MD_IMAGE.sub("", ATTR_LIST.sub("", markdown_text)))
+    text = re.sub(r"\\(?=[^\w\s])", "", MD_MARKS.sub("", text))
+    text = TAG.sub(lambda m: "" if m.group(1).lower() in HTML_ELEMENTS else m.group(), text)  # `<string>` stays
+    return re.sub(r"\s+", " ", html_lib.unescape(text)).strip()
+
+
+def _chapter_id(stem: str) -> str:
+    """`01-intro` → `intro`; a stem that is only numbers (`6.0`) keeps them all (`6-0`), so such files stay apart."""
+    stripped = re.sub(r"^\d+[-_.]?", "", stem).lower()
+    chosen = stripped if re.search(r"[a-z]", stripped) else stem.lower()
+    return re.sub(r"[^a-z0-9-]+", "-", chosen).strip("-")
+
+
+def load_chapter(path: Path, root: Path, strict: bool = True) -> Chapter:
+    """Read one chapter file; bad front matter, an empty file or non-UTF-8 text is a BookError.
+
+    Not strict: unknown front-matter keys are ignored and a chapter without a title is named after its file,
+    each with a warning."""
     display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
     # A byte-order mark (Windows editors write one) would hide the front matter's opening '---'.
     text = read_text(path, display).removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
@@ -56,7 +122,7 @@ def load_chapter(path: Path, root: Path) -> Chapter:
                         f"character U+{ord(bad.group()):04X} is not allowed in a chapter",
                         "delete it; control characters often come from copy and paste")
     yaml_text, body, offset = _split_front_matter(text, display)
-    meta = {}
+    meta, warnings = {}, []
     if yaml_text.strip():
         doc = parse_yaml(yaml_text, Path(display), line_offset=offset)
         if not isinstance(doc.data, dict):
@@ -65,7 +131,10 @@ def load_chapter(path: Path, root: Path) -> Chapter:
         errors = []
         for key, value in meta.items():
             kind = FRONT_MATTER_KEYS.get(key)
-            if kind is None:
+            if kind is None and not strict:
+                warnings.append(BookError(display, doc.line(key), f"unknown front-matter key '{key}' ignored",
+                                          f"expected one of: {', '.join(FRONT_MATTER_KEYS)}", warning=True))
+            elif kind is None:
                 errors.append(BookError(display, doc.line(key), f"unknown front-matter key '{key}'",
                                         f"expected one of: {', '.join(FRONT_MATTER_KEYS)}"))
             elif not isinstance(value, kind):
@@ -78,18 +147,25 @@ def load_chapter(path: Path, root: Path) -> Chapter:
         raise BookError(display, 1, "chapter is empty", "write some Markdown or remove the file from the book")
     title = meta.get("title")
     if not title:
-        match = H1.search(body)
-        if not match:
+        found = _title_block(body)
+        title = plain_title(found[0]) if found else ""
+        if title:  # an <h1> holding only a logo stays in the text
+            start, end = found[1], found[2]
+            # the layout prints the title; keep the line count
+            body = body[:start] + "\n" * body.count("\n", start, end) + body[end:]
+        if not title and strict:
             raise BookError(display, 1, "chapter has no title", "add 'title:' front matter or a '# Title' line")
-        title = match.group(1)
-        body = body[: match.start()] + body[match.end():]  # the layout prints the title; keep the line count
-    chapter_id = meta.get("id") or re.sub(r"^\d+[-_.]?", "", path.stem).lower() or path.stem.lower()
-    chapter_id = re.sub(r"[^a-z0-9-]+", "-", chapter_id).strip("-")
+        if not title:
+            title = path.stem
+            warnings.append(BookError(display, 1, f"chapter has no title; named '{title}' after its file",
+                                      "add 'title:' front matter or a '# Title' line", warning=True))
+    chapter_id = meta.get("id") or _chapter_id(path.stem)
     if not IDENT.match(chapter_id or "-"):
         raise BookError(display, 1, f"invalid chapter id '{chapter_id}'", "use lowercase letters, digits and hyphens")
     kind = meta.get("type", "chapter")
     numbered = meta.get("numbered", kind in ("chapter", "appendix"))
-    return Chapter(path, display, chapter_id, title.strip(), numbered, kind, meta.get("class", ""), body)
+    return Chapter(path, display, chapter_id, title.strip(), numbered, kind, meta.get("class", ""), body,
+                   tuple(warnings))
 
 
 def load_chapters(config: BookConfig) -> list[Chapter]:
@@ -97,7 +173,7 @@ def load_chapters(config: BookConfig) -> list[Chapter]:
     chapters, errors, seen = [], [], {}
     for path in config.chapters:
         try:
-            chapter = load_chapter(path, config.root)
+            chapter = load_chapter(path, config.root, config.strict)
         except BookError as error:
             errors.append(error)
             continue

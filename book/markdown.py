@@ -15,6 +15,7 @@ from markdown.extensions import Extension
 from markdown import util
 from markdown.extensions.toc import unescape
 from markdown.inlinepatterns import HTML_RE, HtmlInlineProcessor
+from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 
 from .parallel import map_forked, worker_count
@@ -86,10 +87,23 @@ class _HeadingIds(Treeprocessor):
         return util.HTML_PLACEHOLDER_RE.sub(words, text)
 
 
+# magiclink also turns the text of a raw `<a href="…">https://…</a>` into a link (it cannot see the raw tag;
+# upstream wontfix, pymdown-extensions #1074), nesting one link in another, with `</a>` in the inner href.
+NESTED_LINK = re.compile(r'(<a\b[^>]*>)<a href="[^"]*">([^<]*)</a></a>')
+
+
+class _UnnestLinks(Postprocessor):
+    """The author's raw link around its own URL text, without magiclink's link inside it."""
+
+    def run(self, text):
+        return NESTED_LINK.sub(r"\1\2</a>", text)
+
+
 class _Guidebook(Extension):
     def extendMarkdown(self, md):
         md.inlinePatterns.register(_InlineHtml(HTML_RE, md), "html", 90)
         md.treeprocessors.register(_HeadingIds(md), "guidebook_heading_ids", 4)  # after attr_list's explicit ids
+        md.postprocessors.register(_UnnestLinks(md), "guidebook_unnest_links", 5)  # after raw HTML is back
 
 
 EXTENSIONS = ["tables", "footnotes", "attr_list", "def_list", "pymdownx.superfences", "pymdownx.highlight",
@@ -164,6 +178,7 @@ def html_to_tree(converted: Converted) -> ChapterHtml:
     _empty_void_elements(tree)
     _task_boxes(tree)
     _alignment_classes(tree)
+    _web_links_quoted(tree)
     # footnotes, and data tables (`table("name")` may be called in two chapters): ids no author chose
     made = set(tree.xpath(".//div[@class='footnote']//li/@id | .//sup[a[@class='footnote-ref']]/@id"
                           " | .//table[caption/span[@class='table-number']]/@id"))
@@ -216,6 +231,16 @@ def _task_boxes(tree) -> None:
         box.set("role", "img")
         box.set("aria-label", "done" if done else "not done")
         box.text = "x" if done else ""
+
+
+NOT_IN_URLS = re.compile(r'[\[\]<>"{}|\\^`\s]')
+
+
+def _web_links_quoted(tree) -> None:
+    """Characters no URL may hold (`[` after a bare URL magiclink took in) percent-encoded in web links:
+    EPUBCheck refuses them."""
+    for link in tree.xpath(".//a[starts-with(@href, 'http://') or starts-with(@href, 'https://')]"):
+        link.set("href", NOT_IN_URLS.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), link.get("href")))
 
 
 ALIGNMENT = re.compile(r"^\s*text-align:\s*(left|right|center);?\s*$")

@@ -87,6 +87,7 @@ def load_project(root: Path, language: str = "", strict: bool | None = None) -> 
     language = language or base.language
     config = for_language(base, language)
     strict = config.strict if strict is None else strict
+    config = replace(config, strict=strict)  # what the later stages see: book.yaml's value or --no-strict
     translated = "" if language == base.language else language
     errors: list[BookError] = []
     if config.disclaimer:
@@ -95,25 +96,27 @@ def load_project(root: Path, language: str = "", strict: bool | None = None) -> 
     for path in missing:
         errors.append(BookError(str(path.relative_to(config.root)), None, f"no {language} translation of this chapter",
                                 f"translate chapters/{path.name} into it, or leave {language} editions out"))
-    chapters = _collect(errors, load_chapters, replace(config, chapters=tuple(p for p in config.chapters if p.is_file()))) or []
+    present = tuple(p for p in config.chapters if p.is_file())
+    chapters = _collect(errors, load_chapters, replace(config, chapters=present)) or []
     if translated:
         # A translation stands in for the original file: relative image paths and links resolve from
         # chapters/ as in the original, while messages still name chapters/<language>/<file>.
         originals = dict(zip(config.chapters, base.chapters))
         chapters = [replace(c, source=originals[c.source]) for c in chapters]
+    errors.extend(w for c in chapters for w in c.warnings)
     tables = _collect(errors, load_tables, config.root, language, translated) or {}
     layouts = layout_env(config.root)
     book_meta = {"title": config.title, "subtitle": config.subtitle, "date": config.date,
                  "authors": config.authors, "publisher": config.publisher}
     expanded = {}
-    if not errors:  # a data file that failed to load would show up again as "unknown table"
-        expanded, template_errors = expand_chapters(chapters, tables, book_meta, layouts)
+    if not any(not e.warning for e in errors):  # a data file that failed to load would show up again as "unknown table"
+        expanded, template_errors = expand_chapters(chapters, tables, book_meta, layouts, strict)
         errors.extend(template_errors)
     parsed = []
     converted = [c for c in chapters if c.id in expanded]
     for chapter, html in zip(converted, convert_chapters([expanded[c.id] for c in converted])):
         text = expanded[chapter.id]
-        errors.extend(check_html(chapter, text, html, config.root, config.raw_html))
+        errors.extend(check_html(chapter, text, html, config.root, config.raw_html, strict))
         parsed.append(ParsedChapter.of(chapter, text, html))
     errors.extend(duplicate_ids(parsed))
     renames = make_ids_unique(parsed)

@@ -25,8 +25,11 @@ ALLOWED_ATTRIBUTES = {
     "scope", "headers", "start", "reversed", "type", "value", "role", "datetime", "cite", "open", "span",
     "abbr",
 }
-# Refused in every mode: they run code, fetch from elsewhere or take over the page. Escaping them as text would
-# be safe, but an author who wrote them meant something the book cannot do, and should hear so.
+# Allowed only on these tags: `<a alt>` (common in READMEs) is no valid XHTML, and EPUBCheck refuses it.
+ATTRIBUTE_TAGS = {"alt": {"img"}}
+# They run code, fetch from elsewhere or take over the page: errors by default, since an author who wrote them
+# meant something the book cannot do; `raw_html: escape` shows them as text (harmless) with a warning; the
+# disclaimer drops them with their content.
 UNSAFE_TAGS = {
     "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "link", "meta",
     "form", "input", "button", "textarea", "select", "option", "noscript", "template", "svg", "math", "audio",
@@ -42,14 +45,18 @@ LINK_SCHEMES = {"", "http", "https", "mailto", "tel"}
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 
-def check_html(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_html: str = "error") -> list[BookError]:
+def check_html(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_html: str = "error",
+               strict: bool = True) -> list[BookError]:
     """Every tag, attribute, link scheme and image of the rendered chapter that the book does not allow.
 
-    With `raw_html="escape"`, tags outside the allow-list (other than the unsafe ones) are shown as text and
-    attributes outside it are dropped, each with a warning. "Tags" that are no HTML element at all are text in
-    every mode. Images that pass get their `src` rewritten relative to the project root, where both renderers
-    look.
+    With `raw_html="escape"`, tags outside the allow-list are shown as text and attributes outside it dropped,
+    each with a warning: as text even `<script>` is harmless, and nothing of it stays an element or attribute.
+    Event attributes and `javascript:` links stay errors in every mode. "Tags" that are no HTML element at all
+    are text in every mode. Not strict: a remote or missing image and an empty heading are left out with a
+    warning (the image's alt text stays). Images that pass get their `src` rewritten relative to the project
+    root, where both renderers look.
     """
+    escape = raw_html == "escape"
     errors = []
 
     def problem(element, needles, message, hint, warning=False):
@@ -63,7 +70,7 @@ def check_html(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_h
             as_text(element, html.tree)
             continue
         if tag not in ALLOWED_TAGS:
-            if raw_html == "escape" and tag not in UNSAFE_TAGS:
+            if escape:
                 problem(element, (f"<{tag}",), f"raw HTML <{tag}> is not allowed; shown as text",
                         "remove it, or write what it should look like in Markdown", warning=True)
                 as_text(element, html.tree)
@@ -74,7 +81,8 @@ def check_html(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_h
         for name, value in list(element.attrib.items()):
             if name.startswith("on"):
                 problem(element, (f"{name}=",), f"event attribute '{name}' is not allowed", "remove it")
-            elif name not in ALLOWED_ATTRIBUTES and not name.startswith(("aria-", "data-", "epub:")):
+            elif (name not in ALLOWED_ATTRIBUTES and not name.startswith(("aria-", "data-", "epub:"))
+                  or tag not in ATTRIBUTE_TAGS.get(name, {tag})):
                 if raw_html == "escape" and name != "style":
                     problem(element, (f"{name}=",), f"attribute '{name}' is not allowed on <{tag}>; dropped",
                             "remove it", warning=True)
@@ -85,6 +93,10 @@ def check_html(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_h
                     del element.attrib[name]
                 else:
                     problem(element, (f"{name}=",), f"attribute '{name}' is not allowed on <{tag}>", "remove it")
+        if tag in HEADINGS and not heading_text(element) and not strict:
+            problem(element, (), "empty heading left out", "give it a title or remove the line", warning=True)
+            _drop_heading(element)
+            continue
         if tag in HEADINGS and not heading_text(element):
             problem(element, (), "empty heading", "give it a title or remove the line")
         if "id" in element.attrib and not element.get("id").strip():
@@ -98,9 +110,15 @@ def check_html(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_h
             problem(element, (href,), f"link '{href}' uses a forbidden scheme",
                     "links may be http(s), mailto, tel or to chapters")
         if tag == "img":
+            src = element.get("src")
             found = _check_image(chapter, element, root)
-            if found:
-                problem(element, (element.get("src"), "<img", "!["), *found)
+            if found and not strict and found[0] in _lenient_image_problems(src):
+                message = (f"remote image '{src}' left out (the build never fetches from the network)"
+                           if "remote" in found[0] else f"{found[0]}; left out")
+                problem(element, (src, "<img", "!["), message, found[1], warning=True)
+                _image_as_alt_text(element)
+            elif found:
+                problem(element, (src, "<img", "!["), *found)
     return errors
 
 
@@ -118,6 +136,27 @@ def as_text(element, tree) -> None:
     holds_blocks = parent is tree or parent.tag in FLOW_CONTAINERS
     blocks = parent is tree or (holds_blocks and any(child.tag in BLOCK_TAGS for child in element.iterdescendants()))
     element.tag = "div" if blocks else "span"  # a <div> inside a <p> would not be valid XHTML
+
+
+def _lenient_image_problems(src: str | None) -> set[str]:
+    """The image problems lenient mode only warns about: a remote, outside or missing file."""
+    return {remote_reason(src or "") or "", f"image '{src}' is outside the project folder", f"image not found: {src}"}
+
+
+def _image_as_alt_text(element) -> None:
+    """The image replaced by its alt text, in place (a top-level block keeps its place and source line)."""
+    alt = element.get("alt", "")
+    element.attrib.clear()
+    element.tag, element.text = "span", alt
+
+
+def _drop_heading(element) -> None:
+    """An empty heading emptied into a plain block, in place: no outline entry, no anchor, the tail kept."""
+    element.attrib.clear()
+    element.tag = "div"
+    for child in list(element):
+        element.remove(child)  # what is left has no text (a removed child's tail is lost, and was blank)
+    element.text = None
 
 
 def _check_image(chapter: Chapter, element, root: Path) -> tuple[str, str] | None:

@@ -236,8 +236,11 @@ def _runtime_message(error: BaseException) -> str:
 
 
 def expand_chapters(chapters: list[Chapter], tables: dict[str, DataTable], book: dict,
-                    layouts: jinja2.Environment) -> tuple[dict[str, str], list[BookError]]:
-    """(each chapter's Markdown with its Jinja expressions evaluated, by chapter id; the errors found)."""
+                    layouts: jinja2.Environment, strict: bool = True) -> tuple[dict[str, str], list[BookError]]:
+    """(each chapter's Markdown with its Jinja expressions evaluated, by chapter id; the errors found).
+
+    Not strict: a chapter that is no valid template (Markdown written elsewhere, with a literal `{{` in its
+    prose) is taken as it is, with a warning."""
     errors = [e for chapter in chapters for e in check_table_calls(chapter, tables)]
     errors += check_layouts(layouts)
     env = chapter_env()
@@ -264,9 +267,14 @@ def expand_chapters(chapters: list[Chapter], tables: dict[str, DataTable], book:
                 text = _render_bounded(template, table=table, book=book)
         except jinja2.TemplateSyntaxError as error:
             expanded[chapter.id] = chapter.text  # unexpanded, so links to this chapter still resolve
-            errors.append(BookError(chapter.display, error.lineno, f"template error: {error.message}",
-                                    "use {% raw %}…{% endraw %} around literal {{ or {%"))
-            continue
+            if strict:
+                errors.append(BookError(chapter.display, error.lineno, f"template error: {error.message}",
+                                        "use {% raw %}…{% endraw %} around literal {{ or {%"))
+                continue
+            errors.append(BookError(chapter.display, error.lineno,
+                                    f"template error: {error.message}; the chapter is taken literally",
+                                    "use {% raw %}…{% endraw %} around literal {{ or {%", warning=True))
+            text = chapter.text
         except BookError as error:  # from a layout the chapter called (table.html.j2): blame the layout
             expanded[chapter.id] = chapter.text
             errors.append(error)
@@ -275,8 +283,13 @@ def expand_chapters(chapters: list[Chapter], tables: dict[str, DataTable], book:
             expanded[chapter.id] = chapter.text
             line = error.line if isinstance(error, OutputTooLong) else _error_line(error)
             hint = LIMITS_HINT if isinstance(error, LimitExceeded) else CHAPTER_HINT
-            errors.append(BookError(chapter.display, line, _runtime_message(error), hint))
-            continue
+            if strict or isinstance(error, (LimitExceeded, OutputTooLong)):
+                errors.append(BookError(chapter.display, line, _runtime_message(error), hint))
+                continue
+            # `{{ message }}` in a Vue README is an example, not a variable of this book
+            errors.append(BookError(chapter.display, line, f"{_runtime_message(error)}; the chapter is taken literally",
+                                    hint, warning=True))
+            text = chapter.text
         if (deep := nesting_problem(text)) is not None:
             errors.append(BookError(chapter.display, deep[0], f"Markdown {deep[1]}",
                                     "flatten the nesting; Markdown this deep cannot be laid out"))

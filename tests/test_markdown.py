@@ -11,6 +11,7 @@ from lxml import html as lxml_html
 
 from book.assemble import ParsedChapter, duplicate_ids, make_ids_unique, resolve_links
 from book.content import Chapter, load_chapter
+from book.errors import BookError
 from book.markdown import convert, github_slug
 from book.render.pdf import footnotes_inline
 from book.sanitize import check_disclaimer, check_html, disclaimer_html
@@ -206,8 +207,141 @@ def test_escape_mode_shows_unknown_tags_as_text_but_refuses_unsafe_ones(tmp_path
         "one.md:3: warning: attribute 'style' is not allowed on <span>; dropped (styling belongs in the book's CSS)"]
     assert " ".join(p.tree.text_content().split()) == "<center>Middle</center> A <font color=\"red\">red</font> word with style."
     unsafe = "<script>alert(1)</script>\n\n<p onclick='x()'>Hi</p>\n\n[a](javascript:x)\n\n![A](https://example.com/a.png)\n"
-    assert all(not e.warning for e in problems_objects(tmp_path, unsafe, "escape"))
-    assert len(problems_objects(tmp_path, unsafe, "escape")) == 4
+    found = problems_objects(tmp_path, unsafe, "escape")
+    assert [e.warning for e in found] == [True, False, False, False]  # only the tag can be shown as text
+    assert str(found[0]).startswith("x.md:1: warning: raw HTML <script> is not allowed; shown as text")
+
+
+def test_escape_mode_shows_unsafe_tags_as_inert_text(tmp_path):
+    text = ('<script>alert(1)</script>\n\nA <object data="x.swf"><param name="a" value="b"></object> and'
+            ' <input type="checkbox" onclick="x()">.\n\n<video><source src="a.mp4"></video>\n')
+    p = chapter(tmp_path, "one", text)
+    found = check_html(p.chapter, text, convert_again(p), tmp_path, "escape")
+    assert all(e.warning for e in found) and len(found) == 6
+    assert {e.line for e in found} == {1, 3, 5}
+    assert [e.tag for e in p.tree.iter() if e is not p.tree] == ["div", "p", "span", "span", "span", "div", "span"]
+    serialised = lxml_html.tostring(p.tree, encoding="unicode")
+    assert "<script" not in serialised and "&lt;script&gt;alert(1)" in serialised
+    assert not [name for e in p.tree.iter() for name in e.attrib]  # `onclick` and the rest are text only
+    assert " ".join(p.tree.text_content().split()) == (
+        '<script>alert(1)</script> A <object data="x.swf"><param name="a" value="b"></object> and'
+        ' <input type="checkbox" onclick="x()">. <video><source src="a.mp4"></video>')
+
+
+def test_lenient_images_are_left_out_with_their_alt_text(tmp_path):
+    text = ("# T\n\n[![build status](https://img.shields.io/b.svg)](https://ci.example.com) and"
+            " ![the logo](missing/logo.png) and <img src='//cdn.example.com/x.png' alt='CDN'>\n")
+    p = chapter(tmp_path, "one", text)
+    found = check_html(p.chapter, text, convert_again(p), tmp_path, "escape", strict=False)
+    assert [str(e) for e in found] == [
+        "one.md:3: warning: remote image 'https://img.shields.io/b.svg' left out (the build never fetches from the"
+        " network) (copy the image into the project and use a relative path)",
+        "one.md:3: warning: image not found: missing/logo.png; left out (check the file name and folder)",
+        "one.md:3: warning: remote image '//cdn.example.com/x.png' left out (the build never fetches from the"
+        " network) (copy the image into the project and use a relative path)"]
+    assert not list(p.tree.iter("img"))
+    assert " ".join(p.tree.text_content().split()) == "T build status and the logo and CDN"
+    assert [a.get("href") for a in p.tree.iter("a")] == ["https://ci.example.com"]  # a linked badge keeps its link
+    strict = problems_objects(tmp_path, text, "escape")
+    assert len(strict) == 3 and not any(e.warning for e in strict)
+
+
+def test_a_raw_link_around_its_own_url_stays_one_link(tmp_path):
+    tree = convert('Docs: <a href="https://x.dev/" target="_blank">https://x.dev</a> and https://y.dev\n').tree
+    assert [(a.get("href"), a.text) for a in tree.iter("a")] == [("https://x.dev/", "https://x.dev"),
+                                                                 ("https://y.dev", "https://y.dev")]
+
+
+def test_web_links_hold_only_url_characters():
+    tree = convert("See https://example.com/[31m and <a href='https://x.org/a b'>x</a>.\n").tree
+    assert [a.get("href") for a in tree.iter("a")] == ["https://example.com/%5B31m", "https://x.org/a%20b"]
+
+
+def test_alt_is_only_for_images(tmp_path):
+    text = '<a href="https://x.dev" alt>x</a> ![y](y.png)\n'
+    from PIL import Image
+    Image.new("RGB", (2, 2)).save(tmp_path / "y.png")
+    p = chapter(tmp_path, "one", text)
+    found = check_html(p.chapter, text, convert_again(p), tmp_path, "escape")
+    assert [str(e) for e in found] == ["one.md:1: warning: attribute 'alt' is not allowed on <a>; dropped (remove it)"]
+    assert [e.get("alt") for e in p.tree.iter("a", "img")] == [None, "y"]
+
+
+def test_lenient_empty_heading_is_left_out(tmp_path):
+    text = "Text.\n\n##\n\nMore.\n"
+    p = chapter(tmp_path, "one", text)
+    found = check_html(p.chapter, text, convert_again(p), tmp_path, strict=False)
+    assert [str(e) for e in found] == ["one.md:3: warning: empty heading left out (give it a title or remove the line)"]
+    assert not p.tree.xpath(".//h2") and " ".join(p.tree.text_content().split()) == "Text. More."
+    assert [str(e) for e in problems(tmp_path, text)] == ["one.md:3: empty heading (give it a title or remove the line)"]
+
+
+# --- Titles, ids and front matter of Markdown written elsewhere ------------------------------------------------
+
+def loaded(tmp_path: Path, name: str, text: str, strict: bool = True):
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    return load_chapter(tmp_path / name, tmp_path, strict)
+
+
+@pytest.mark.parametrize("text, title, body", [
+    ("Title\n=====\n\nText.\n", "Title", "\n\n\nText.\n"),
+    ("<h1 align='center'>Raw <em>one</em></h1>\n\nText.\n", "Raw one", "\n\nText.\n"),
+    ("<div>\n<h1>\n  Spread\n</h1>\n</div>\n", "Spread", "<div>\n\n\n\n</div>\n"),
+    ("<p>\n  <img src='a.svg' alt='A'>\n  <h1 id='x'>Zod</h1>\n</p>\n", "Zod", "<p>\n  <img src='a.svg' alt='A'>\n  \n</p>\n"),
+    ("```sh\n# a comment\n```\n\n# *attrs* by `Example`\n", "attrs by Example", "```sh\n# a comment\n```\n\n\n"),
+    ("# 6.0 Migration Notes {: #6.0}\n", "6.0 Migration Notes", "\n"),
+    ("# The <string> and <b>snake_case</b> &amp; \\*more\\*\n", "The <string> and snake_case & *more*", "\n"),
+    ("Moji.js [![npm](https://b.io/m.svg)](https://npm.io)\n===\n", "Moji.js", "\n\n"),
+    ("[Python-Markdown][]\n===\n\n[Python-Markdown]: https://x.org\n", "Python-Markdown",
+     "\n\n\n[Python-Markdown]: https://x.org\n"),
+])
+def test_setext_and_raw_h1_titles_in_every_mode(tmp_path, text, title, body):
+    chapter = loaded(tmp_path, "a.md", text)
+    assert (chapter.title, chapter.text, chapter.warnings) == (title, body, ())
+
+
+def test_a_paragraph_line_over_equals_signs_is_no_title(tmp_path):
+    with pytest.raises(BookError, match="chapter has no title"):
+        loaded(tmp_path, "a.md", "Some words\nmore words\n===\n")
+
+
+def test_no_title_lenient_takes_the_file_name_strict_refuses(tmp_path):
+    text = "<p align='center'><img src='logo.png'></p>\n\nJust text.\n"
+    chapter = loaded(tmp_path, "Read-Me.md", text, strict=False)
+    assert (chapter.title, chapter.text) == ("Read-Me", text)
+    assert [str(w) for w in chapter.warnings] == [
+        "Read-Me.md:1: warning: chapter has no title; named 'Read-Me' after its file"
+        " (add 'title:' front matter or a '# Title' line)"]
+    with pytest.raises(BookError, match="Read-Me.md:1: chapter has no title"):
+        loaded(tmp_path, "Read-Me.md", text)
+    logo_only = loaded(tmp_path, "b.md", "<h1><img src='logo.svg' alt='Chalk'></h1>\n\nText.\n", strict=False)
+    assert logo_only.title == "b" and logo_only.text.startswith("<h1><img")  # the logo stays in the text
+
+
+def test_unknown_front_matter_key_lenient_is_a_warning(tmp_path):
+    text = "---\ntitle: T\nicon: material/book\n---\nText.\n"
+    chapter = loaded(tmp_path, "a.md", text, strict=False)
+    assert chapter.title == "T" and [str(w) for w in chapter.warnings] == [
+        "a.md:3: warning: unknown front-matter key 'icon' ignored (expected one of: title, id, numbered, type, class)"]
+    with pytest.raises(BookError, match="a.md:3: unknown front-matter key 'icon'"):
+        loaded(tmp_path, "a.md", text)
+
+
+@pytest.mark.parametrize("stem, chapter_id", [("6.0", "6-0"), ("01-intro", "intro"), ("2024", "2024"),
+                                              ("10_Getting Started", "getting-started"), ("v2.1", "v2-1")])
+def test_chapter_ids_from_file_names(tmp_path, stem, chapter_id):
+    assert loaded(tmp_path, f"{stem}.md", "# T\n").id == chapter_id
+
+
+@pytest.mark.parametrize("body", ["Vue shows {{ message }} here.\n", "A literal {% if x %} without its end.\n"])
+def test_lenient_chapter_that_is_no_template_is_taken_literally(tmp_path, body):
+    from book.templating import expand_chapters, layout_env
+    chapter = loaded(tmp_path, "a.md", "# T\n\n" + body)
+    expanded, found = expand_chapters([chapter], {}, {}, layout_env(tmp_path), strict=False)
+    assert expanded == {"a": chapter.text} and [e.warning for e in found] == [True]
+    assert str(found[0]).startswith("a.md:3: warning: ") and "the chapter is taken literally" in str(found[0])
+    expanded, found = expand_chapters([chapter], {}, {}, layout_env(tmp_path))
+    assert found and not any(e.warning for e in found)
 
 
 def test_an_escaped_tag_inside_a_paragraph_stays_inline(tmp_path):

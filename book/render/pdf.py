@@ -4,7 +4,7 @@ from __future__ import annotations
 import copy
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import jinja2
@@ -157,6 +157,10 @@ def _finish(pdf, labels: tuple[str, ...], direction: str) -> None:
         pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"Direction": "/R2L"})
 
 
+# Lenient mode's warnings of the layout stage, printed and counted by the command line like the loader's.
+WARNINGS = logging.getLogger("guidebook.warnings")
+
+
 @dataclass(frozen=True)
 class PrintSource:
     """What both PDF paths lay out: the chapters' HTML, the stylesheets, and a way to render the layout."""
@@ -165,9 +169,14 @@ class PrintSource:
     css: list[tuple[str, str]]  # (CSS text, base URL), in cascade order
     layout: object
     context: dict
+    # lenient mode: characters no font has (emoji in READMEs) are left out of the layout, each with a warning
+    left_out: frozenset[str] = frozenset()
+    warnings: tuple[BookError, ...] = ()
 
     def render_html(self, part: str, chapters: list[dict], page_numbers: dict) -> str:
         html = self.layout.render(**self.context, part=part, chapters=chapters, page_numbers=page_numbers)
+        if self.left_out:
+            html = html.translate(dict.fromkeys(map(ord, self.left_out)))
         return join_hangul_html(html)
 
 
@@ -184,17 +193,23 @@ def _where(char: str, book: Book) -> tuple[str, int | None]:
     return "book.yaml", None
 
 
-def check_glyphs(book: Book, html: str, fonts_dir: Path) -> None:
-    """Raise an error for each character of the edition's text that no font of the edition can draw (no tofu)."""
+def check_glyphs(book: Book, html: str, fonts_dir: Path) -> tuple[frozenset[str], tuple[BookError, ...]]:
+    """Raise an error for each character of the edition's text that no font of the edition can draw (no tofu).
+
+    Not strict: (those characters, a warning for each) instead; the layout leaves them out."""
     text = lxml_html.document_fromstring(html).text_content()
     errors = []
     absent = sorted({face.package for face in FACES} - {face.package for face in available_faces()})
     install = f", or install Debian's {' and '.join(absent)}" if absent else ""
-    for char in missing_characters(text, fonts_dir, book.config.language):
+    missing = missing_characters(text, fonts_dir, book.config.language)
+    for char in missing:
         path, line = _where(char, book)
-        errors.append(BookError(path, line, f"no font of this edition has '{char}' (U+{ord(char):04X})",
-                                f"add a font that covers {script_name(char)}{install}"))
-    raise_all(errors)
+        errors.append(BookError(path, line, f"no font of this edition has '{char}' (U+{ord(char):04X})"
+                                + ("" if book.config.strict else "; left out of the PDF"),
+                                f"add a font that covers {script_name(char)}{install}", not book.config.strict))
+    if book.config.strict:
+        raise_all(errors)
+    return frozenset(missing), tuple(errors)
 
 
 class _NotdefGate(logging.Handler):
@@ -228,8 +243,8 @@ def prepare_print(book: Book, layouts: jinja2.Environment, date: str) -> PrintSo
                    disclaimer_html=disclaimer, edition_label=book.messages.edition(edition.name), t=book.messages,
                    back_cover=back_cover(edition.branding, config.root, config.url))
     source = PrintSource(chapters, css, layouts.get_template("print.html.j2"), context)
-    check_glyphs(book, source.render_html("all", chapters, {}), styles / "fonts")
-    return source
+    left_out, warnings = check_glyphs(book, source.render_html("all", chapters, {}), styles / "fonts")
+    return replace(source, left_out=left_out, warnings=warnings)
 
 
 def render_pdf(book: Book, layouts: jinja2.Environment, date: str) -> RenderedPdf:
@@ -242,6 +257,8 @@ def render_pdf(book: Book, layouts: jinja2.Environment, date: str) -> RenderedPd
 
     patch_line_breaking()
     source = prepare_print(book, layouts, date)
+    for warning in source.warnings:
+        WARNINGS.warning("%s", warning)
     html = source.render_html("all", source.chapters, {})
     fetcher = ProjectFetcher([root, styles])
     font_config = FontConfiguration()

@@ -26,7 +26,7 @@ from ..theme import styles_dir
 from . import struct_merge
 from .fonts import isolate_fonts
 from .overlay import draw_page
-from .pdf import LAYOUTS_DIR, VARIANTS, RenderedPdf, _first_block, label_ranges, page_labels, prepare_print
+from .pdf import LAYOUTS_DIR, VARIANTS, WARNINGS, RenderedPdf, _first_block, label_ranges, page_labels, prepare_print
 
 PX = 0.75  # CSS px → PDF points
 
@@ -136,6 +136,8 @@ def render_pdf_parts(book: Book, layouts, date: str, workers: int) -> RenderedPd
     root, styles = config.root, styles_dir(config.root)
     isolate_fonts(styles / "fonts", root / ".cache" / "fontconfig")  # before the workers fork
     prepared = prepare_print(book, layouts, date)
+    for warning in prepared.warnings:
+        WARNINGS.warning("%s", warning)
     base_css = prepared.css
     parts_css = (LAYOUTS_DIR / "parts.css").read_text()
     chrome_css = (LAYOUTS_DIR / "chrome.css").read_text()
