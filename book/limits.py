@@ -23,6 +23,7 @@ MAX_TEMPLATE_SEQUENCE = 1_000_000  # longest string or list a template may make 
 MAX_TEMPLATE_POWER_BITS = 10_000  # largest integer a template may make with ** (about 3,000 digits)
 MAX_LIPSUM_PARAGRAPHS = 100
 MAX_QUOTE_DEPTH = 30  # blockquote levels (">>>…"): deeper ones exhaust the layout engine's recursion
+MAX_HTML_DEPTH = 100  # elements inside elements, raw HTML included: 1,000 nested <div>s overflowed the layout
 MAX_INDENT_COLUMNS = 160  # leading spaces of a line: 40 levels of nested lists (4 columns each)
 MAX_IMAGE_PIXELS = 40_000_000  # width × height of one image (40 megapixels; 160 MB once decoded)
 MAX_IMAGE_BYTES = 50_000_000  # one image file

@@ -10,6 +10,7 @@ from lxml import html as lxml_html
 from .content import Chapter
 from .errors import BookError
 from .images import image_problem
+from .limits import MAX_HTML_DEPTH
 from .markdown import HTML_ELEMENTS, ChapterHtml, block_line, heading_text
 from .paths import remote_reason, resolve_inside
 
@@ -62,6 +63,11 @@ def check_html(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_h
     def problem(element, needles, message, hint, warning=False):
         errors.append(BookError(chapter.display, block_line(text, html, element, *needles), message, hint, warning))
 
+    deepest = _deepest(html.tree)
+    if deepest is not None:
+        problem(deepest, ("<",), f"HTML nested more than {MAX_HTML_DEPTH} elements deep",
+                f"the limit is {MAX_HTML_DEPTH} levels (book/limits.py): flatten the markup")
+        return errors
     for element in list(html.tree.iter()):
         tag = element.tag if isinstance(element.tag, str) else None
         if tag is None or element is html.tree:
@@ -120,6 +126,17 @@ def check_html(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_h
             elif found:
                 problem(element, (src, "<img", "!["), *found)
     return errors
+
+
+def _deepest(tree):
+    """The first element more than MAX_HTML_DEPTH elements deep in `tree`, or None (walked without recursion)."""
+    stack = [(tree, 0)]
+    while stack:
+        element, depth = stack.pop()
+        if depth > MAX_HTML_DEPTH:
+            return element
+        stack.extend((child, depth + 1) for child in element if isinstance(child.tag, str))
+    return None
 
 
 def as_text(element, tree) -> None:

@@ -487,3 +487,17 @@ def test_invisible_separators_and_c1_controls_are_errors_with_their_line(tmp_pat
     (project / "chapters" / "03-odd.md").write_text(f"# Odd\n\nA line{character} here.\n", encoding="utf-8")
     assert main(["check", "--project", str(project)]) == 1
     assert f"chapters/03-odd.md:3: character U+{ord(character):04X} is not allowed in a chapter" in capsys.readouterr().err
+
+
+def test_raw_html_nested_too_deep_is_an_error_not_a_crash(tmp_path, capsys):
+    """1,000 nested <div>s overflowed the layout's recursion (an internal error); now the limit is named."""
+    from book.cli import main
+    from book.limits import MAX_HTML_DEPTH
+    import shutil
+    project = tmp_path / "book"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "small", project)
+    (project / "chapters" / "03-deep.md").write_text("# Deep\n\n" + "<div>" * 1000 + "x" + "</div>" * 1000 + "\n")
+    assert main(["build", "--project", str(project)]) == 1
+    err = capsys.readouterr().err
+    assert f"chapters/03-deep.md:3: HTML nested more than {MAX_HTML_DEPTH} elements deep" in err, err
+    assert not (project / "dist").exists()
