@@ -58,7 +58,8 @@ def opf_properties(epub: Path) -> dict[str, list[str]]:
 def test_daisy_ace_reports_no_violation(small_epub, editions_build, guide_build, tmp_path):
     need("ace-puppeteer")
     need(CHROMIUM)
-    epubs = [small_epub, editions_build / "editions-test-book-ebook.epub", guide_build / f"{SLUG}-ebook.epub"]
+    epubs = [small_epub, editions_build / "editions-test-book-ebook.epub", guide_build / f"{SLUG}-ebook.epub",
+             *(guide_build / f"{SLUG}-ebook-{language}.epub" for language in ("zh-hans", "ar", "ru"))]
     env = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": CHROMIUM}
     # Ace takes seconds per book (a browser opens every file): all books at once.
     runs = [(epub, tmp_path / f"ace-{index}", subprocess.Popen(
