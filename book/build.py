@@ -134,7 +134,8 @@ def _build(root: Path, out: Path, names: list[str] | None, progress: Callable[[s
         projects.append(project)
         which = f" ({language})" if len(languages) > 1 else ""
         progress(f"load     {len(project.chapters)} chapters{which}  {time.perf_counter() - started:.1f} s")
-        _warn_about_logos(project, progress) if language == languages[0] else None
+        if language == languages[0]:  # logos are the same in every language: warn once
+            _warn_about_logos(project, progress)
         _check_essentials(project, [e for e in editions if e.language == language], progress)
     for project, language in zip(projects, languages):
         with layout_errors(project.layouts):  # a mistake in a project layout is the author's: its file and line

@@ -466,9 +466,7 @@ def test_strict_build_lists_the_same_problems_as_errors(lenient_build, capsys):
 def test_an_id_with_a_space_is_an_error_with_its_line(tmp_path, capsys):
     """EPUBCheck rejects id="a b" (found by the fuzz test): the author hears of it at its line instead."""
     from book.cli import main
-    import shutil
-    project = tmp_path / "book"
-    shutil.copytree(Path(__file__).parent / "fixtures" / "small", project)
+    project = copy_fixture("small", tmp_path)
     chapter = project / "chapters" / "01-intro.md"
     lines = chapter.read_text().splitlines()
     chapter.write_text("\n".join(lines + ["", 'Text <span id="a b">x</span> end.', ""]))
@@ -481,9 +479,7 @@ def test_an_id_with_a_space_is_an_error_with_its_line(tmp_path, capsys):
 def test_invisible_separators_and_c1_controls_are_errors_with_their_line(tmp_path, capsys, character):
     """U+2029 crashed WeasyPrint's line breaking and C1 controls printed as boxes (both found by the fuzz test)."""
     from book.cli import main
-    import shutil
-    project = tmp_path / "book"
-    shutil.copytree(Path(__file__).parent / "fixtures" / "small", project)
+    project = copy_fixture("small", tmp_path)
     (project / "chapters" / "03-odd.md").write_text(f"# Odd\n\nA line{character} here.\n", encoding="utf-8")
     assert main(["check", "--project", str(project)]) == 1
     assert f"chapters/03-odd.md:3: character U+{ord(character):04X} is not allowed in a chapter" in capsys.readouterr().err
@@ -493,9 +489,7 @@ def test_raw_html_nested_too_deep_is_an_error_not_a_crash(tmp_path, capsys):
     """1,000 nested <div>s overflowed the layout's recursion (an internal error); now the limit is named."""
     from book.cli import main
     from book.limits import MAX_HTML_DEPTH
-    import shutil
-    project = tmp_path / "book"
-    shutil.copytree(Path(__file__).parent / "fixtures" / "small", project)
+    project = copy_fixture("small", tmp_path)
     (project / "chapters" / "03-deep.md").write_text("# Deep\n\n" + "<div>" * 1000 + "x" + "</div>" * 1000 + "\n")
     assert main(["build", "--project", str(project)]) == 1
     err = capsys.readouterr().err
