@@ -1,10 +1,12 @@
 """Shared helpers: build fixture projects for real and read what came out."""
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import shutil
 import subprocess
+import threading
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -54,11 +56,51 @@ def epubcheck_jars() -> list[list[str]]:
     return commands
 
 
+class EpubCheckServer:
+    """One warm EPUBCheck JVM per jar for the whole session (tests/tools/EpubCheckServer.java).
+
+    A fresh JVM spends 8-14 s of CPU before it checks anything, a warm one checks a small EPUB in half a second;
+    the reports and exit codes are the command line's own. Without a JDK (the server is a single-file Java
+    program, which needs javac's module) every check falls back to a fresh `java -jar`.
+    """
+
+    SOURCE = Path(__file__).resolve().parent / "tools" / "EpubCheckServer.java"
+
+    def __init__(self, jar: str):
+        self.jar = jar
+        self.lock = threading.Lock()
+        self.process: subprocess.Popen | None = None
+        self.broken = False
+
+    def run(self, args: list[str]) -> tuple[int, str] | None:
+        """(exit code, report), or None when the server cannot run here."""
+        with self.lock:
+            if self.broken:
+                return None
+            if self.process is None:
+                self.process = subprocess.Popen(
+                    ["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", self.jar, str(self.SOURCE)],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                atexit.register(self.process.kill)
+            try:
+                self.process.stdin.write(("\t".join(args) + "\n").encode("utf-8"))
+                self.process.stdin.flush()
+                code, length = self.process.stdout.readline().split()
+                return int(code), self.process.stdout.read(int(length)).decode("utf-8")
+            except (OSError, ValueError):  # no JDK, or the JVM died: the command line from now on
+                self.broken = True
+                self.process.kill()
+                return None
+
+
+EPUBCHECK_SERVERS: dict[str, EpubCheckServer] = {}
+
+
 def epubcheck_report(command: list[str], path: Path) -> tuple[int, str]:
     """(exit code, report) of one EPUBCheck jar on `path`, remembered by the EPUB's and the jar's hashes.
 
-    Half of the suite's time used to be EPUBCheck's JVM start-up; an unchanged EPUB gets the same verdict, so the
-    verdict is kept in .cache/epubcheck/ (data only) and a rebuilt, changed EPUB is checked again.
+    The verdict of an unchanged EPUB is kept in .cache/epubcheck/ (data only); a rebuilt, changed EPUB is checked
+    again, by the jar's warm server (EpubCheckServer) or else by a fresh JVM.
     """
     jar = Path(command[2])
     key = hashlib.sha256(path.read_bytes() + jar.read_bytes()[:65536] + str(jar.stat().st_size).encode()
@@ -69,11 +111,15 @@ def epubcheck_report(command: list[str], path: Path) -> tuple[int, str]:
         return verdict["code"], verdict["report"]
     except (OSError, ValueError, KeyError):
         pass
-    result = subprocess.run([*command, str(path)], capture_output=True, text=True)
-    report = (result.stdout + result.stderr).replace(str(path), path.name)
+    server = EPUBCHECK_SERVERS.setdefault(str(jar), EpubCheckServer(str(jar)))
+    answer = server.run([str(path), *command[3:]])
+    if answer is None:
+        result = subprocess.run([*command, str(path)], capture_output=True, text=True)
+        answer = result.returncode, result.stdout + result.stderr
+    code, report = answer[0], answer[1].replace(str(path), path.name)
     EPUBCHECK_CACHE.mkdir(parents=True, exist_ok=True)
-    cached.write_text(json.dumps({"code": result.returncode, "report": report}))
-    return result.returncode, report
+    cached.write_text(json.dumps({"code": code, "report": report}))
+    return code, report
 
 
 def assert_epubcheck_clean(path: Path) -> None:
@@ -118,3 +164,14 @@ def guide_build(tmp_path_factory) -> Path:
 
 def reader(path: Path) -> PdfReader:
     return PdfReader(str(path))
+
+
+# `make test` runs the files on every core (pytest-xdist, `--dist loadgroup`). A file's tests stay on one worker, so
+# its module fixtures are built once; the files that share the guide's build (`guide_build`) share a worker too.
+SHARES_THE_GUIDE_BUILD = {"test_accessibility.py", "test_brochure.py", "test_guide.py"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        name = item.path.name
+        item.add_marker(pytest.mark.xdist_group("guide" if name in SHARES_THE_GUIDE_BUILD else name))

@@ -33,7 +33,7 @@ from pypdf import PdfReader
 from book import markdown as book_markdown
 from book.cli import main
 
-from conftest import epubcheck_jars
+from conftest import epubcheck_jars, epubcheck_report
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 PERMISSIVE = {"MIT", "BSD-2-Clause", "BSD-3-Clause", "ISC", "Apache-2.0", "PSF-2.0", "CC0-1.0", "Unlicense"}
@@ -192,9 +192,8 @@ def _conversion_seconds(document: Document) -> float:
 
 def _epubcheck_failure(path: Path) -> str:
     """EPUBCheck's report when it finds anything, else '' (one jar, the newer: each run costs seconds of CPU)."""
-    result = subprocess.run([*epubcheck_jars()[0], str(path)], capture_output=True, text=True)
-    report = result.stdout + result.stderr
-    if result.returncode != 0 or "ERROR" in report or "FATAL" in report or "WARNING" in report:
+    code, report = epubcheck_report(epubcheck_jars()[0], path)
+    if code != 0 or "ERROR" in report or "FATAL" in report or "WARNING" in report:
         return report
     return ""
 

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zipfile
 
 from lxml import etree
 from pypdf import PdfReader
 
-from conftest import assert_epubcheck_clean, epub_files, pdf_pages_text, run, copy_fixture
+from conftest import (assert_epubcheck_clean, copy_fixture, epub_files, epubcheck_jars, epubcheck_report,
+                      pdf_pages_text, run)
 from pdf_checks import contents_entries
 
 NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops",
@@ -21,6 +23,19 @@ def nav_tree(epub):
 
 def test_epubcheck_reports_nothing(small_epub):
     assert_epubcheck_clean(small_epub)
+
+
+def test_epubcheck_as_the_suite_runs_it_finds_a_missing_file(small_epub, tmp_path):
+    """The warm EPUBCheck the suite uses (conftest.EpubCheckServer) fails an EPUB with a chapter missing."""
+    broken = tmp_path / "broken.epub"
+    with zipfile.ZipFile(small_epub) as source, zipfile.ZipFile(broken, "w") as target:
+        chapters = [n for n in source.namelist() if n.endswith(".xhtml") and not n.endswith(("nav.xhtml", "cover.xhtml"))]
+        for item in source.infolist():
+            if item.filename != chapters[0]:
+                target.writestr(item, source.read(item))
+    for command in epubcheck_jars():
+        code, report = epubcheck_report(command, broken)
+        assert code != 0 and "RSC-001" in report, report
 
 
 def test_nav_lists_the_same_entries_as_the_pdf_contents(small_epub, small_pdf):

@@ -28,7 +28,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -42,7 +41,7 @@ from book.content import H1, NOT_XML
 from book.markdown import markdown_to_tree
 from book.render.fonts import isolate_fonts, missing_characters
 from book.theme import DEFAULT_STYLES
-from conftest import epubcheck_jars
+from conftest import epubcheck_jars, epubcheck_report
 
 EXAMPLES = int(os.environ.get("GUIDEBOOK_FUZZ_EXAMPLES", "15"))
 FILE_NAMES = ("01-one.md", "02-two.md", "03-three.md")  # chapter ids one, two, three
@@ -310,11 +309,10 @@ def write_project(folder: Path, project: dict) -> None:
 
 def epubcheck(path: Path, sources: str) -> None:
     """EPUBCheck 5 (the PyPI jar): no fatal error, error, warning or usage note (CSS-028 only notes fonts)."""
-    result = subprocess.run([*epubcheck_jars()[0], str(path)], capture_output=True, text=True)
-    report = result.stdout + result.stderr
+    code, report = epubcheck_report(epubcheck_jars()[0], path)
     findings = [line for line in report.splitlines()
                 if line.startswith(("FATAL", "ERROR", "WARNING", "USAGE")) and "CSS-028" not in line]
-    assert result.returncode == 0 and not findings, f"{report}\n{sources}"
+    assert code == 0 and not findings, f"{report}\n{sources}"
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -17,7 +17,7 @@ declare -A needs=(
 if [[ "$what" == test ]]; then
   needs+=(
     [pdftotext]=poppler-utils [pdffonts]=poppler-utils [pdftoppm]=poppler-utils
-    [qpdf]=qpdf [java]=default-jre-headless [/usr/bin/epubcheck]=epubcheck [pandoc]=pandoc
+    [qpdf]=qpdf [java]=default-jre-headless [javac]=default-jdk-headless [/usr/bin/epubcheck]=epubcheck [pandoc]=pandoc
     [gs]=ghostscript [mutool]=mupdf-tools [chromium]=chromium [zbarimg]=zbar-tools
     [node]=nodejs [npm]=npm
   )
