@@ -19,7 +19,7 @@ from ..assemble import Book, BookChapter
 from ..errors import BookError
 from ..theme import styles_dir
 from .cover import UnsupportedCover, cover_png, cover_svg
-from .page_list import PageBreak, front_page_targets, nav_ids, page_markers, place_markers
+from .page_list import PageBreak, front_page_targets, marked_body, nav_ids, page_markers, place_markers
 
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -84,12 +84,13 @@ def _semantic_footnotes(root, back_label: str) -> None:
         parent.remove(block)
 
 
-def _relink(root, chapter_id: str) -> None:
-    """Internal links point at the right file; data-chapter was only for us."""
-    for link in root.iterfind(".//x:a[@data-chapter]", NS):
-        target = link.attrib.pop("data-chapter")
-        if target != chapter_id:
-            link.set("href", f"{target}.xhtml{link.get('href')}")
+def _relink(root, chapter_id: str, targets: dict[str, str]) -> None:
+    """Internal links ("#id") to another chapter point at its file (`targets`: id → chapter id)."""
+    for link in root.iterfind(".//x:a[@href]", NS):
+        href = link.get("href")
+        target = targets.get(href[1:]) if href.startswith("#") else None
+        if target is not None and target != chapter_id:
+            link.set("href", f"{target}.xhtml{href}")
 
 
 def _strip_block_ids(root) -> None:
@@ -98,15 +99,15 @@ def _strip_block_ids(root) -> None:
 
 
 def chapter_xhtml(chapter: BookChapter, book: Book, layouts: jinja2.Environment, breaks: list[PageBreak]) -> bytes:
-    """One chapter as an XHTML content document."""
+    """One chapter as an XHTML content document, with markers where the print edition's pages begin."""
     epub_type, role = SEMANTICS[chapter.chapter.type]
     text = layouts.get_template("chapter.xhtml.j2").render(
         language=book.config.language, title=chapter.chapter.title, anchor=chapter.anchor, chapter_id=chapter.id, number=chapter.number,
         epub_type=epub_type, role=role, css_class=f"type-{chapter.chapter.type} {chapter.chapter.css_class}".strip(),
-        body=_body_xhtml(chapter.body), fonts=book.edition.epub_fonts, t=book.messages)
+        body=_body_xhtml(marked_body(chapter)), fonts=book.edition.epub_fonts, t=book.messages)
     root = etree.fromstring(text.encode("utf-8"))
     _semantic_footnotes(root, book.messages("back_to_text"))
-    _relink(root, chapter.id)
+    _relink(root, chapter.id, dict(book.targets))
     page_markers(root, breaks)
     _strip_block_ids(root)
     return _document(root)
@@ -134,7 +135,7 @@ class ContentFacts:
 
 def content_facts(book: Book, paged: bool) -> ContentFacts:
     """The facts of this edition's chapters."""
-    bodies = [c.body for c in book.chapters]
+    bodies = [marked_body(c) for c in book.chapters]
     images = any(img.get("alt", "").strip() for body in bodies for img in body.iter("img"))
     return ContentFacts(images=images, tables=any(True for body in bodies for _ in body.iter("table")), page_list=paged)
 
@@ -219,7 +220,7 @@ def render_epub(book: Book, layouts: jinja2.Environment, date: str, breaks: dict
     styles = styles_dir(config.root)
     package = epub.EpubBook()
     package.FOLDER_NAME = "EPUB"
-    images = sorted({img.get("src") for c in book.chapters for img in c.body.iter("img")})
+    images = sorted({img.get("src") for c in book.chapters for img in marked_body(c).iter("img")})
     _metadata(package, book, date, content_facts(book, any(breaks.values())))
 
     # the looks of GitHub-flavoured Markdown first, so that the book's own CSS may override them

@@ -19,6 +19,7 @@ from .fetcher import ProjectFetcher, ResourceRefused
 from .fonts import FACES, available_faces, isolate_fonts, missing_characters, script_name
 from .pdf_tags import contents_pages, describe_links, finish_tags
 from .linebreak import patch_line_breaking
+from .page_list import marked_body
 
 LAYOUTS_DIR = Path(__file__).resolve().parent.parent / "layouts"
 VARIANTS = {"pdf/ua-1": "pdf/ua-1", "pdf/a-3b": "pdf/a-3b", "none": None}
@@ -230,7 +231,7 @@ def prepare_print(book: Book, layouts: jinja2.Environment, date: str) -> PrintSo
     config, edition = book.config, book.edition
     styles = styles_dir(config.root)
     chapters = [{"chapter": c.chapter, "number": c.number, "anchor": c.anchor,
-                 "html": body_html(list_numbers_as_css(footnotes_inline(c.body)))} for c in book.chapters]
+                 "html": body_html(list_numbers_as_css(footnotes_inline(marked_body(c))))} for c in book.chapters]
     disclaimer = book.disclaimer_html  # through the allow-list in assemble
     geometry = layouts.get_template("edition.css.j2").render(edition=edition, margins=_margins(edition),
                                                                 rtl=book.messages.direction == "rtl")
