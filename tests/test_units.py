@@ -168,3 +168,41 @@ def test_assembled_book_is_a_plain_value(tmp_path):
     assert "detail" not in dict(short.targets)
     assert [e.anchor for e in short.toc[0].children] == ["why"]
     assert book == assemble(project.chapters, project.config, project.config.edition("print"))
+
+
+def test_renderers_take_everything_from_the_context(tmp_path):
+    """The context is the renderers' only source: the build reads the theme, layout overrides and images into it,
+    and the EPUB carries exactly the bytes the context holds, whatever is on disk by then."""
+    import dataclasses
+    import io
+    import zipfile
+
+    from PIL import Image
+
+    from book.assemble import assemble
+    from book.assets import render_context
+    from book.project import load_project
+    from book.render.epub import render_epub
+
+    root = tiny_project(tmp_path)
+    (root / "book.yaml").write_text((root / "book.yaml").read_text() + "  ebook: {format: epub}\n")
+    (root / "images").mkdir()
+    Image.new("RGB", (4, 4), "red").save(root / "images" / "dot.png")
+    (root / "chapters" / "01-start.md").write_text("# Start\n\n![A red dot](../images/dot.png)\n")
+    (root / "layouts").mkdir()
+    (root / "layouts" / "parts.css").write_text("/* the project's parts.css */\n")
+    project = load_project(root)
+
+    print_context = render_context(project, assemble(project.chapters, project.config, project.config.edition("print")))
+    assert print_context.parts_css == ("/* the project's parts.css */\n", (root / "layouts" / "parts.css").resolve().as_uri())
+    assert "/* the project's parts.css */" not in print_context.chrome_css[0] and print_context.chrome_css[0]
+    assert [base.rsplit("/", 1)[-1] for _, base in print_context.print_css] == ["highlight.css", "print.css"]
+
+    book = assemble(project.chapters, project.config, project.config.edition("ebook"))
+    context = render_context(project, book)
+    assert [src for src, _ in context.images] == ["images/dot.png"]
+    (root / "images" / "dot.png").unlink()  # what the renderer needs was read when the context was made
+    context = dataclasses.replace(context, ebook_css=b"/* from the context */", images=(("images/dot.png", b"dot"),))
+    with zipfile.ZipFile(io.BytesIO(render_epub(book, context))) as epub:
+        assert epub.read("EPUB/style/ebook.css") == b"/* from the context */"
+        assert epub.read("EPUB/images/dot.png") == b"dot"
