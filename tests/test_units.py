@@ -168,6 +168,10 @@ def test_assembled_book_is_a_plain_value(tmp_path):
     assert "detail" not in dict(short.targets)
     assert [e.anchor for e in short.toc[0].children] == ["why"]
     assert book == assemble(project.chapters, project.config, project.config.edition("print"))
+    # the checks that run on an assembled edition report and change nothing
+    from book.essential import edition_errors
+    again = assemble(project.chapters, project.config, project.config.edition("short"))
+    assert edition_errors(project.chapters, short) == [] and short == again
 
 
 def test_renderers_take_everything_from_the_context(tmp_path):
