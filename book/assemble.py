@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import copy
+import html as html_lib
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from lxml import etree
 
 from .config import BookConfig, Edition
 from .content import Chapter
@@ -58,11 +61,20 @@ class TableEntry:
 
 
 @dataclass(frozen=True)
+class Block:
+    """A top-level block of a chapter body: its name where print pages may begin ("costs-3") and its source line."""
+
+    id: str
+    line: int | None
+
+
+@dataclass(frozen=True)
 class BookChapter:
     chapter: Chapter
     number: str  # "3", or "" when unnumbered
     anchor: str
-    body: object  # lxml <div>, this edition's own copy
+    html: str  # the body as an XHTML fragment: final ids, internal links as "#id", cross-references written
+    blocks: tuple[Block, ...] = ()  # one for each top-level element of `html`, in order
 
     @property
     def id(self) -> str:
@@ -84,6 +96,8 @@ class Book:
     tables: tuple[TableEntry, ...]
     messages: Messages  # the generated strings, dates and money in the edition's language
     disclaimer_html: str = ""  # book.yaml's disclaimer, through the allow-list: one clean <p>
+    # every id of this edition (chapter anchors too) → the chapter holding it: where an internal link leads
+    targets: tuple[tuple[str, str], ...] = ()
 
 
 def _ids(p: ParsedChapter, generated: bool):
@@ -209,9 +223,10 @@ def assemble(parsed: list[ParsedChapter], config: BookConfig, edition: Edition) 
         if p.chapter.numbered:
             number += 1
             label = str(number)
-        body = copy.deepcopy(p.tree)
+        body = copy.deepcopy(p.tree)  # this edition's own copy, worked on here and handed on as text
         blocks = [block for block in body if isinstance(block.tag, str)]
-        for index, block in enumerate(blocks, start=1):  # where print pages begin, for the EPUB's page-list
+        lines = dict(zip((f"{p.chapter.id}-{index}" for index in range(1, len(blocks) + 1)), p.block_lines))
+        for index, block in enumerate(blocks, start=1):  # named before omit_marked, so names stay per edition
             block.set("data-block", f"{p.chapter.id}-{index}")
         omit_marked(body, edition.omit)
         numbered = [t for t in body.iter("table") if t.get("id") and t.find("caption/span[@class='table-number']") is not None]
@@ -225,11 +240,55 @@ def assemble(parsed: list[ParsedChapter], config: BookConfig, edition: Edition) 
                 number_span.text = table_label + t("caption_separator")
                 text = heading_text(caption.find(".//span[@class='caption-text']"))
                 tables.append(TableEntry(table.get("id"), table_label, text, p.chapter.id))
-        chapters.append(BookChapter(p.chapter, label, p.anchor, body))
-    _fill_cross_references(chapters, tables, t)
+        chapters.append(_Working(p.chapter, label, p.anchor, body, lines))
+    targets = _fill_cross_references(chapters, tables, t)
     depth = edition.toc_depth or config.toc_depth
     toc = tuple(_toc_entry(c, depth) for c in chapters)
-    return Book(config, edition, tuple(chapters), toc, tuple(tables), t, disclaimer_html(config.disclaimer))
+    return Book(config, edition, tuple(c.finished() for c in chapters), toc, tuple(tables), t,
+                disclaimer_html(config.disclaimer), targets)
+
+
+@dataclass(frozen=True)
+class _Working:
+    """A chapter while assemble works on its tree (a copy of its own); `finished` is what leaves assemble."""
+
+    chapter: Chapter
+    number: str
+    anchor: str
+    body: object  # lxml <div>, its top-level blocks named in data-block until `finished`
+    lines: dict  # block name → source line
+
+    @property
+    def id(self) -> str:
+        return self.chapter.id
+
+    def finished(self) -> BookChapter:
+        """The chapter with its body as XHTML text and the id and line of each of its top-level blocks."""
+        blocks = []
+        for block in self.body:
+            if isinstance(block.tag, str):
+                name = block.attrib.pop("data-block")
+                blocks.append(Block(name, self.lines.get(name)))
+        return BookChapter(self.chapter, self.number, self.anchor, xhtml_fragment(self.body), tuple(blocks))
+
+
+def xhtml_fragment(body) -> str:
+    """The children of `body` as XHTML text, without HTML comments (`<!-- a -- b -->` is fine in HTML, not in XML)."""
+    for comment in list(body.iter(etree.Comment)):
+        _drop(comment)
+    return html_lib.escape(body.text or "", quote=False) + "".join(
+        etree.tostring(child, method="xml", encoding="unicode") for child in body)
+
+
+def _drop(node) -> None:
+    """Remove `node`, keeping the text that follows it."""
+    parent, previous = node.getparent(), node.getprevious()
+    if node.tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + node.tail
+        else:
+            parent.text = (parent.text or "") + node.tail
+    parent.remove(node)
 
 
 def omit_marked(body, classes: tuple[str, ...]) -> None:
@@ -249,10 +308,18 @@ def omit_marked(body, classes: tuple[str, ...]) -> None:
             body.remove(block)
 
 
-def _fill_cross_references(chapters: list[BookChapter], tables: list[TableEntry], t: Messages) -> None:
-    """Write the text of empty links (`[](#tbl-costs)` → "Table 5.1"); unlink targets this edition leaves out."""
+def _fill_cross_references(chapters: list[_Working], tables: list[TableEntry], t: Messages) -> tuple[tuple[str, str], ...]:
+    """Write the text of empty links (`[](#tbl-costs)` → "Table 5.1"); unlink targets this edition leaves out.
+
+    Returns (id, chapter id) for every id of the edition: the links' data-chapter is dropped, this table says
+    where each "#id" leads."""
     present = {c.id: c for c in chapters}
-    ids = {c.anchor for c in chapters} | {i for c in chapters for i in c.body.xpath(".//@id")}
+    targets = {}
+    for c in chapters:
+        targets[c.anchor] = c.id
+        for i in c.body.xpath(".//@id"):
+            targets.setdefault(i, c.id)
+    ids = set(targets)
     labels = {t.id: t.label for t in tables}
     headings = {}
     for c in chapters:
@@ -271,11 +338,12 @@ def _fill_cross_references(chapters: list[BookChapter], tables: list[TableEntry]
                 del link.attrib["data-xref"]
             if target_chapter not in present or fragment not in ids:
                 link.tag = "span"  # the target is not in this edition: keep the words, drop the link
-                for attribute in ("href", "data-chapter"):
-                    link.attrib.pop(attribute, None)
+                link.attrib.pop("href", None)
+            link.attrib.pop("data-chapter", None)
+    return tuple(targets.items())
 
 
-def _toc_entry(c: BookChapter, depth: int) -> TocEntry:
+def _toc_entry(c: _Working, depth: int) -> TocEntry:
     """The chapter's contents entry with its sections down to `depth` (1 = chapters only)."""
     stack: list[tuple[int, list]] = [(1, [])]
     for h in c.body.iter(*HEADINGS):

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from .assemble import assemble
+from .assets import render_context
 from .cache import Cache
 from .config import BookConfig, Edition, load_config
 from .errors import BookError
@@ -182,7 +183,7 @@ def _build_language(project: Project, editions: list[Edition], out: Path, files:
         breaks = page_breaks(*page_map) if page_map else {}
         book = assemble(project.chapters, project.config, edition)
         path = output_path(out, project.config, edition)
-        files[path] = render_epub(book, project.layouts, project.date, breaks)
+        files[path] = render_epub(book, render_context(project, book, breaks))
         built.append(Built(edition, path, None, time.perf_counter() - tick))
         progress(f"epub     {edition.name:<10} {' ' * 10}  {time.perf_counter() - tick:.1f} s")
 
@@ -207,8 +208,10 @@ def _check_essentials(project: Project, editions: list[Edition], progress: Calla
 
 def _write_download_page(project: Project, out: Path, progress: Callable[[str], None]) -> None:
     """dist/index.html listing every edition file now in `out` (book/render/site.py)."""
+    from .assets import output_files
     from .render.site import download_page
-    write_outputs({out / "index.html": download_page(project.config, project.layouts, out)})
+    page = download_page(project.config, render_context(project), output_files(out, project.config.slug))
+    write_outputs({out / "index.html": page})
     progress(f"page     index.html (downloads)")
 
 
@@ -224,7 +227,7 @@ def _page_map_key(project: Project) -> str | None:
         return None
     from .render.pdf import prepare_print
     book = assemble(project.chapters, project.config, project.config.edition(project.config.print_edition))
-    source = prepare_print(book, project.layouts, project.date)
+    source = prepare_print(book, render_context(project, book))
     # Keyed on paths relative to the project, so a project copied or moved elsewhere keeps its page map.
     here = project.config.root.as_uri()
     return Cache.key("page-map", source.render_html("all", source.chapters, {}),
@@ -301,8 +304,8 @@ def _write_per_clinic(project: Project, out: Path, files: dict, edition: Edition
     from .render.backcover import back_cover_renderer, swap_last_page
 
     tick = time.perf_counter()
-    render_back_cover = back_cover_renderer(assemble(project.chapters, project.config, edition), project.layouts,
-                                            project.date)
+    book = assemble(project.chapters, project.config, edition)
+    render_back_cover = back_cover_renderer(book, render_context(project, book))
     others = [e for e in derived if e.source == edition.name]
     built = []
     for index, clinic in enumerate(edition.clinics):
@@ -328,7 +331,7 @@ def _render_one(project: Project, edition: Edition, derived: list[Edition]):
     tick = time.perf_counter()
     book = assemble(project.chapters, project.config, edition)
     with layout_errors(project.layouts):  # here too: in a forked worker the traceback does not travel back
-        rendered = render_pdf(book, project.layouts, project.date)
+        rendered = render_pdf(book, render_context(project, book))
     return _with_derived(edition, rendered, time.perf_counter() - tick, derived)
 
 
@@ -358,7 +361,7 @@ def _render_parts(project: Project, edition: Edition, derived: list[Edition]):
     tick = time.perf_counter()
     book = assemble(project.chapters, project.config, edition)
     workers = worker_count(MAX_WORKERS)
-    rendered = render_pdf_parts(book, project.layouts, project.date, workers)
+    rendered = render_pdf_parts(book, render_context(project, book), workers, Cache(project.config.root, "parts"))
     return _with_derived(edition, rendered, time.perf_counter() - tick, derived)
 
 
@@ -369,6 +372,11 @@ def _render_pdfs(project: Project, editions: list[Edition], derived: list[Editio
     memory goes back to the system when it exits. The booklet and press editions made from an edition are
     made in the same worker, alongside the other layouts. Long editions split into parts instead (uses_parts).
     """
+    from .render.fonts import isolate_fonts
+    from .theme import styles_dir
+
+    # fontconfig sees only the book's fonts: set up once, before WeasyPrint is imported and workers fork
+    isolate_fonts(styles_dir(project.config.root) / "fonts", project.config.root / ".cache" / "fontconfig")
     in_parts = [e for e in editions if uses_parts(project, e)]
     for edition in in_parts:
         yield _render_parts(project, edition, derived)
@@ -377,10 +385,6 @@ def _render_pdfs(project: Project, editions: list[Edition], derived: list[Editio
     if workers < 2:
         yield from (_render_one(project, edition, derived) for edition in editions)
         return
-    from .render.fonts import isolate_fonts
-    from .theme import styles_dir
-
-    isolate_fonts(styles_dir(project.config.root) / "fonts", project.config.root / ".cache" / "fontconfig")
     import weasyprint  # noqa: F401 - imported once here, shared by the forked workers
 
     global _FORKED_PROJECT

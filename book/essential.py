@@ -30,7 +30,7 @@ def _essential_ids(parsed: list[ParsedChapter], config: BookConfig) -> dict[str,
 
 
 def _present_ids(book: Book) -> set[str]:
-    return {c.anchor for c in book.chapters} | {i for c in book.chapters for i in c.body.xpath(".//@id")}
+    return {anchor for anchor, _ in book.targets}
 
 
 def omission_errors(parsed: list[ParsedChapter], book: Book) -> list[BookError]:
@@ -51,7 +51,7 @@ def omission_errors(parsed: list[ParsedChapter], book: Book) -> list[BookError]:
 def dangling_link_errors(parsed: list[ParsedChapter], book: Book) -> list[BookError]:
     """An error for each link, in what the edition keeps, to a chapter or section the edition leaves out."""
     present = _present_ids(book)
-    kept_blocks = {block.get("data-block") for c in book.chapters for block in c.body}
+    kept_blocks = {block.id for c in book.chapters for block in c.blocks}
     by_id = {p.chapter.id: p for p in parsed}
     errors = []
     for c in book.chapters:

@@ -121,3 +121,92 @@ def test_margins_shorthand_of_any_length(margins, expected):
     from book.render.pdf import _margins
     found = _margins(SimpleNamespace(margins=margins))
     assert (found["top"], found["outer"], found["bottom"], found["inner"]) == expected
+
+
+def tiny_project(root: Path) -> Path:
+    """Two chapters, a data table, a plain Markdown table, a link across chapters and a cross-reference."""
+    (root / "chapters").mkdir()
+    (root / "data").mkdir()
+    (root / "book.yaml").write_text("title: Tiny\nlanguage: en\ndate: 2026-01-15\n"
+                                    "editions:\n  print: {format: pdf}\n  short: {format: pdf, omit: [detail]}\n")
+    (root / "data" / "fees.yaml").write_text("caption: Fees\ncolumns:\n  - {key: item, label: Item}\n"
+                                             "rows:\n  - {item: Visit}\n")
+    (root / "chapters" / "01-start.md").write_text("# Start\n\n## Why\n\nSee [costs](02-costs.md#fees).\n\n"
+                                                   "## Detail {.detail}\n\nMore.\n")
+    (root / "chapters" / "02-costs.md").write_text("# Costs\n\n| a |\n| - |\n| 1 |\n\n## Fees {#fees}\n\n"
+                                                   "{{ table(\"fees\") }}\n\nAs [](#tbl-fees) shows.\n")
+    return root
+
+
+def test_assembled_book_is_a_plain_value(tmp_path):
+    """assemble hands on text and frozen values only: the whole edition compares with ==, as mdBook's tests do."""
+    from book.assemble import Block, TableEntry, TocEntry, assemble
+    from book.project import load_project
+
+    project = load_project(tiny_project(tmp_path))
+    book = assemble(project.chapters, project.config, project.config.edition("print"))
+    assert [(c.id, c.number, c.anchor) for c in book.chapters] == [("start", "1", "ch-start"), ("costs", "2", "ch-costs")]
+    assert book.toc == (
+        TocEntry(1, "Start", "1", "start", "ch-start", (TocEntry(2, "Why", "", "start", "why"),
+                                                        TocEntry(2, "Detail", "", "start", "detail"))),
+        TocEntry(1, "Costs", "2", "costs", "ch-costs", (TocEntry(2, "Fees", "", "costs", "fees"),)))
+    # the plain Markdown table before it takes no number: the data table is the chapter's first
+    assert book.tables == (TableEntry("tbl-fees", "Table 2.1", "Fees", "costs"),)
+    start = book.chapters[0]
+    # the `# Start` title is the chapter's; each block keeps its source line; the link is only "#fees"
+    assert start.blocks == (Block("start-1", 3), Block("start-2", 5), Block("start-3", 7), Block("start-4", 9))
+    assert start.html == ('<h2 id="why">Why</h2>\n<p>See <a href="#fees">costs</a>.</p>\n'
+                          '<h2 class="detail" id="detail">Detail</h2>\n<p>More.</p>')
+    assert [b.line for b in book.chapters[1].blocks] == [3, 7, 9, 11]
+    assert book.targets == (("ch-start", "start"), ("why", "start"), ("detail", "start"), ("ch-costs", "costs"),
+                            ("fees", "costs"), ("tbl-fees", "costs"))
+    assert "As <a href=\"#tbl-fees\">Table 2.1</a> shows." in book.chapters[1].html
+
+    # an edition that leaves the detail section out: its own blocks and contents; the first edition is unchanged
+    short = assemble(project.chapters, project.config, project.config.edition("short"))
+    assert [b.id for b in short.chapters[0].blocks] == ["start-1", "start-2"]
+    assert "detail" not in dict(short.targets)
+    assert [e.anchor for e in short.toc[0].children] == ["why"]
+    assert book == assemble(project.chapters, project.config, project.config.edition("print"))
+    # the checks that run on an assembled edition report and change nothing
+    from book.essential import edition_errors
+    again = assemble(project.chapters, project.config, project.config.edition("short"))
+    assert edition_errors(project.chapters, short) == [] and short == again
+
+
+def test_renderers_take_everything_from_the_context(tmp_path):
+    """The context is the renderers' only source: the build reads the theme, layout overrides and images into it,
+    and the EPUB carries exactly the bytes the context holds, whatever is on disk by then."""
+    import dataclasses
+    import io
+    import zipfile
+
+    from PIL import Image
+
+    from book.assemble import assemble
+    from book.assets import render_context
+    from book.project import load_project
+    from book.render.epub import render_epub
+
+    root = tiny_project(tmp_path)
+    (root / "book.yaml").write_text((root / "book.yaml").read_text() + "  ebook: {format: epub}\n")
+    (root / "images").mkdir()
+    Image.new("RGB", (4, 4), "red").save(root / "images" / "dot.png")
+    (root / "chapters" / "01-start.md").write_text("# Start\n\n![A red dot](../images/dot.png)\n")
+    (root / "layouts").mkdir()
+    (root / "layouts" / "parts.css").write_text("/* the project's parts.css */\n")
+    project = load_project(root)
+
+    print_context = render_context(project, assemble(project.chapters, project.config, project.config.edition("print")))
+    assert print_context.parts_css == ("/* the project's parts.css */\n", (root / "layouts" / "parts.css").resolve().as_uri())
+    assert "/* the project's parts.css */" not in print_context.chrome_css[0] and print_context.chrome_css[0]
+    assert [base.rsplit("/", 1)[-1] for _, base in print_context.print_css] == ["highlight.css", "print.css"]
+
+    book = assemble(project.chapters, project.config, project.config.edition("ebook"))
+    context = render_context(project, book)
+    assert [src for src, _ in context.images] == ["images/dot.png"]
+    (root / "images" / "dot.png").unlink()  # what the renderer needs was read when the context was made
+    context = dataclasses.replace(context, ebook_css=b"/* from the context */", images=(("images/dot.png", b"dot"),))
+    with zipfile.ZipFile(io.BytesIO(render_epub(book, context))) as epub:
+        assert epub.read("EPUB/style/ebook.css") == b"/* from the context */"
+        assert epub.read("EPUB/images/dot.png") == b"dot"

@@ -18,12 +18,12 @@ import pikepdf
 from ..assemble import Book
 from ..branding import Branding
 from ..errors import BookError
-from ..theme import styles_dir
+from .context import RenderContext
 from .fetcher import ProjectFetcher, ResourceRefused
 from .pdf import VARIANTS, prepare_print
 
 
-def back_cover_renderer(book: Book, layouts, date: str) -> Callable[[Branding], bytes]:
+def back_cover_renderer(book: Book, context: RenderContext) -> Callable[[Branding], bytes]:
     """A function making the edition's back cover, as a one-page PDF, for one contact block.
 
     The stylesheets and fonts are parsed once for the whole list (half of a back cover's time otherwise).
@@ -34,19 +34,19 @@ def back_cover_renderer(book: Book, layouts, date: str) -> Callable[[Branding], 
     from .linebreak import patch_line_breaking
     patch_line_breaking()
     book = dataclasses.replace(book, chapters=())  # the back cover needs none of the chapters' HTML
-    root, styles = book.config.root, styles_dir(book.config.root)
-    fetcher = ProjectFetcher([root, styles])
+    root = book.config.root
+    fetcher = ProjectFetcher([root, context.styles])
     fonts = FontConfiguration()
     variant = VARIANTS[book.edition.pdf_variant]
     try:
         css = [CSS(string=text, base_url=base, url_fetcher=fetcher, font_config=fonts)
-               for text, base in prepare_print(book, layouts, date).css]
+               for text, base in prepare_print(book, context).css]
     except ResourceRefused as error:
         raise BookError(None, None, str(error), "keep fonts and images inside the project") from None
 
     def render(branding: Branding) -> bytes:
         edition = dataclasses.replace(book.edition, branding=branding)
-        source = prepare_print(dataclasses.replace(book, edition=edition), layouts, date)
+        source = prepare_print(dataclasses.replace(book, edition=edition), context)
         try:
             document = HTML(string=source.render_html("back", [], {}), base_url=str(root) + "/", url_fetcher=fetcher
                             ).render(stylesheets=css, font_config=fonts, pdf_variant=variant)

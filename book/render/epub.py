@@ -1,13 +1,12 @@
-"""Book + Edition → EPUB 3 bytes (ebooklib for the package; our layouts for every XHTML file)."""
+"""Book + RenderContext → EPUB 3 bytes (ebooklib for the package; our layouts for every XHTML file)."""
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import io
 import re
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import PurePosixPath
 from typing import Callable
 
 import jinja2
@@ -17,9 +16,9 @@ from lxml import html as lxml_html
 
 from ..assemble import Book, BookChapter
 from ..errors import BookError
-from ..theme import styles_dir
+from .context import RenderContext
 from .cover import UnsupportedCover, cover_png, cover_svg
-from .page_list import PageBreak, front_page_targets, nav_ids, page_markers, place_markers
+from .page_list import PageBreak, front_page_targets, marked_body, nav_ids, page_markers, place_markers
 
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -40,23 +39,8 @@ def _xml(element) -> str:
 
 
 def _body_xhtml(body) -> str:
-    """The body's children as XHTML, without HTML comments (`<!-- a -- b -->` is fine in HTML, not in XML)."""
-    if any(True for _ in body.iter(etree.Comment)):
-        body = copy.deepcopy(body)
-        for comment in list(body.iter(etree.Comment)):
-            _drop(comment)
+    """The body's children as XHTML (assemble already dropped HTML comments)."""
     return (body.text or "") + "".join(_xml(child) for child in body)
-
-
-def _drop(node) -> None:
-    """Remove `node`, keeping the text that follows it."""
-    parent, previous = node.getparent(), node.getprevious()
-    if node.tail:
-        if previous is not None:
-            previous.tail = (previous.tail or "") + node.tail
-        else:
-            parent.text = (parent.text or "") + node.tail
-    parent.remove(node)
 
 
 def _epub_attr(element, value: str) -> None:
@@ -84,12 +68,13 @@ def _semantic_footnotes(root, back_label: str) -> None:
         parent.remove(block)
 
 
-def _relink(root, chapter_id: str) -> None:
-    """Internal links point at the right file; data-chapter was only for us."""
-    for link in root.iterfind(".//x:a[@data-chapter]", NS):
-        target = link.attrib.pop("data-chapter")
-        if target != chapter_id:
-            link.set("href", f"{target}.xhtml{link.get('href')}")
+def _relink(root, chapter_id: str, targets: dict[str, str]) -> None:
+    """Internal links ("#id") to another chapter point at its file (`targets`: id → chapter id)."""
+    for link in root.iterfind(".//x:a[@href]", NS):
+        href = link.get("href")
+        target = targets.get(href[1:]) if href.startswith("#") else None
+        if target is not None and target != chapter_id:
+            link.set("href", f"{target}.xhtml{href}")
 
 
 def _strip_block_ids(root) -> None:
@@ -98,15 +83,15 @@ def _strip_block_ids(root) -> None:
 
 
 def chapter_xhtml(chapter: BookChapter, book: Book, layouts: jinja2.Environment, breaks: list[PageBreak]) -> bytes:
-    """One chapter as an XHTML content document."""
+    """One chapter as an XHTML content document, with markers where the print edition's pages begin."""
     epub_type, role = SEMANTICS[chapter.chapter.type]
     text = layouts.get_template("chapter.xhtml.j2").render(
         language=book.config.language, title=chapter.chapter.title, anchor=chapter.anchor, chapter_id=chapter.id, number=chapter.number,
         epub_type=epub_type, role=role, css_class=f"type-{chapter.chapter.type} {chapter.chapter.css_class}".strip(),
-        body=_body_xhtml(chapter.body), fonts=book.edition.epub_fonts, t=book.messages)
+        body=_body_xhtml(marked_body(chapter)), fonts=book.edition.epub_fonts, t=book.messages)
     root = etree.fromstring(text.encode("utf-8"))
     _semantic_footnotes(root, book.messages("back_to_text"))
-    _relink(root, chapter.id)
+    _relink(root, chapter.id, dict(book.targets))
     page_markers(root, breaks)
     _strip_block_ids(root)
     return _document(root)
@@ -134,7 +119,7 @@ class ContentFacts:
 
 def content_facts(book: Book, paged: bool) -> ContentFacts:
     """The facts of this edition's chapters."""
-    bodies = [c.body for c in book.chapters]
+    bodies = [marked_body(c) for c in book.chapters]
     images = any(img.get("alt", "").strip() for body in bodies for img in body.iter("img"))
     return ContentFacts(images=images, tables=any(True for body in bodies for _ in body.iter("table")), page_list=paged)
 
@@ -213,28 +198,25 @@ def reproducible_zip(data: bytes, rewrite: Callable[[str, bytes], bytes] = lambd
     return out.getvalue()
 
 
-def render_epub(book: Book, layouts: jinja2.Environment, date: str, breaks: dict[str, list[PageBreak]]) -> bytes:
-    """The EPUB's bytes; `breaks` holds the print edition's page starts by chapter id ('' = front matter)."""
-    config = book.config
-    styles = styles_dir(config.root)
+def render_epub(book: Book, context: RenderContext) -> bytes:
+    """The EPUB's bytes, with the print edition's page numbers where `context.page_breaks` has them."""
+    config, layouts, breaks = book.config, context.layouts, context.page_breaks
     package = epub.EpubBook()
     package.FOLDER_NAME = "EPUB"
-    images = sorted({img.get("src") for c in book.chapters for img in c.body.iter("img")})
-    _metadata(package, book, date, content_facts(book, any(breaks.values())))
+    _metadata(package, book, context.date, content_facts(book, any(breaks.values())))
 
     # the looks of GitHub-flavoured Markdown first, so that the book's own CSS may override them
-    css = (Path(__file__).resolve().parent.parent / "layouts" / "highlight.css").read_bytes() + b"\n" + (styles / "ebook.css").read_bytes()
-    package.add_item(_item("style", "style/ebook.css", "text/css", css))
+    package.add_item(_item("style", "style/ebook.css", "text/css", context.ebook_css))
     if book.edition.epub_fonts:
-        fonts_css = (styles / "fonts.css").read_bytes()
-        package.add_item(_item("fonts-css", "style/fonts.css", "text/css", fonts_css))
-        for font in sorted((styles / "fonts").glob("*.[ot]tf")):
-            package.add_item(_item(f"font-{font.stem}", f"style/fonts/{font.name}", MEDIA_TYPES[font.suffix], font.read_bytes()))
-    for index, src in enumerate(images):
-        path = config.root / src
-        package.add_item(_item(f"img{index}", src, MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream"), path.read_bytes()))
+        package.add_item(_item("fonts-css", "style/fonts.css", "text/css", context.fonts_css))
+        for name, data in context.fonts:
+            font = PurePosixPath(name)
+            package.add_item(_item(f"font-{font.stem}", f"style/fonts/{name}", MEDIA_TYPES[font.suffix], data))
+    for index, (src, data) in enumerate(context.images):
+        suffix = PurePosixPath(src).suffix.lower()
+        package.add_item(_item(f"img{index}", src, MEDIA_TYPES.get(suffix, "application/octet-stream"), data))
 
-    cover_name = _add_cover(package, book, layouts)
+    cover_name = _add_cover(package, book, context)
     cover_page = layouts.get_template("cover.xhtml.j2").render(config=config, cover_href=cover_name, fonts=book.edition.epub_fonts, t=book.messages)
     cover = _item("cover", "cover.xhtml", "application/xhtml+xml", cover_page.encode("utf-8"))
     package.add_item(cover)
@@ -275,7 +257,7 @@ def render_epub(book: Book, layouts: jinja2.Environment, date: str, breaks: dict
     package.spine = [cover, front, nav, *chapters]
 
     buffer = io.BytesIO()
-    modified = dt.datetime.strptime(date, "%Y-%m-%dT%H:%M:%SZ")
+    modified = dt.datetime.strptime(context.date, "%Y-%m-%dT%H:%M:%SZ")
     epub.write_epub(buffer, package, {"mtime": modified, "epub3_pages": False, "epub2_guide": False})
     return reproducible_zip(buffer.getvalue(), package_language(config.language))
 
@@ -295,17 +277,17 @@ def _ncx_id(anchor: str) -> str:
     return "nav-" + re.sub(r"[^A-Za-z0-9-]", lambda m: f"_{ord(m.group()):x}_", anchor)
 
 
-def _add_cover(package: epub.EpubBook, book: Book, layouts: jinja2.Environment) -> str:
+def _add_cover(package: epub.EpubBook, book: Book, context: RenderContext) -> str:
     """Add the cover-image, always raster (a PNG drawn from an SVG cover); returns its name for the cover page."""
     config = book.config
     suffix = config.cover.suffix.lower() if config.cover else ".svg"
-    picture = config.cover.read_bytes() if config.cover else cover_svg(
-        config, layouts, styles_dir(config.root) / "fonts", book.messages.direction == "rtl")
+    picture = context.cover if config.cover else cover_svg(
+        config, context.layouts, context.fonts_dir, book.messages.direction == "rtl")
     if suffix != ".svg":
         package.add_item(_item("cover-image", f"images/cover{suffix}", MEDIA_TYPES[suffix], picture, ["cover-image"]))
         return f"images/cover{suffix}"
     try:
-        png = cover_png(picture, styles_dir(config.root) / "fonts", config.language)
+        png = cover_png(picture, context.fonts_dir, config.language)
     except (UnsupportedCover, etree.XMLSyntaxError) as error:
         where = config.cover.relative_to(config.root) if config.cover else "layouts/cover.svg.j2"
         raise BookError(where, getattr(error, "line", None) or getattr(error, "lineno", None), str(error),

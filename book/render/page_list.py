@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lxml import etree
+from lxml import html as lxml_html
 
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
@@ -20,6 +21,15 @@ class PageBreak:
     label: str
     chapter_id: str  # "" for the front matter
     block: str  # in the front matter: "-title-page", "-colophon", "-contents", "-lot", "-toc-<anchor>" or ""
+
+
+def marked_body(chapter):
+    """The chapter's body as an lxml `<div>`, each top-level block carrying its name as `data-block`: the layout
+    engine reports the first named element of each page, and the EPUB's page markers go before them."""
+    body = etree.fromstring(f"<div>{chapter.html}</div>", lxml_html.xhtml_parser)
+    for element, block in zip((child for child in body if isinstance(child.tag, str)), chapter.blocks):
+        element.set("data-block", block.id)
+    return body
 
 
 def marker(label: str):

@@ -1,26 +1,24 @@
-"""Book + Edition → PDF bytes, one WeasyPrint document laid out from the print layout."""
+"""Book + RenderContext → PDF bytes, one WeasyPrint document laid out from the print layout."""
 from __future__ import annotations
 
 import copy
 import logging
 import re
 from dataclasses import dataclass, replace
-from pathlib import Path
 
-import jinja2
 from lxml import html as lxml_html
 
 from ..assemble import Book
 from ..errors import BookError, raise_all
 from ..i18n import join_hangul_html
-from ..theme import styles_dir
 from .branding import back_cover
+from .context import RenderContext
 from .fetcher import ProjectFetcher, ResourceRefused
-from .fonts import FACES, available_faces, isolate_fonts, missing_characters, script_name
+from .fonts import FACES, available_faces, missing_characters, script_name
 from .pdf_tags import contents_pages, describe_links, finish_tags
 from .linebreak import patch_line_breaking
+from .page_list import marked_body
 
-LAYOUTS_DIR = Path(__file__).resolve().parent.parent / "layouts"
 VARIANTS = {"pdf/ua-1": "pdf/ua-1", "pdf/a-3b": "pdf/a-3b", "none": None}
 
 
@@ -180,20 +178,16 @@ class PrintSource:
         return join_hangul_html(html)
 
 
-def _where(char: str, book: Book) -> tuple[str, int | None]:
+def _where(char: str, book: Book, context: RenderContext) -> tuple[str, int | None]:
     """The first source file and line holding `char`: a chapter, book.yaml or a data table."""
-    for c in book.chapters:
-        if char in c.chapter.text:
-            return c.chapter.display, c.chapter.text.count("\n", 0, c.chapter.text.index(char)) + 1
-    root = book.config.root
-    for path in [root / "book.yaml", *sorted((root / "data").rglob("*.y*ml"))]:
-        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    sources = [(c.chapter.display, c.chapter.text) for c in book.chapters] + list(context.sources)
+    for path, text in sources:
         if char in text:
-            return str(path.relative_to(root)), text.count("\n", 0, text.index(char)) + 1
+            return path, text.count("\n", 0, text.index(char)) + 1
     return "book.yaml", None
 
 
-def check_glyphs(book: Book, html: str, fonts_dir: Path) -> tuple[frozenset[str], tuple[BookError, ...]]:
+def check_glyphs(book: Book, html: str, context: RenderContext) -> tuple[frozenset[str], tuple[BookError, ...]]:
     """Raise an error for each character of the edition's text that no font of the edition can draw (no tofu).
 
     Not strict: (those characters, a warning for each) instead; the layout leaves them out."""
@@ -201,9 +195,9 @@ def check_glyphs(book: Book, html: str, fonts_dir: Path) -> tuple[frozenset[str]
     errors = []
     absent = sorted({face.package for face in FACES} - {face.package for face in available_faces()})
     install = f", or install Debian's {' and '.join(absent)}" if absent else ""
-    missing = missing_characters(text, fonts_dir, book.config.language)
+    missing = missing_characters(text, context.fonts_dir, book.config.language)
     for char in missing:
-        path, line = _where(char, book)
+        path, line = _where(char, book, context)
         errors.append(BookError(path, line, f"no font of this edition has '{char}' (U+{ord(char):04X})"
                                 + ("" if book.config.strict else "; left out of the PDF"),
                                 f"add a font that covers {script_name(char)}{install}", not book.config.strict))
@@ -225,42 +219,38 @@ class _NotdefGate(logging.Handler):
             self.messages.append(message)
 
 
-def prepare_print(book: Book, layouts: jinja2.Environment, date: str) -> PrintSource:
+def prepare_print(book: Book, context: RenderContext) -> PrintSource:
     """The print layout's inputs for this edition (chapter bodies with footnotes placed for CSS)."""
-    config, edition = book.config, book.edition
-    styles = styles_dir(config.root)
+    config, edition, layouts = book.config, book.edition, context.layouts
     chapters = [{"chapter": c.chapter, "number": c.number, "anchor": c.anchor,
-                 "html": body_html(list_numbers_as_css(footnotes_inline(c.body)))} for c in book.chapters]
+                 "html": body_html(list_numbers_as_css(footnotes_inline(marked_body(c))))} for c in book.chapters]
     disclaimer = book.disclaimer_html  # through the allow-list in assemble
     geometry = layouts.get_template("edition.css.j2").render(edition=edition, margins=_margins(edition),
                                                                 rtl=book.messages.direction == "rtl")
-    sheets = [LAYOUTS_DIR / "highlight.css", styles / "print.css", *config.stylesheets]
-    css = [(path.read_text(encoding="utf-8"), path.resolve().as_uri()) for path in sheets]
-    css.append((geometry, (config.root / "edition.css").resolve().as_uri()))
-    if edition.stylesheet:
-        css.append((edition.stylesheet.read_text(encoding="utf-8"), edition.stylesheet.resolve().as_uri()))
-    context = dict(config=config, edition=edition, toc=book.toc, tables=book.tables, date=date, stylesheets=[],
-                   disclaimer_html=disclaimer, edition_label=book.messages.edition(edition.name), t=book.messages,
-                   back_cover=back_cover(edition.branding, config.root, config.url))
-    source = PrintSource(chapters, css, layouts.get_template("print.html.j2"), context)
-    left_out, warnings = check_glyphs(book, source.render_html("all", chapters, {}), styles / "fonts")
+    css = [*context.print_css, (geometry, (config.root / "edition.css").resolve().as_uri()), *context.edition_css]
+    values = dict(config=config, edition=edition, toc=book.toc, tables=book.tables, date=context.date, stylesheets=[],
+                  disclaimer_html=disclaimer, edition_label=book.messages.edition(edition.name), t=book.messages,
+                  back_cover=back_cover(edition.branding, config.root, config.url))
+    source = PrintSource(chapters, css, layouts.get_template("print.html.j2"), values)
+    left_out, warnings = check_glyphs(book, source.render_html("all", chapters, {}), context)
     return replace(source, left_out=left_out, warnings=warnings)
 
 
-def render_pdf(book: Book, layouts: jinja2.Environment, date: str) -> RenderedPdf:
-    """The edition as one WeasyPrint document, with the label and first block of each page."""
+def render_pdf(book: Book, context: RenderContext) -> RenderedPdf:
+    """The edition as one WeasyPrint document, with the label and first block of each page.
+
+    Fontconfig must already see only the book's fonts (fonts.isolate_fonts, called by the build)."""
     config, edition = book.config, book.edition
-    root, styles = config.root, styles_dir(config.root)
-    isolate_fonts(styles / "fonts", root / ".cache" / "fontconfig")
+    root = config.root
     from weasyprint import CSS, HTML  # imported here: ~0.7 s that `check` and the EPUB never need
     from weasyprint.text.fonts import FontConfiguration
 
     patch_line_breaking()
-    source = prepare_print(book, layouts, date)
+    source = prepare_print(book, context)
     for warning in source.warnings:
         WARNINGS.warning("%s", warning)
     html = source.render_html("all", source.chapters, {})
-    fetcher = ProjectFetcher([root, styles])
+    fetcher = ProjectFetcher([root, context.styles])
     font_config = FontConfiguration()
     from weasyprint import LOGGER
 

@@ -22,11 +22,10 @@ import pikepdf
 from ..assemble import Book
 from ..cache import Cache
 from ..parallel import map_forked
-from ..theme import styles_dir
 from . import struct_merge
-from .fonts import isolate_fonts
+from .context import RenderContext
 from .overlay import draw_page
-from .pdf import LAYOUTS_DIR, VARIANTS, WARNINGS, RenderedPdf, _first_block, label_ranges, page_labels, prepare_print
+from .pdf import VARIANTS, WARNINGS, RenderedPdf, _first_block, label_ranges, page_labels, prepare_print
 
 PX = 0.75  # CSS px → PDF points
 
@@ -62,9 +61,9 @@ def _styles(css: list[tuple[str, str]], roots: list[str]):
     return _STYLES[key]
 
 
-def _render_part(html: str, css: list[tuple[str, str]], roots: list[str], fonts: str, variant: str | None) -> Part:
-    """Lay out one part (in a worker): `css` is (text, base URL) pairs, `variant` WeasyPrint's pdf_variant."""
-    isolate_fonts(Path(fonts), Path(roots[0]) / ".cache" / "fontconfig")
+def _render_part(html: str, css: list[tuple[str, str]], roots: list[str], variant: str | None) -> Part:
+    """Lay out one part (in a worker forked after fontconfig was set up): `css` is (text, base URL) pairs,
+    `variant` WeasyPrint's pdf_variant."""
     from weasyprint import HTML
 
     from .linebreak import patch_line_breaking
@@ -118,8 +117,8 @@ def _key(html: str, css: list[tuple[str, str]], variant: str | None) -> str:
 
 
 def _render_all(jobs: list[tuple], cache: Cache, workers: int) -> list[Part]:
-    """Each (html, css, roots, fonts, variant) job as a Part: cached ones reused, the rest on `workers` processes."""
-    keys = [_key(job[0], job[1], job[4]) for job in jobs]
+    """Each (html, css, roots, variant) job as a Part: cached ones reused, the rest on `workers` processes."""
+    keys = [_key(job[0], job[1], job[3]) for job in jobs]
     parts = [_part_from_cache(cache.get(key)) for key in keys]
     todo = [i for i, part in enumerate(parts) if part is None]
     done = list(map_forked(_render_part, *zip(*[jobs[i] for i in todo]), workers=min(workers, len(todo)))) if todo else []
@@ -129,27 +128,24 @@ def _render_all(jobs: list[tuple], cache: Cache, workers: int) -> list[Part]:
     return parts
 
 
-def render_pdf_parts(book: Book, layouts, date: str, workers: int) -> RenderedPdf:
-    """The edition as a PDF made of separately laid-out parts (see the module docstring); parts are cached
-    in the project's `.cache/parts/` (book/cache.py)."""
-    config, edition = book.config, book.edition
-    root, styles = config.root, styles_dir(config.root)
-    isolate_fonts(styles / "fonts", root / ".cache" / "fontconfig")  # before the workers fork
-    prepared = prepare_print(book, layouts, date)
+def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Cache) -> RenderedPdf:
+    """The edition as a PDF made of separately laid-out parts (see the module docstring), on `workers`
+    processes; parts are kept in `cache` (the project's `.cache/parts/`, book/cache.py). Fontconfig must
+    already see only the book's fonts (fonts.isolate_fonts, called by the build before the workers fork)."""
+    edition = book.edition
+    prepared = prepare_print(book, context)
     for warning in prepared.warnings:
         WARNINGS.warning("%s", warning)
     base_css = prepared.css
-    parts_css = (LAYOUTS_DIR / "parts.css").read_text()
-    chrome_css = (LAYOUTS_DIR / "chrome.css").read_text()
-    roots, fonts = [str(root), str(styles)], str(styles / "fonts")
+    parts_css, chrome_css = context.parts_css, context.chrome_css
+    roots = [str(book.config.root), str(context.styles)]
     render = prepared.render_html  # (part, chapters, page_numbers) → HTML
     # Tagged editions get tagged parts, merged tree and all; the chrome is never tagged (it is drawn as an artifact).
     variant = VARIANTS[edition.pdf_variant] if edition.pdf_variant == "pdf/ua-1" else None
 
     bodies = [render("chapter", [c], {}) for c in prepared.chapters]
     back = [render("back", [], {})] if edition.branding else []
-    content_jobs = [(html, base_css + [(parts_css, "")], roots, fonts, variant) for html in bodies + back]
-    cache = Cache(root, "parts")
+    content_jobs = [(html, base_css + [parts_css], roots, variant) for html in bodies + back]
     content = _render_all(content_jobs, cache, workers)
 
     # Body page numbers: each chapter opens on a right-hand page where the edition wants that.
@@ -164,11 +160,10 @@ def render_pdf_parts(book: Book, layouts, date: str, workers: int) -> RenderedPd
     # The chrome in one chunk per worker: each chunk starts at a chapter opening, folios continuing.
     sized = [dict(c, sheets=len(p.heights)) for c, p in zip(prepared.chapters, content)]
     chunks = _chunks(len(sized), offsets, count, workers)
-    jobs = [(render("front", [], page_numbers), base_css, roots, fonts, variant)]
+    jobs = [(render("front", [], page_numbers), base_css, roots, variant)]
     for first, last in chunks:
         restart = f"@page body-start:nth(1 of body-start) {{ counter-reset: page {offsets[first] + 1}; }}"
-        jobs.append((render("chrome", sized[first:last], {}), base_css + [(chrome_css, ""), (restart, "")], roots, fonts,
-                     None))
+        jobs.append((render("chrome", sized[first:last], {}), base_css + [chrome_css, (restart, "")], roots, None))
     front, *chrome = _render_all(jobs, cache, workers)
     return _merge(book, front, content, offsets, list(zip([offsets[f] for f, _ in chunks], chrome)), count)
 

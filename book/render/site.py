@@ -7,14 +7,21 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from pathlib import Path
-
-import jinja2
+from typing import Mapping
 
 from ..config import BookConfig, Edition
+from .context import RenderContext
 
 MEDIA_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".gif": "image/gif", ".webp": "image/webp"}
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """A file already in the output folder, as the build found it."""
+
+    size: int  # bytes
+    pages: int | None  # for a PDF
 
 
 @dataclass(frozen=True)
@@ -46,20 +53,19 @@ def describe(edition: Edition, pages: int | None, sources: dict[str, Edition]) -
     return f"PDF, {edition.page_size}{page_text}"
 
 
-def cover_data_url(config: BookConfig, layouts: jinja2.Environment) -> str:
+def cover_data_url(config: BookConfig, context: RenderContext) -> str:
     """The cover as a data: URL, so the page needs no other file."""
     if config.cover:
-        data, media = config.cover.read_bytes(), MEDIA_TYPES.get(config.cover.suffix.lower(), "image/png")
+        data, media = context.cover, MEDIA_TYPES.get(config.cover.suffix.lower(), "image/png")
     else:
-        from ..theme import styles_dir
         from .cover import cover_svg
-        data = cover_svg(config, layouts, styles_dir(config.root) / "fonts")
+        data = cover_svg(config, context.layouts, context.fonts_dir)
         media = "image/svg+xml"
     return f"data:{media};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def downloads(config: BookConfig, out: Path) -> list[Download]:
-    """Every edition's file that is in `out`, in book.yaml's order (a clinic list's files after each other)."""
+def downloads(config: BookConfig, present: Mapping[str, OutputFile]) -> list[Download]:
+    """Every edition's file that is `present` (by name), in book.yaml's order (a clinic list's files after each other)."""
     sources = {e.name: e for e in config.editions}
     found = []
     for edition in config.editions:
@@ -69,29 +75,20 @@ def downloads(config: BookConfig, out: Path) -> list[Download]:
         names = ([(f"{config.slug}-{edition.name}-{c.id}.{edition.extension}", f" — {c.name}") for c in clinics]
                  if clinics else [(f"{config.slug}-{edition.name}.{edition.extension}", "")])
         for name, suffix in names:
-            path = out / name
-            if path.is_file():
+            if name in present:
                 title = edition.name.replace("-", " ").capitalize() + suffix
-                found.append(Download(name, title, describe(edition, _pages(path), sources), human_size(path.stat().st_size)))
+                found.append(Download(name, title, describe(edition, present[name].pages, sources),
+                                      human_size(present[name].size)))
     return found
 
 
-def _pages(path: Path) -> int | None:
-    if path.suffix != ".pdf":
-        return None
-    import pikepdf
-
-    with pikepdf.open(path) as pdf:
-        return len(pdf.pages)
-
-
-def download_page(config: BookConfig, layouts: jinja2.Environment, out: Path) -> bytes:
-    """dist/index.html for the files now in `out`."""
+def download_page(config: BookConfig, context: RenderContext, present: Mapping[str, OutputFile]) -> bytes:
+    """dist/index.html for the files `present` in the output folder (by name)."""
     from lxml import html as lxml_html
 
     # the disclaimer may hold inline HTML (it is sanitised for the PDF); the page shows its words
     disclaimer = (lxml_html.fragment_fromstring(config.disclaimer, create_parent="p").text_content()
                   if config.disclaimer else "")
-    page = layouts.get_template("index.html.j2").render(
-        config=config, cover=cover_data_url(config, layouts), downloads=downloads(config, out), disclaimer=disclaimer)
+    page = context.layouts.get_template("index.html.j2").render(
+        config=config, cover=cover_data_url(config, context), downloads=downloads(config, present), disclaimer=disclaimer)
     return page.encode("utf-8")
