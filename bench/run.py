@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 sys.path.insert(0, str(REPO))
 
-from book.project import load_project  # noqa: E402  (after the path is set)
+from book.load.project import load_project  # noqa: E402  (after the path is set)
 from pypdf import PdfReader  # noqa: E402
 
 COPIES = (2, 5, 16)

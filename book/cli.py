@@ -7,7 +7,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from .errors import BookError, BookErrors
+from .infra.errors import BookError, BookErrors
 
 EXIT_AUTHOR_ERROR, EXIT_USAGE = 1, 2
 
@@ -105,20 +105,20 @@ def _run(args) -> int:
 
     try:
         if args.command == "build":
-            from .incremental import build_if_changed
+            from .commands.incremental import build_if_changed
             build_if_changed(root, out, args.editions, say, force=args.force, strict=args.strict)
         elif args.command == "check":
-            from .check import check
+            from .commands.check import check
             problems = check(root, say, args.strict)
             for problem in problems:
                 print(problem, file=sys.stderr)
             return EXIT_AUTHOR_ERROR if problems else 0
         elif args.command == "watch":
-            from .watch import watch
+            from .commands.watch import watch
             watch(root, out, args.editions, say)
         elif args.command == "new":
-            from .scaffold import new_project
-            from .incremental import build_if_changed
+            from .commands.scaffold import new_project
+            from .commands.incremental import build_if_changed
             target = args.directory.resolve()
             new_project(target)
             say(f"created {target}")

@@ -277,7 +277,7 @@ def test_front_matter_pages_begin_where_the_printed_pages_do(guide_build):
 
 
 def test_front_matter_pages_find_their_place_in_the_ebook():
-    from book.build import page_breaks
+    from book.commands.build import page_breaks
     from book.render.page_list import PageBreak, front_page_targets
 
     labels = ("i", "ii", "iii", "iv", "v", "vi", "vii", "1", "2")

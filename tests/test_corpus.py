@@ -30,7 +30,7 @@ from lxml import etree
 from lxml import html as lxml_html
 from pypdf import PdfReader
 
-from book import markdown as book_markdown
+from book.convert import markdown as book_markdown
 from book.cli import main
 
 from conftest import epubcheck_jars, epubcheck_report

@@ -37,10 +37,10 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from book.cli import main
-from book.content import H1, NOT_XML
-from book.markdown import markdown_to_tree
+from book.load.content import H1, NOT_XML
+from book.convert.markdown import markdown_to_tree
 from book.render.fonts import isolate_fonts, missing_characters
-from book.theme import DEFAULT_STYLES
+from book.infra.theme import DEFAULT_STYLES
 from conftest import epubcheck_jars, epubcheck_report
 
 EXAMPLES = int(os.environ.get("GUIDEBOOK_FUZZ_EXAMPLES", "15"))

@@ -8,9 +8,9 @@ import pytest
 from lxml import etree
 from pypdf import PdfReader
 
-from book.config import load_config
-from book.i18n import messages
-from book.tables import load_tables
+from book.load.config import load_config
+from book.infra.i18n import messages
+from book.load.tables import load_tables
 from conftest import REPO, assert_epubcheck_clean, epub_files, pdf_pages_text
 from pdf_checks import contents_entries, first_body_index, physical_index, text_on_page
 
@@ -31,7 +31,7 @@ def unhyphenate(text: str) -> str:
 
 
 def first_chapter_title(edition: str) -> str:
-    from book.content import load_chapters
+    from book.load.content import load_chapters
     config = load_config(REPO)
     chapters = load_chapters(config)
     wanted = config.edition(edition)

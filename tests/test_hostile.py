@@ -334,7 +334,7 @@ def test_no_pickle_in_guidebook():
 
 
 def test_cache_ignores_corrupt_foreign_and_linked_entries(tmp_path):
-    from book.cache import Cache
+    from book.infra.cache import Cache
 
     root = tmp_path / "book"
     root.mkdir()
@@ -360,7 +360,7 @@ def test_cache_ignores_corrupt_foreign_and_linked_entries(tmp_path):
 
 def test_cache_key_follows_guidebook_code():
     """Every file of book/ feeds the key: editing guidebook invalidates the cache."""
-    from book import cache
+    from book.infra import cache
 
     before = cache.code_digest()
     cache.code_digest.cache_clear()

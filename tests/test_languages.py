@@ -10,7 +10,7 @@ import pikepdf
 import pytest
 from lxml import etree
 
-from book.i18n import join_hangul, language_problem, messages
+from book.infra.i18n import join_hangul, language_problem, messages
 from book.render.cover import wrap_title
 from conftest import assert_epubcheck_clean, copy_fixture, epub_files, pdf_pages_text, run
 from pdf_checks import pdffonts

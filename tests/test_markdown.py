@@ -10,11 +10,11 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from book.assemble import ParsedChapter, duplicate_ids, make_ids_unique, resolve_links
-from book.content import Chapter, load_chapter
-from book.errors import BookError
-from book.markdown import convert, github_slug
+from book.load.content import Chapter, load_chapter
+from book.infra.errors import BookError
+from book.convert.markdown import convert, github_slug
 from book.render.pdf import footnotes_inline
-from book.sanitize import check_disclaimer, check_html, disclaimer_html
+from book.convert.sanitize import check_disclaimer, check_html, disclaimer_html
 from conftest import assert_epubcheck_clean, copy_fixture, epub_files, pdf_pages_text, run
 
 
@@ -35,7 +35,7 @@ def problems(tmp_path: Path, text: str, raw_html: str = "error") -> list[str]:
 
 
 def convert_again(p: ParsedChapter):
-    from book.markdown import ChapterHtml
+    from book.convert.markdown import ChapterHtml
     return ChapterHtml(p.tree, p.block_lines, p.generated_ids)
 
 
@@ -335,7 +335,7 @@ def test_chapter_ids_from_file_names(tmp_path, stem, chapter_id):
 
 @pytest.mark.parametrize("body", ["Vue shows {{ message }} here.\n", "A literal {% if x %} without its end.\n"])
 def test_lenient_chapter_that_is_no_template_is_taken_literally(tmp_path, body):
-    from book.templating import expand_chapters, layout_env
+    from book.infra.templating import expand_chapters, layout_env
     chapter = loaded(tmp_path, "a.md", "# T\n\n" + body)
     expanded, found = expand_chapters([chapter], {}, {}, layout_env(tmp_path), strict=False)
     assert expanded == {"a": chapter.text} and [e.warning for e in found] == [True]
@@ -488,7 +488,7 @@ def test_invisible_separators_and_c1_controls_are_errors_with_their_line(tmp_pat
 def test_raw_html_nested_too_deep_is_an_error_not_a_crash(tmp_path, capsys):
     """1,000 nested <div>s overflowed the layout's recursion (an internal error); now the limit is named."""
     from book.cli import main
-    from book.limits import MAX_HTML_DEPTH
+    from book.infra.limits import MAX_HTML_DEPTH
     project = copy_fixture("small", tmp_path)
     (project / "chapters" / "03-deep.md").write_text("# Deep\n\n" + "<div>" * 1000 + "x" + "</div>" * 1000 + "\n")
     assert main(["build", "--project", str(project)]) == 1

@@ -6,13 +6,13 @@ from pathlib import Path
 import pytest
 
 from book.assemble import ParsedChapter, make_ids_unique, resolve_links
-from book.build import page_breaks
-from book.config import load_config
-from book.content import Chapter
-from book.errors import BookErrors
-from book.markdown import convert, markdown_to_tree
+from book.commands.build import page_breaks
+from book.load.config import load_config
+from book.load.content import Chapter
+from book.infra.errors import BookErrors
+from book.convert.markdown import convert, markdown_to_tree
 from book.render.pdf import page_labels, roman
-from book.tables import money, money_range
+from book.load.tables import money, money_range
 
 
 def test_money_is_formatted_one_way():
@@ -97,7 +97,7 @@ def test_omit_marked_drops_blocks_and_whole_sections():
 
 
 def test_long_books_convert_markdown_on_every_core_with_the_same_result(monkeypatch):
-    import book.markdown as md
+    import book.convert.markdown as md
     from lxml import html as lxml_html
 
     texts = [f"# C{n}\n\nText with a note.[^a]\n\n[^a]: The note {n}.\n\n1. one\n2. two\n" for n in range(12)]
@@ -141,7 +141,7 @@ def tiny_project(root: Path) -> Path:
 def test_assembled_book_is_a_plain_value(tmp_path):
     """assemble hands on text and frozen values only: the whole edition compares with ==, as mdBook's tests do."""
     from book.assemble import Block, TableEntry, TocEntry, assemble
-    from book.project import load_project
+    from book.load.project import load_project
 
     project = load_project(tiny_project(tmp_path))
     book = assemble(project.chapters, project.config, project.config.edition("print"))
@@ -169,7 +169,7 @@ def test_assembled_book_is_a_plain_value(tmp_path):
     assert [e.anchor for e in short.toc[0].children] == ["why"]
     assert book == assemble(project.chapters, project.config, project.config.edition("print"))
     # the checks that run on an assembled edition report and change nothing
-    from book.essential import edition_errors
+    from book.assemble.essential import edition_errors
     again = assemble(project.chapters, project.config, project.config.edition("short"))
     assert edition_errors(project.chapters, short) == [] and short == again
 
@@ -184,8 +184,8 @@ def test_renderers_take_everything_from_the_context(tmp_path):
     from PIL import Image
 
     from book.assemble import assemble
-    from book.assets import render_context
-    from book.project import load_project
+    from book.commands.assets import render_context
+    from book.load.project import load_project
     from book.render.epub import render_epub
 
     root = tiny_project(tmp_path)

@@ -16,8 +16,8 @@ from typing import Callable
 import pikepdf
 
 from ..assemble import Book
-from ..branding import Branding
-from ..errors import BookError
+from ..load.branding import Branding
+from ..infra.errors import BookError
 from .context import RenderContext
 from .fetcher import ProjectFetcher, ResourceRefused
 from .pdf import VARIANTS, prepare_print

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..branding import Branding
+from ..load.branding import Branding
 from .qr import qr_svg
 
 # The logo's printed box on the back cover; styles/print.css (.contact-logo) uses the same numbers.

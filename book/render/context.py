@@ -1,4 +1,4 @@
-"""RenderContext: what every renderer gets beside the Book, resolved and read by the build (book/assets.py).
+"""RenderContext: what every renderer gets beside the Book, resolved and read by the build (book/commands/assets.py).
 
 Renderers take `(book, context)` and read no file, no config file and no environment of their own: the theme,
 stylesheets, fonts, images, cover, date and the print page map arrive here.

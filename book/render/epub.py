@@ -15,7 +15,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from ..assemble import Book, BookChapter
-from ..errors import BookError
+from ..infra.errors import BookError
 from .context import RenderContext
 from .cover import UnsupportedCover, cover_png, cover_svg
 from .page_list import PageBreak, front_page_targets, marked_body, nav_ids, page_markers, place_markers

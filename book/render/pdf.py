@@ -9,8 +9,8 @@ from dataclasses import dataclass, replace
 from lxml import html as lxml_html
 
 from ..assemble import Book
-from ..errors import BookError, raise_all
-from ..i18n import join_hangul_html
+from ..infra.errors import BookError, raise_all
+from ..infra.i18n import join_hangul_html
 from .branding import back_cover
 from .context import RenderContext
 from .fetcher import ProjectFetcher, ResourceRefused

@@ -20,8 +20,8 @@ from pathlib import Path
 import pikepdf
 
 from ..assemble import Book
-from ..cache import Cache
-from ..parallel import map_forked
+from ..infra.cache import Cache
+from ..infra.parallel import map_forked
 from . import struct_merge
 from .context import RenderContext
 from .overlay import draw_page
@@ -130,7 +130,7 @@ def _render_all(jobs: list[tuple], cache: Cache, workers: int) -> list[Part]:
 
 def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Cache) -> RenderedPdf:
     """The edition as a PDF made of separately laid-out parts (see the module docstring), on `workers`
-    processes; parts are kept in `cache` (the project's `.cache/parts/`, book/cache.py). Fontconfig must
+    processes; parts are kept in `cache` (the project's `.cache/parts/`, book/infra/cache.py). Fontconfig must
     already see only the book's fonts (fonts.isolate_fonts, called by the build before the workers fork)."""
     edition = book.edition
     prepared = prepare_print(book, context)

@@ -9,7 +9,7 @@ import base64
 from dataclasses import dataclass
 from typing import Mapping
 
-from ..config import BookConfig, Edition
+from ..load.config import BookConfig, Edition
 from .context import RenderContext
 
 MEDIA_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",

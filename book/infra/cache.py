@@ -16,9 +16,9 @@ import stat
 from importlib import metadata
 from pathlib import Path
 
-from .paths import is_inside
+from ..load.paths import is_inside
 
-TOOL = Path(__file__).resolve().parent
+TOOL = Path(__file__).resolve().parent.parent  # all of book/
 # The libraries whose versions change the bytes of an output
 DEPENDENCIES = ("weasyprint", "pydyf", "tinycss2", "cssselect2", "pyphen", "fonttools", "pikepdf", "jinja2",
                 "markdown", "pyyaml", "lxml", "ebooklib", "pillow")

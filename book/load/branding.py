@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import BookError
+from ..infra.errors import BookError
 from .paths import resolve_inside
 from .yamlfile import parse_yaml, read_text
 

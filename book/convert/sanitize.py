@@ -7,12 +7,12 @@ from urllib.parse import urlsplit
 from lxml import etree
 from lxml import html as lxml_html
 
-from .content import Chapter
-from .errors import BookError
-from .images import image_problem
-from .limits import MAX_HTML_DEPTH
+from ..load.content import Chapter
+from ..infra.errors import BookError
+from ..load.images import image_problem
+from ..infra.limits import MAX_HTML_DEPTH
 from .markdown import HTML_ELEMENTS, ChapterHtml, block_line, heading_text
-from .paths import remote_reason, resolve_inside
+from ..load.paths import remote_reason, resolve_inside
 
 ALLOWED_TAGS = {
     "div", "p", "span", "a", "em", "strong", "b", "i", "u", "s", "small", "sub", "sup", "mark", "abbr", "cite",
@@ -66,7 +66,7 @@ def check_html(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_h
     deepest = _deepest(html.tree)
     if deepest is not None:
         problem(deepest, ("<",), f"HTML nested more than {MAX_HTML_DEPTH} elements deep",
-                f"the limit is {MAX_HTML_DEPTH} levels (book/limits.py): flatten the markup")
+                f"the limit is {MAX_HTML_DEPTH} levels (book/infra/limits.py): flatten the markup")
         return errors
     for element in list(html.tree.iter()):
         tag = element.tag if isinstance(element.tag, str) else None

@@ -2,7 +2,7 @@
 
 A project's `layouts/` and its chapters come from the author, so both run in Jinja's SandboxedEnvironment
 (no `cycler.__init__.__globals__`), layouts load only regular files inside their folder, and a chapter's
-expansion is bounded in time, memory, output size and the sizes of what it computes (book/limits.py).
+expansion is bounded in time, memory, output size and the sizes of what it computes (book/infra/limits.py).
 """
 from __future__ import annotations
 
@@ -17,16 +17,16 @@ from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import _PassArg
 from markupsafe import Markup
 
-from .content import Chapter
+from ..load.content import Chapter
 from .errors import BookError
 from .limits import (MAX_INDENT_COLUMNS, MAX_LIPSUM_PARAGRAPHS, MAX_QUOTE_DEPTH, MAX_TEMPLATE_MEMORY,
                      MAX_TEMPLATE_OUTPUT, MAX_TEMPLATE_POWER_BITS, MAX_TEMPLATE_SECONDS, MAX_TEMPLATE_SEQUENCE,
                      MAX_YAML_BYTES, LimitExceeded, bounded)
-from .paths import file_problem
-from .tables import DataTable
-from .yamlfile import read_text
+from ..load.paths import file_problem
+from ..load.tables import DataTable
+from ..load.yamlfile import read_text
 
-LAYOUTS = Path(__file__).parent / "layouts"
+LAYOUTS = Path(__file__).resolve().parent.parent / "layouts"
 TABLE_CALL = re.compile(r"""\btable\(\s*["']([^"']*)["']""")
 CHAPTER_HINT = "the chapter may use table(\"name\") and book.<key>"
 LIMITS_HINT = "simplify the template; the limits are listed in the README's security model"

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from .branding import Branding, is_web_address, load_branding_list, make_branding
-from .errors import BookError, raise_all
+from ..infra.errors import BookError, raise_all
 from .config_values import date_problem, margins_problem, source_date_epoch_problem
-from .i18n import language_problem
+from ..infra.i18n import language_problem
 from .paths import boundary_problems, file_problem, remote_reason, resolve_inside
 from .yamlfile import YamlDoc, load_yaml
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import IDENT, BookConfig
-from .errors import BookError, raise_all
-from .markdown import HTML_ELEMENTS
+from ..infra.errors import BookError, raise_all
+from ..convert.markdown import HTML_ELEMENTS
 from .yamlfile import parse_yaml, read_text
 
 CHAPTER_TYPES = ("chapter", "preface", "introduction", "appendix", "glossary", "backmatter")

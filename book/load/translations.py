@@ -4,10 +4,10 @@ from __future__ import annotations
 import re
 
 from .config import BookConfig
-from .i18n import messages
+from ..infra.i18n import messages
 from .project import translated_paths
 from .tables import table_paths
-from .templating import TABLE_CALL
+from ..infra.templating import TABLE_CALL
 
 # Explicit anchors an author wrote: `{#id}` attribute lists and id="…" in raw HTML.
 ANCHOR = re.compile(r"""\{[^}\n]*#([A-Za-z][\w-]*)[^}\n]*\}|\bid=["']([^"']+)["']""")

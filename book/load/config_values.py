@@ -5,7 +5,7 @@ import datetime as dt
 import os
 import re
 
-from .errors import BookError
+from ..infra.errors import BookError
 
 PAGE_SIZES_MM = {"a3": (297, 420), "a4": (210, 297), "a5": (148, 210), "a6": (105, 148), "b5": (176, 250),
                  "letter": (215.9, 279.4), "legal": (215.9, 355.6)}

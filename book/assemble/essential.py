@@ -7,10 +7,10 @@ with the sentence's path:line, or a warning when book.yaml says `strict: false`.
 """
 from __future__ import annotations
 
-from .assemble import Book, ParsedChapter
-from .config import BookConfig, Edition
-from .errors import BookError
-from .markdown import source_line
+from . import Book, ParsedChapter
+from ..load.config import BookConfig, Edition
+from ..infra.errors import BookError
+from ..convert.markdown import source_line
 
 ESSENTIAL = "essential"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-DEFAULT_STYLES = Path(__file__).resolve().parent.parent / "styles"
+DEFAULT_STYLES = Path(__file__).resolve().parents[2] / "styles"
 
 
 def styles_dir(root: Path) -> Path:

@@ -13,16 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .assemble import assemble
+from ..assemble import assemble
 from .assets import render_context
-from .cache import Cache
-from .config import BookConfig, Edition, load_config
-from .errors import BookError
-from .output import write_outputs
-from .parallel import MAX_WORKERS, map_forked, worker_count
-from .project import Project, load_project
-from .templating import layout_errors
-from .render.epub import PageBreak, render_epub
+from ..infra.cache import Cache
+from ..load.config import BookConfig, Edition, load_config
+from ..infra.errors import BookError
+from ..infra.output import write_outputs
+from ..infra.parallel import MAX_WORKERS, map_forked, worker_count
+from ..load.project import Project, load_project
+from ..infra.templating import layout_errors
+from ..render.epub import PageBreak, render_epub
 
 
 @dataclass(frozen=True)
@@ -190,9 +190,9 @@ def _build_language(project: Project, editions: list[Edition], out: Path, files:
 
 def _check_essentials(project: Project, editions: list[Edition], progress: Callable[[str], None]) -> None:
     """Stop before anything is laid out when an edition leaves out an essential section or links into what it
-    leaves out (book/essential.py); with `strict: false` the dangling links are only warnings."""
-    from .errors import raise_all
-    from .essential import checked_editions, dangling_link_errors, omission_errors
+    leaves out (book/assemble/essential.py); with `strict: false` the dangling links are only warnings."""
+    from ..infra.errors import raise_all
+    from ..assemble.essential import checked_editions, dangling_link_errors, omission_errors
     errors = []
     for edition in checked_editions(project.config, editions):
         book = assemble(project.chapters, project.config, edition)
@@ -209,14 +209,14 @@ def _check_essentials(project: Project, editions: list[Edition], progress: Calla
 def _write_download_page(project: Project, out: Path, progress: Callable[[str], None]) -> None:
     """dist/index.html listing every edition file now in `out` (book/render/site.py)."""
     from .assets import output_files
-    from .render.site import download_page
+    from ..render.site import download_page
     page = download_page(project.config, render_context(project), output_files(out, project.config.slug))
     write_outputs({out / "index.html": page})
     progress(f"page     index.html (downloads)")
 
 
 def _warn_about_logos(project: Project, progress: Callable[[str], None]) -> None:
-    from .render.branding import logo_warnings
+    from ..render.branding import logo_warnings
     for warning in logo_warnings(project.config):
         progress(warning)
 
@@ -225,7 +225,7 @@ def _page_map_key(project: Project) -> str | None:
     """The cache key of the print edition's page labels and starts: everything that lays it out."""
     if not project.config.print_edition:
         return None
-    from .render.pdf import prepare_print
+    from ..render.pdf import prepare_print
     book = assemble(project.chapters, project.config, project.config.edition(project.config.print_edition))
     source = prepare_print(book, render_context(project, book))
     # Keyed on paths relative to the project, so a project copied or moved elsewhere keeps its page map.
@@ -272,12 +272,12 @@ _FORKED_PROJECT: Project | None = None  # what a forked worker renders from (lxm
 def derive(source: Edition, rendered, edition: Edition) -> tuple[bytes, int]:
     """(PDF, page count) of a booklet or press edition, made from its source edition's PDF without a new layout."""
     if edition.format == "booklet":
-        from .render.impose import impose_booklet
-        from .i18n import is_rtl
+        from ..render.impose import impose_booklet
+        from ..infra.i18n import is_rtl
         data, sheets = impose_booklet(rendered.data, back_cover=source.branding is not None,
                                       right_to_left=is_rtl(source.language))
         return data, sheets * 2
-    from .render.press import add_bleed_and_marks, points
+    from ..render.press import add_bleed_and_marks, points
     data = add_bleed_and_marks(rendered.data, points(edition.bleed or "0pt"), edition.marks, edition.name)
     return data, rendered.page_count
 
@@ -301,7 +301,7 @@ def _write_per_clinic(project: Project, out: Path, files: dict, edition: Edition
                       progress: Callable[[str], None]) -> list[Built]:
     """One PDF per row of the edition's clinic list (and per derived edition): the layout is reused, only the
     back cover is made per clinic (book/render/backcover.py). Adds to `files`; returns what was made."""
-    from .render.backcover import back_cover_renderer, swap_last_page
+    from ..render.backcover import back_cover_renderer, swap_last_page
 
     tick = time.perf_counter()
     book = assemble(project.chapters, project.config, edition)
@@ -327,7 +327,7 @@ def _write_per_clinic(project: Project, out: Path, files: dict, edition: Edition
 
 
 def _render_one(project: Project, edition: Edition, derived: list[Edition]):
-    from .render.pdf import render_pdf
+    from ..render.pdf import render_pdf
     tick = time.perf_counter()
     book = assemble(project.chapters, project.config, edition)
     with layout_errors(project.layouts):  # here too: in a forked worker the traceback does not travel back
@@ -357,7 +357,7 @@ def uses_parts(project: Project, edition: Edition) -> bool:
 
 
 def _render_parts(project: Project, edition: Edition, derived: list[Edition]):
-    from .render.pdf_parts import render_pdf_parts
+    from ..render.pdf_parts import render_pdf_parts
     tick = time.perf_counter()
     book = assemble(project.chapters, project.config, edition)
     workers = worker_count(MAX_WORKERS)
@@ -372,8 +372,8 @@ def _render_pdfs(project: Project, editions: list[Edition], derived: list[Editio
     memory goes back to the system when it exits. The booklet and press editions made from an edition are
     made in the same worker, alongside the other layouts. Long editions split into parts instead (uses_parts).
     """
-    from .render.fonts import isolate_fonts
-    from .theme import styles_dir
+    from ..render.fonts import isolate_fonts
+    from ..infra.theme import styles_dir
 
     # fontconfig sees only the book's fonts: set up once, before WeasyPrint is imported and workers fork
     isolate_fonts(styles_dir(project.config.root) / "fonts", project.config.root / ".cache" / "fontconfig")

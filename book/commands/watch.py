@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from .errors import BookError, BookErrors
+from ..infra.errors import BookError, BookErrors
 from .incremental import SOURCE_FOLDERS, build_if_changed
 
 

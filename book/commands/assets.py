@@ -6,12 +6,12 @@ from pathlib import Path
 from lxml import etree
 from lxml import html as lxml_html
 
-from .assemble import Book
-from .project import Project
-from .render.context import RenderContext, Sheet
-from .render.page_list import PageBreak
-from .render.site import OutputFile
-from .theme import styles_dir
+from ..assemble import Book
+from ..load.project import Project
+from ..render.context import RenderContext, Sheet
+from ..render.page_list import PageBreak
+from ..render.site import OutputFile
+from ..infra.theme import styles_dir
 
 
 def layout_sheet(layouts, name: str) -> Sheet:

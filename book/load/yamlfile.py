@@ -7,8 +7,8 @@ from typing import Any
 
 import yaml
 
-from .errors import BookError
-from .limits import MAX_CHAPTER_BYTES, MAX_YAML_BYTES, MAX_YAML_VALUES
+from ..infra.errors import BookError
+from ..infra.limits import MAX_CHAPTER_BYTES, MAX_YAML_BYTES, MAX_YAML_VALUES
 from .paths import read_bytes
 
 

@@ -6,7 +6,7 @@ import stat
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .errors import BookError
+from ..infra.errors import BookError
 
 REMOTE_SCHEMES = {"http", "https", "ftp", "ftps", "ws", "wss", "file"}
 # Folders whose files the build finds by scanning (and hashes to decide whether to rebuild)

@@ -18,7 +18,7 @@ from markdown.inlinepatterns import HTML_RE, HtmlInlineProcessor
 from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 
-from .parallel import map_forked, worker_count
+from ..infra.parallel import map_forked, worker_count
 from .source_lines import MARKER, SourceLines
 
 # Every element name HTML has or had. A "tag" with any other name (`<string>`, `<T>`, `<number[]>` in prose about

@@ -8,14 +8,14 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .assemble import ParsedChapter, duplicate_ids, make_ids_unique, resolve_links
+from ..assemble import ParsedChapter, duplicate_ids, make_ids_unique, resolve_links
 from .config import BookConfig, load_config
 from .content import load_chapters
-from .errors import BookError, BookErrors, raise_all
-from .markdown import convert_chapters
-from .sanitize import check_disclaimer, check_html
+from ..infra.errors import BookError, BookErrors, raise_all
+from ..convert.markdown import convert_chapters
+from ..convert.sanitize import check_disclaimer, check_html
 from .tables import load_tables
-from .templating import expand_chapters, layout_env
+from ..infra.templating import expand_chapters, layout_env
 
 
 @dataclass

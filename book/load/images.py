@@ -4,8 +4,8 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-from .errors import BookError
-from .limits import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS
+from ..infra.errors import BookError
+from ..infra.limits import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS
 from .paths import read_bytes
 
 RASTER_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF", ".webp": "WEBP"}

@@ -9,12 +9,12 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from .config import BookConfig, Edition
-from .content import Chapter
-from .errors import BookError
-from .i18n import Messages, messages
-from .markdown import ChapterHtml, block_line, github_slug, heading_text
-from .sanitize import disclaimer_html
+from ..load.config import BookConfig, Edition
+from ..load.content import Chapter
+from ..infra.errors import BookError
+from ..infra.i18n import Messages, messages
+from ..convert.markdown import ChapterHtml, block_line, github_slug, heading_text
+from ..convert.sanitize import disclaimer_html
 
 HEADINGS = ("h2", "h3", "h4", "h5", "h6")
 

@@ -7,12 +7,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
-from .assemble import assemble
+from ..assemble import assemble
 from .build import output_path
-from .errors import BookError, BookErrors
-from .essential import dangling_link_errors, omission_errors
-from .project import load_project
-from .translations import translation_languages, translation_problems, untranslated_strings
+from ..infra.errors import BookError, BookErrors
+from ..assemble.essential import dangling_link_errors, omission_errors
+from ..load.project import load_project
+from ..load.translations import translation_languages, translation_problems, untranslated_strings
 
 
 def _epubcheck(path: Path) -> list[str]:
@@ -33,7 +33,7 @@ def check(root: Path, say: Callable[[str], None], strict: bool | None = None) ->
         return [str(e) for e in group.errors]
     except BookError as error:
         return [str(error)]
-    from .render.branding import logo_warnings
+    from ..render.branding import logo_warnings
     for warning in logo_warnings(project.config):  # a blurry logo still prints: a warning, not a problem
         say(warning)
     original_ids = {p.chapter.source.name: set(p.tree.xpath(".//@id")) for p in project.chapters}

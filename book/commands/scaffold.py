@@ -4,10 +4,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .errors import BookError
-from .theme import DEFAULT_STYLES
+from ..infra.errors import BookError
+from ..infra.theme import DEFAULT_STYLES
 
-STARTER = Path(__file__).resolve().parent / "starter"
+STARTER = Path(__file__).resolve().parent.parent / "starter"
 
 
 def new_project(target: Path) -> None:

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .content import NOT_XML  # the characters chapters refuse, refused in cells too
-from .errors import BookError, BookErrors, raise_all
-from .i18n import messages
-from .limits import MAX_TABLE_BYTES, MAX_TABLE_ROWS
+from ..infra.errors import BookError, BookErrors, raise_all
+from ..infra.i18n import messages
+from ..infra.limits import MAX_TABLE_BYTES, MAX_TABLE_ROWS
 from .yamlfile import YamlDoc, load_yaml
 
 COLUMN_TYPES = ("text", "money", "money-range", "list")

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Callable
 
 from .build import build, output_path, select_editions
-from .cache import code_digest, read_regular, write_file_atomically
-from .config import load_config
-from .paths import SOURCE_FOLDERS
-from .theme import styles_dir
+from ..infra.cache import code_digest, read_regular, write_file_atomically
+from ..load.config import load_config
+from ..load.paths import SOURCE_FOLDERS
+from ..infra.theme import styles_dir
 
 __all__ = ["SOURCE_FOLDERS", "build_if_changed", "inputs_digest"]
 
