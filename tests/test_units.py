@@ -33,8 +33,10 @@ def test_config_reports_every_problem_with_its_line(tmp_path):
     with pytest.raises(BookErrors) as caught:
         load_config(root)
     messages = [str(e) for e in caught.value.errors]
+    assert len(messages) == 3, messages
     assert messages[0].startswith("book.yaml:2: unknown key 'colour' (expected one of: ")
     assert messages[1] == "book.yaml:3: 'toc_depth' must be a whole number, not str 'deep'"
+    assert messages[2] == "book.yaml:5: unknown format 'pdff' (expected one of: pdf, epub, booklet, press)"
 
 
 def test_config_defaults(tmp_path):
