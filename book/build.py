@@ -296,31 +296,75 @@ def clinic_output_path(out: Path, config: BookConfig, edition: Edition, clinic_i
 
 def _write_per_clinic(project: Project, out: Path, files: dict, edition: Edition, rendered, derived: list[Edition],
                       progress: Callable[[str], None]) -> list[Built]:
-    """One PDF per row of the edition's clinic list (and per derived edition): the layout is reused, only the
-    back cover is made per clinic (book/render/backcover.py). Adds to `files`; returns what was made."""
-    from .render.backcover import back_cover_renderer, swap_last_page
+    """One PDF per row of the edition's clinic list (and per derived edition). The layout, and the booklet and
+    press files derived from it, are made once, with the first clinic's back cover; the other clinics' back covers
+    are laid out together (book/render/backcover.py) and swapped into copies of those files, on every core.
+    Adds to `files`; returns what was made."""
+    from .render.backcover import open_back_covers, render_back_covers
 
+    global _CLINIC_BATCH
     tick = time.perf_counter()
-    render_back_cover = back_cover_renderer(assemble(project.chapters, project.config, edition), project.layouts,
-                                            project.date)
     others = [e for e in derived if e.source == edition.name]
+    shared = {edition.name: (rendered.data, rendered.page_count)}
+    for other in others:
+        shared[other.name] = derive(edition, rendered, other)
+    clinics = edition.clinics
+    covers = {}
+    if len(clinics) > 1:
+        book = assemble(project.chapters, project.config, edition)
+        covers_pdf = render_back_covers(book, project.layouts, project.date, list(clinics[1:]))
+        for other in [edition, *others]:
+            # a press file's back cover goes through the same PDF/X conversion as its shared pages, once for all
+            data = covers_pdf if other.format != "press" else derive(edition, _Data(covers_pdf), other)[0]
+            covers[other.name] = open_back_covers(data)
+    _CLINIC_BATCH = (edition, others, shared, covers, rendered.page_count)
+    try:
+        count = len(clinics) - 1
+        workers = worker_count(MAX_WORKERS) if count >= CLINICS_PER_WORKER else 1
+        made = [[(e, *shared[e.name]) for e in [edition, *others]]]
+        made += map_forked(_clinic_files, range(count), workers=workers,
+                           chunksize=max(1, count // (4 * workers)))
+    finally:
+        _CLINIC_BATCH = None
     built = []
-    for index, clinic in enumerate(edition.clinics):
-        # the layout already carries the first clinic's back cover
-        data = rendered.data if index == 0 else swap_last_page(rendered.data, render_back_cover(clinic))
-        path = clinic_output_path(out, project.config, edition, clinic.id)
-        files[path] = data
-        built.append(Built(edition, path, rendered.page_count, 0.0))
-        clinic_rendered = dataclasses.replace(rendered, data=data)
-        for other in others:
-            other_data, pages = derive(edition, clinic_rendered, other)
-            other_path = clinic_output_path(out, project.config, other, clinic.id)
-            files[other_path] = other_data
-            built.append(Built(other, other_path, pages, 0.0))
-    count = len(edition.clinics)
-    progress(f"clinics  {edition.name:<10} {count:>4} clinics × {1 + len(others)} files  "
+    for clinic, outputs in zip(clinics, made):
+        for other, data, pages in outputs:
+            path = clinic_output_path(out, project.config, other, clinic.id)
+            files[path] = data
+            built.append(Built(other, path, pages, 0.0))
+    progress(f"clinics  {edition.name:<10} {len(clinics):>4} clinics × {1 + len(others)} files  "
              f"{time.perf_counter() - tick:.1f} s")
     return built
+
+
+# Clinics below which forking workers costs more than it saves (a clinic's files take ~0.05 s).
+CLINICS_PER_WORKER = 8
+_CLINIC_BATCH = None  # what a forked worker swaps back covers into (pikepdf objects do not pickle)
+
+
+@dataclass(frozen=True)
+class _Data:
+    """Just the PDF, where derive() expects a rendered edition."""
+
+    data: bytes
+    page_count: int = 0
+
+
+def _clinic_files(index: int) -> list[tuple[Edition, bytes, int]]:
+    """(edition, PDF, pages) of the clinic with back cover `index` (the list's row index + 1), for every file."""
+    from .render.backcover import swap_last_page
+    from .render.impose import swap_booklet_page
+
+    edition, others, shared, covers, page_count = _CLINIC_BATCH
+    made = []
+    for other in [edition, *others]:
+        data, pages = shared[other.name]
+        if other.format == "booklet":
+            data = swap_booklet_page(data, page_count, covers[other.name].pdf.pages[index])
+        else:
+            data = swap_last_page(data, covers[other.name], index)
+        made.append((other, data, pages))
+    return made
 
 
 def _render_one(project: Project, edition: Edition, derived: list[Edition]):
