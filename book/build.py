@@ -298,10 +298,8 @@ def _write_per_clinic(project: Project, out: Path, files: dict, edition: Edition
                       progress: Callable[[str], None]) -> list[Built]:
     """One PDF per row of the edition's clinic list (and per derived edition). The layout, and the booklet and
     press files derived from it, are made once, with the first clinic's back cover; the other clinics' back covers
-    are laid out together (book/render/backcover.py) and swapped into copies of those files, on every core.
-    Adds to `files`; returns what was made."""
-    from .render.backcover import open_back_covers, render_back_covers
-
+    are laid out in batches, one WeasyPrint document each (book/render/backcover.py), and swapped into copies of
+    those files, the batches spread over the cores. Adds to `files`; returns what was made."""
     global _CLINIC_BATCH
     tick = time.perf_counter()
     others = [e for e in derived if e.source == edition.name]
@@ -309,21 +307,16 @@ def _write_per_clinic(project: Project, out: Path, files: dict, edition: Edition
     for other in others:
         shared[other.name] = derive(edition, rendered, other)
     clinics = edition.clinics
-    covers = {}
-    if len(clinics) > 1:
-        book = assemble(project.chapters, project.config, edition)
-        covers_pdf = render_back_covers(book, project.layouts, project.date, list(clinics[1:]))
-        for other in [edition, *others]:
-            # a press file's back cover goes through the same PDF/X conversion as its shared pages, once for all
-            data = covers_pdf if other.format != "press" else derive(edition, _Data(covers_pdf), other)[0]
-            covers[other.name] = open_back_covers(data)
-    _CLINIC_BATCH = (edition, others, shared, covers, rendered.page_count)
+    book = assemble(project.chapters, project.config, edition)
+    _CLINIC_BATCH = (project, book, [edition, *others], shared, rendered.page_count)
     try:
         count = len(clinics) - 1
-        workers = worker_count(MAX_WORKERS) if count >= CLINICS_PER_WORKER else 1
+        workers = worker_count(-(-count // CLINICS_PER_BATCH_MIN)) if count else 1
+        size = max(CLINICS_PER_BATCH_MIN, min(CLINICS_PER_BATCH_MAX, -(-count // workers)))
+        batches = [range(start, min(start + size, count)) for start in range(0, count, size)]
         made = [[(e, *shared[e.name]) for e in [edition, *others]]]
-        made += map_forked(_clinic_files, range(count), workers=workers,
-                           chunksize=max(1, count // (4 * workers)))
+        for batch in map_forked(_clinic_batch, batches, workers=workers):
+            made += batch
     finally:
         _CLINIC_BATCH = None
     built = []
@@ -337,9 +330,11 @@ def _write_per_clinic(project: Project, out: Path, files: dict, edition: Edition
     return built
 
 
-# Clinics below which forking workers costs more than it saves (a clinic's files take ~0.05 s).
-CLINICS_PER_WORKER = 8
-_CLINIC_BATCH = None  # what a forked worker swaps back covers into (pikepdf objects do not pickle)
+# Back covers laid out per WeasyPrint document: enough to pay its start-up (stylesheets, fonts) once for many
+# clinics, few enough to keep its memory small and both cores busy.
+CLINICS_PER_BATCH_MIN = 8
+CLINICS_PER_BATCH_MAX = 50
+_CLINIC_BATCH = None  # what a forked worker lays out and swaps back covers into
 
 
 @dataclass(frozen=True)
@@ -350,20 +345,30 @@ class _Data:
     page_count: int = 0
 
 
-def _clinic_files(index: int) -> list[tuple[Edition, bytes, int]]:
-    """(edition, PDF, pages) of the clinic with back cover `index` (the list's row index + 1), for every file."""
-    from .render.backcover import swap_last_page
+def _clinic_batch(rows: range) -> list[list[tuple[Edition, bytes, int]]]:
+    """For the clinics of list rows rows + 1: (edition, PDF, pages) of each of its files."""
+    from .render.backcover import open_back_covers, render_back_covers, swap_last_page
     from .render.impose import swap_booklet_page
 
-    edition, others, shared, covers, page_count = _CLINIC_BATCH
+    project, book, editions, shared, page_count = _CLINIC_BATCH
+    source = editions[0]
+    covers_pdf = render_back_covers(book, project.layouts, project.date, [source.clinics[i + 1] for i in rows])
+    covers = {}
+    for edition in editions:
+        # a press file's back cover goes through the same PDF/X conversion as its shared pages, once per batch
+        data = derive(source, _Data(covers_pdf), edition)[0] if edition.format == "press" else covers_pdf
+        covers[edition.name] = open_back_covers(data)
     made = []
-    for other in [edition, *others]:
-        data, pages = shared[other.name]
-        if other.format == "booklet":
-            data = swap_booklet_page(data, page_count, covers[other.name].pdf.pages[index])
-        else:
-            data = swap_last_page(data, covers[other.name], index)
-        made.append((other, data, pages))
+    for index in range(len(rows)):
+        files = []
+        for edition in editions:
+            data, pages = shared[edition.name]
+            if edition.format == "booklet":
+                data = swap_booklet_page(data, page_count, covers[edition.name].pdf.pages[index])
+            else:
+                data = swap_last_page(data, covers[edition.name], index)
+            files.append((edition, data, pages))
+        made.append(files)
     return made
 
 

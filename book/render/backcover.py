@@ -46,24 +46,33 @@ def render_back_covers(book: Book, layouts, date: str, brandings: list[Branding]
 
     A back cover that does not fit on one page is an error naming its row. Each section keeps its own
     page side (blank pages the layout inserts between them, for a back cover that must be a left page, are
-    left out of the PDF), so every page looks as it does at the end of the brochure.
+    left out of the PDF), so every page looks as it does at the end of the brochure. Links are described and
+    tags finished as in a whole brochure (book/render/pdf_tags.py).
     """
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
+    from .branding import back_cover
     from .linebreak import patch_line_breaking
+    from .pdf import check_glyphs
+    from .pdf_tags import describe_links, finish_tags
     patch_line_breaking()
-    book = dataclasses.replace(book, chapters=())  # the back cover needs none of the chapters' HTML
-    root, styles = book.config.root, styles_dir(book.config.root)
+    config = book.config
+    book = dataclasses.replace(book, chapters=(), edition=dataclasses.replace(book.edition, branding=brandings[0]))
+    root, styles = config.root, styles_dir(config.root)
+    source = prepare_print(book, layouts, date)  # once: only the contact block differs from clinic to clinic
+    parts = []
+    for index, branding in enumerate(brandings):
+        context = {**source.context, "edition": dataclasses.replace(book.edition, branding=branding),
+                   "back_cover": back_cover(branding, root, config.url)}
+        html = dataclasses.replace(source, context=context, left_out=frozenset()).render_html("back", [], {})
+        parts.append(_back_cover_sections(html, index))
+    html = parts[0][0] + "".join(section for _, section, _ in parts) + parts[0][2]
+    left_out, _ = check_glyphs(book, html, styles / "fonts")  # no tofu: as the brochure's own check
+    html = html.translate(dict.fromkeys(map(ord, left_out)))
     fetcher = ProjectFetcher([root, styles])
     fonts = FontConfiguration()
     variant = VARIANTS[book.edition.pdf_variant]
-    parts = []
-    for index, branding in enumerate(brandings):
-        edition = dataclasses.replace(book.edition, branding=branding)
-        source = prepare_print(dataclasses.replace(book, edition=edition), layouts, date)
-        parts.append(_back_cover_sections(source.render_html("back", [], {}), index))
-    html = parts[0][0] + "".join(section for _, section, _ in parts) + parts[0][2]
     try:
         css = [CSS(string=text, base_url=base, url_fetcher=fetcher, font_config=fonts) for text, base in source.css]
         document = HTML(string=html, base_url=str(root) + "/", url_fetcher=fetcher
@@ -83,7 +92,9 @@ def render_back_covers(book: Book, layouts, date: str, brandings: list[Branding]
                             f"the back cover for '{branding.id or branding.name}' takes {1 + len(extra)} pages",
                             "shorten its lines or note, or use a smaller logo")
     pages = document.copy([document.pages[starts[i]] for i in range(len(brandings))])
-    return pages.write_pdf(pdf_variant=variant, pdf_identifier=book.config.identifier.encode())
+    pdf = pages.write_pdf(pdf_variant=variant, pdf_identifier=config.identifier.encode(),
+                          finisher=lambda document, pdf: describe_links(document))
+    return finish_tags(pdf, config.identifier, book.edition.name, set())
 
 
 def _structure_elements(element):
@@ -118,6 +129,13 @@ def open_back_covers(data: bytes) -> BackCovers:
         for section in _document_element(tree).K:
             on = next((element.Pg.objgen for element in _structure_elements(section) if "/Pg" in element), None)
             sections[page_index.get(on, 0)].append(section)
+        # and what leads back up from a section or a link: copying those would copy every clinic's back cover
+        for section in _document_element(tree).K:
+            del section.P  # set to the brochure's document element when copied
+        for page in pdf.pages:
+            for annotation in page.obj.get("/Annots", []):
+                if "/P" in annotation:
+                    del annotation.P  # set to the brochure's page when copied
         for element in _structure_elements(_document_element(tree)):
             if "/Pg" in element:
                 del element.Pg
