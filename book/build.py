@@ -163,9 +163,9 @@ def _build_language(project: Project, editions: list[Edition], out: Path, files:
             page_map = (rendered.labels, rendered.starts)
             _store_page_map(project, page_map)
         note = "" if edition in editions else "  (laid out for page numbers only)"
-        if edition.clinics and edition in editions:
+        if edition.clinics and (edition in editions or any(e.source == edition.name for e in derived)):
             progress(f"pdf      {edition.name:<10} {rendered.page_count:>4} pages  {seconds:.1f} s  (laid out once)")
-            built += _write_per_clinic(project, out, files, edition, rendered, derived, progress)
+            built += _write_per_clinic(project, out, files, edition, rendered, derived, progress, edition in editions)
             continue
         if edition in editions:
             path = output_path(out, project.config, edition)
@@ -295,11 +295,12 @@ def clinic_output_path(out: Path, config: BookConfig, edition: Edition, clinic_i
 
 
 def _write_per_clinic(project: Project, out: Path, files: dict, edition: Edition, rendered, derived: list[Edition],
-                      progress: Callable[[str], None]) -> list[Built]:
+                      progress: Callable[[str], None], with_source: bool = True) -> list[Built]:
     """One PDF per row of the edition's clinic list (and per derived edition). The layout, and the booklet and
     press files derived from it, are made once, with the first clinic's back cover; the other clinics' back covers
     are laid out in batches, one WeasyPrint document each (book/render/backcover.py), and swapped into copies of
-    those files, the batches spread over the cores. Adds to `files`; returns what was made."""
+    those files, the batches spread over the cores. Without `with_source` only the derived files are written (a
+    booklet asked for alone). Adds to `files`; returns what was made."""
     global _CLINIC_BATCH
     tick = time.perf_counter()
     others = [e for e in derived if e.source == edition.name]
@@ -321,11 +322,11 @@ def _write_per_clinic(project: Project, out: Path, files: dict, edition: Edition
         _CLINIC_BATCH = None
     built = []
     for clinic, outputs in zip(clinics, made):
-        for other, data, pages in outputs:
+        for other, data, pages in outputs if with_source else outputs[1:]:
             path = clinic_output_path(out, project.config, other, clinic.id)
             files[path] = data
             built.append(Built(other, path, pages, 0.0))
-    progress(f"clinics  {edition.name:<10} {len(clinics):>4} clinics × {1 + len(others)} files  "
+    progress(f"clinics  {edition.name:<10} {len(clinics):>4} clinics × {len(others) + with_source} files  "
              f"{time.perf_counter() - tick:.1f} s")
     return built
 

@@ -159,8 +159,10 @@ def swap_last_page(pdf: bytes, covers: BackCovers, index: int) -> bytes:
         annotation.P = page.obj
     if tagged:
         _swap_structure(target, covers, index, annotations)
-    elif annotations or "/Annots" in page.obj:
+    elif annotations:
         page.obj.Annots = pikepdf.Array(annotations)
+    elif "/Annots" in page.obj:
+        del page.obj.Annots
     out = io.BytesIO()
     target.save(out, **SAVE_OPTIONS)
     return out.getvalue()
@@ -197,6 +199,9 @@ def _swap_structure(target, covers: BackCovers, index: int, annotations) -> None
             parents[next_key] = target.copy_foreign(new_parents[int(original.StructParent)])
             annotation.StructParent = next_key
             next_key += 1
-    page.obj.Annots = pikepdf.Array(annotations)
+    if annotations:
+        page.obj.Annots = pikepdf.Array(annotations)
+    elif "/Annots" in page.obj:  # a press file's back cover has no links
+        del page.obj.Annots
     if "/ParentTreeNextKey" in tree:
         tree.ParentTreeNextKey = next_key
