@@ -312,9 +312,8 @@ def _write_per_clinic(project: Project, out: Path, files: dict, edition: Edition
     _CLINIC_BATCH = (project, book, [edition, *others], shared, rendered.page_count)
     try:
         count = len(clinics) - 1
-        workers = worker_count(-(-count // CLINICS_PER_BATCH_MIN)) if count else 1
-        size = max(CLINICS_PER_BATCH_MIN, min(CLINICS_PER_BATCH_MAX, -(-count // workers)))
-        batches = [range(start, min(start + size, count)) for start in range(0, count, size)]
+        batches = [range(start, min(start + CLINICS_PER_BATCH, count)) for start in range(0, count, CLINICS_PER_BATCH)]
+        workers = worker_count(len(batches))
         made = [[(e, *shared[e.name]) for e in [edition, *others]]]
         for batch in map_forked(_clinic_batch, batches, workers=workers):
             made += batch
@@ -331,10 +330,10 @@ def _write_per_clinic(project: Project, out: Path, files: dict, edition: Edition
     return built
 
 
-# Back covers laid out per WeasyPrint document: enough to pay its start-up (stylesheets, fonts) once for many
-# clinics, few enough to keep its memory small and both cores busy.
-CLINICS_PER_BATCH_MIN = 8
-CLINICS_PER_BATCH_MAX = 50
+# Back covers laid out per WeasyPrint document: enough to pay its start-up (stylesheets, fonts: ~0.3 s) once for
+# many clinics, few enough to keep its memory small and both cores busy with 50 clinics. Not derived from the
+# number of cores: a batch's fonts are subset for its clinics, and the files must not depend on the machine.
+CLINICS_PER_BATCH = 25
 _CLINIC_BATCH = None  # what a forked worker lays out and swaps back covers into
 
 
