@@ -359,3 +359,16 @@ def test_unchanged_clinic_list_edition_is_skipped_and_rebuilt_when_list_logo_or_
     code, out, _ = run(build, capsys)
     assert code == 0 and "skip     brochure" in out and "clinics  brochure" in out and "skip     booklet" not in out
     assert (project / "dist" / f"{SLUG}-booklet-{ids[2]}.pdf").is_file()
+
+
+def test_draft_clinic_list_prints_sample_on_every_clinics_back_cover_too(tmp_path, capsys):
+    project = copy_fixture("brochure", tmp_path)
+    ids = _clinic_list(project, 3)
+    config = project / "book.yaml"
+    config.write_text(config.read_text().replace("    branding: data/clinics-list.csv\n",
+                                                 "    branding: data/clinics-list.csv\n    draft: true\n", 1))
+    code, _, err = run(["build", "brochure", "--project", str(project)], capsys)
+    assert code == 0, err
+    for clinic in ids:
+        pages = pdf_pages_text(project / "dist" / f"{SLUG}-brochure-{clinic}.pdf")
+        assert all("SAMPLE — not for distribution" in page for page in pages), clinic

@@ -67,7 +67,12 @@ def render_back_covers(book: Book, layouts, date: str, brandings: list[Branding]
                    "back_cover": back_cover(branding, root, config.url)}
         html = dataclasses.replace(source, context=context, left_out=frozenset()).render_html("back", [], {})
         parts.append(_back_cover_sections(html, index))
-    html = parts[0][0] + "".join(section for _, section, _ in parts) + parts[0][2]
+    head = parts[0][0]
+    if book.edition.draft:  # "SAMPLE" on every page: the layout puts its mark in the whole book, not the back part
+        chrome = source.render_html("chrome", [], {})
+        start = chrome.find('<div class="draft-mark">')
+        head += chrome[start:chrome.find("</div>", start) + len("</div>")] if start >= 0 else ""
+    html = head + "".join(section for _, section, _ in parts) + parts[0][2]
     left_out, _ = check_glyphs(book, html, styles / "fonts")  # no tofu: as the brochure's own check
     html = html.translate(dict.fromkeys(map(ord, left_out)))
     fetcher = ProjectFetcher([root, styles])
