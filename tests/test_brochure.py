@@ -372,3 +372,16 @@ def test_draft_clinic_list_prints_sample_on_every_clinics_back_cover_too(tmp_pat
     for clinic in ids:
         pages = pdf_pages_text(project / "dist" / f"{SLUG}-brochure-{clinic}.pdf")
         assert all("SAMPLE — not for distribution" in page for page in pages), clinic
+
+
+def test_back_cover_too_long_for_one_page_names_its_clinic(tmp_path, capsys):
+    project = copy_fixture("brochure", tmp_path)
+    _clinic_list(project, 3)
+    listing = project / "data" / "clinics-list.csv"
+    lines = listing.read_text().splitlines()
+    lines[3] = lines[3].rstrip(",") + ",\"" + "We are open every day of the week, mornings and afternoons. " * 60 + "\""
+    listing.write_text("\n".join(lines) + "\n")
+    code, out, err = run(["build", "brochure", "--project", str(project)], capsys)
+    assert code == 1 and "edition 'brochure': the back cover for 'clinic-3' takes" in err
+    assert "pages, not one (shorten that clinic's lines or note" in err
+    assert "Traceback" not in err and not list((project / "dist").glob("*.pdf"))

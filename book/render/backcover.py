@@ -24,6 +24,7 @@ from .fetcher import ProjectFetcher, ResourceRefused
 from .pdf import VARIANTS, prepare_print
 
 SECTION_START = '<section class="back-cover"'
+ANCHOR = "guidebook-back-cover-"  # each clinic's section in the batch document, found again on its page
 SAVE_OPTIONS = dict(deterministic_id=True, fix_metadata_version=False,
                     # the streams are already compressed: decoding and compressing them again is most of a save
                     stream_decode_level=pikepdf.StreamDecodeLevel.none)
@@ -35,9 +36,9 @@ def _back_cover_sections(html: str, index: int) -> tuple[str, str, str]:
     if start < 0 or end < start:
         raise BookError("layouts/print.html.j2", None, "the back cover is not a <section class=\"back-cover\">",
                         "keep that element in a project's print layout: clinic lists swap it per clinic")
-    section = html[start:end].replace('id="back-cover"', f'id="back-cover-{index}"', 1)
-    if f'id="back-cover-{index}"' not in section:
-        section = section.replace(SECTION_START, f'{SECTION_START} id="back-cover-{index}"', 1)
+    section = html[start:end].replace('id="back-cover"', f'id="{ANCHOR}{index}"', 1)
+    if f'id="{ANCHOR}{index}"' not in section:
+        section = section.replace(SECTION_START, f'{SECTION_START} id="{ANCHOR}{index}"', 1)
     return html[:start], section, html[end:]
 
 
@@ -87,15 +88,15 @@ def render_back_covers(book: Book, layouts, date: str, brandings: list[Branding]
     starts = {}
     for number, page in enumerate(document.pages):
         for anchor in page.anchors:
-            if anchor.startswith("back-cover-"):
-                starts.setdefault(int(anchor.rsplit("-", 1)[1]), number)
+            if anchor.startswith(ANCHOR) and anchor[len(ANCHOR):].isdigit():
+                starts.setdefault(int(anchor[len(ANCHOR):]), number)
     for index, branding in enumerate(brandings):
         end = starts.get(index + 1, len(document.pages))
         extra = [p for p in document.pages[starts[index] + 1:end] if not p._page_box.page_type.blank]
         if extra:
-            raise BookError(branding.logo or "book.yaml", None,
-                            f"the back cover for '{branding.id or branding.name}' takes {1 + len(extra)} pages",
-                            "shorten its lines or note, or use a smaller logo")
+            raise BookError("book.yaml", None, f"edition '{book.edition.name}': the back cover for "
+                            f"'{branding.id or branding.name}' takes {1 + len(extra)} pages, not one",
+                            "shorten that clinic's lines or note, or use a smaller logo")
     pages = document.copy([document.pages[starts[i]] for i in range(len(brandings))])
     pdf = pages.write_pdf(pdf_variant=variant, pdf_identifier=config.identifier.encode(),
                           finisher=lambda document, pdf: describe_links(document))
