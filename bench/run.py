@@ -364,9 +364,12 @@ def clinic_targets(batch: dict) -> list[str]:
         rows.append(f"| clinic batch, {b} clinics: {wall[b]:.1f} s (CPU {batch[b][2]:.1f} s, peak RSS {batch[b][1]:.0f} MB) | "
                     f"{per:.3f} s per clinic from {a} to {b} | |")
     if len(steps) >= 2:
-        growth = steps[-1][2] / steps[0][2]
-        rows.append(f"| clinic batch linear in the count: cost per clinic {counts[-2]}→{counts[-1]} ≤ 1.25 × "
-                    f"{counts[0]}→{counts[1]} | {growth:.2f}× | {'PASS' if growth <= 1.25 else 'FAIL'} |")
+        # judged on CPU time, the work done: on a shared machine the wall time of one long build follows the load
+        cpu = [(batch[b][2] - batch[a][2]) / (b - a) for a, b in zip(counts, counts[1:])]
+        growth = cpu[-1] / cpu[0]
+        rows.append(f"| clinic batch linear in the count: CPU per clinic {counts[-2]}→{counts[-1]} ≤ 1.25 × "
+                    f"{counts[0]}→{counts[1]} ({cpu[0]:.3f} s, {cpu[-1]:.3f} s; wall: "
+                    f"{steps[-1][2] / steps[0][2]:.2f}×) | {growth:.2f}× | {'PASS' if growth <= 1.25 else 'FAIL'} |")
     return rows
 
 
