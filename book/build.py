@@ -1,7 +1,6 @@
 """The build flow: load and check everything, render each edition, then write all outputs at once."""
 from __future__ import annotations
 
-import dataclasses
 import errno
 import hashlib
 import json
