@@ -35,9 +35,20 @@ def project_with(folder: Path, branding: str) -> Path:
 
 def build_seconds(project: Path) -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, str(REPO / "build.py"), "build", "brochure", "booklet", "--force", "-q",
-                    "--project", str(project)], check=True, env={**os.environ, "SOURCE_DATE_EPOCH": "1764000000"})
+    subprocess.run(BUILD + ["--project", str(project)], check=True, env={**os.environ, "SOURCE_DATE_EPOCH": "1764000000"})
     return time.perf_counter() - started
+
+
+BUILD = [sys.executable, str(REPO / "build.py"), "build", "brochure", "booklet", "--force", "-q"]
+
+
+def clinic_list_project(folder: Path, count: int) -> Path:
+    """A copy of the guide whose brochure has a clinic list of `count` generated rows."""
+    project = project_with(folder, "data/clinics-list.csv")
+    rows = "".join(ROW.format(n=n) for n in range(1, count + 1))
+    (project / "data" / "clinics-list.csv").write_text(
+        "id,name,lines,phone,email,website,logo,qr,note\n" + rows, encoding="utf-8")
+    return project
 
 
 def main() -> None:
@@ -47,10 +58,7 @@ def main() -> None:
         one = build_seconds(single)
         print(f"one clinic (brochure + booklet): {one:.1f} s")
         for count in counts:
-            project = project_with(Path(scratch) / f"n{count}", "data/clinics-list.csv")
-            rows = "".join(ROW.format(n=n) for n in range(1, count + 1))
-            (project / "data" / "clinics-list.csv").write_text(
-                "id,name,lines,phone,email,website,logo,qr,note\n" + rows, encoding="utf-8")
+            project = clinic_list_project(Path(scratch) / f"n{count}", count)
             seconds = build_seconds(project)
             print(f"{count:>5} clinics: {seconds:.1f} s, {seconds / count:.3f} s per clinic, "
                   f"{seconds / (count * one):.3f}x {count} one-clinic builds")

@@ -289,3 +289,99 @@ def test_early_line_break_measure_finds_a_broken_line(tmp_path):
             "whole process can last a few days.</p>")
     HTML(string=html).write_pdf(tmp_path / "broken.pdf")
     assert [word for _, _, word in early_line_breaks(tmp_path / "broken.pdf")] == ["on"]
+
+
+def _clinic_list(project, count: int) -> list[str]:
+    """Give the fixture a list of `count` clinics (logos in logos/, outside the source folders): their ids."""
+    (project / "logos").mkdir()
+    shutil.copy(project / "images" / "logo.svg", project / "logos" / "logo.svg")
+    rows = "".join(f"clinic-{n},Clinic Number {n},{n} Teheran-ro,+82 2 555 {n:04d},desk{n}@clinic.example,"
+                   f"https://clinic{n}.example/,logos/logo.svg,https://clinic{n}.example/guide,\n"
+                   for n in range(1, count + 1))
+    (project / "data" / "clinics-list.csv").write_text(COLUMNS_LINE + rows, encoding="utf-8")
+    return [f"clinic-{n}" for n in range(1, count + 1)]
+
+
+COLUMNS_LINE = "id,name,lines,phone,email,website,logo,qr,note\n"
+
+
+def test_clinic_batch_gives_every_clinic_its_own_tagged_brochure_booklet_and_press(tmp_path, capsys):
+    # several back covers come from one batch document: each file must carry its own page and its own tags
+    project = copy_fixture("brochure", tmp_path)
+    ids = _clinic_list(project, 4)
+    code, out, err = run(["build", "brochure", "booklet", "press", "--project", str(project)], capsys)
+    assert code == 0, err
+    for n, clinic in enumerate(ids, 1):
+        brochure = project / "dist" / f"{SLUG}-brochure-{clinic}.pdf"
+        back = pdf_pages_text(brochure)[-1]
+        assert f"Clinic Number {n}" in back and f"+82 2 555 {n:04d}" in back
+        assert not [m for m in range(1, 5) if m != n and f"Clinic Number {m}\n" in back + "\n"]
+        assert subprocess.run(["qpdf", "--check", str(brochure)], capture_output=True).returncode == 0
+        assert not _structure_problems(brochure)
+        with pikepdf.open(brochure) as pdf:  # no other clinic's back cover hides in the file
+            assert len(pdf.objects) < 1.2 * len(pikepdf.open(project / "dist" / f"{SLUG}-brochure-{ids[0]}.pdf").objects)
+        booklet = project / "dist" / f"{SLUG}-booklet-{clinic}.pdf"
+        assert f"Clinic Number {n}" in "".join(pdf_pages_text(booklet))
+        gs = subprocess.run(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-sDEVICE=nullpage", str(booklet)],
+                            capture_output=True, text=True)
+        assert not (gs.stdout + gs.stderr).strip()
+        press = project / "dist" / f"{SLUG}-press-{clinic}.pdf"
+        assert f"Clinic Number {n}" in pdf_pages_text(press)[-1]
+        with pikepdf.open(press) as pdf:
+            assert "/OutputIntents" in pdf.Root and not any("/Annots" in page.obj for page in pdf.pages)
+            operators = {str(op) for _, op in pikepdf.parse_content_stream(pdf.pages[-1])}
+            assert "k" in operators and not {"rg", "RG"} & operators  # the back cover too is CMYK
+    assert f"{len(ids)} clinics" in out
+
+
+def test_unchanged_clinic_list_edition_is_skipped_and_rebuilt_when_list_logo_or_chapter_changes(tmp_path, capsys):
+    project = copy_fixture("brochure", tmp_path)
+    ids = _clinic_list(project, 3)
+    build = ["build", "brochure", "booklet", "--project", str(project)]
+    assert run(build, capsys)[0] == 0
+    code, out, _ = run(build, capsys)
+    assert code == 0 and out.count("up to date") == 2 and "clinics  brochure" not in out
+    changes = [
+        lambda: (project / "data" / "clinics-list.csv").write_text(
+            (project / "data" / "clinics-list.csv").read_text().replace("Clinic Number 2", "Clinic Number Two")),
+        lambda: (project / "logos" / "logo.svg").write_text(
+            (project / "logos" / "logo.svg").read_text().replace("</svg>", "<!-- new --></svg>")),
+        lambda: (project / "chapters" / "01-about.md").write_text(
+            (project / "chapters" / "01-about.md").read_text() + "\nOne more sentence.\n"),
+    ]
+    for change in changes:
+        change()
+        code, out, _ = run(build, capsys)
+        assert code == 0 and "up to date" not in out and "3 clinics × 2 files" in out, out
+    assert "Clinic Number Two" in pdf_pages_text(project / "dist" / f"{SLUG}-brochure-{ids[1]}.pdf")[-1]
+    # a clinic's file removed or changed by hand is made again
+    (project / "dist" / f"{SLUG}-booklet-{ids[2]}.pdf").unlink()
+    code, out, _ = run(build, capsys)
+    assert code == 0 and "skip     brochure" in out and "clinics  brochure" in out and "skip     booklet" not in out
+    assert (project / "dist" / f"{SLUG}-booklet-{ids[2]}.pdf").is_file()
+
+
+def test_draft_clinic_list_prints_sample_on_every_clinics_back_cover_too(tmp_path, capsys):
+    project = copy_fixture("brochure", tmp_path)
+    ids = _clinic_list(project, 3)
+    config = project / "book.yaml"
+    config.write_text(config.read_text().replace("    branding: data/clinics-list.csv\n",
+                                                 "    branding: data/clinics-list.csv\n    draft: true\n", 1))
+    code, _, err = run(["build", "brochure", "--project", str(project)], capsys)
+    assert code == 0, err
+    for clinic in ids:
+        pages = pdf_pages_text(project / "dist" / f"{SLUG}-brochure-{clinic}.pdf")
+        assert all("SAMPLE — not for distribution" in page for page in pages), clinic
+
+
+def test_back_cover_too_long_for_one_page_names_its_clinic(tmp_path, capsys):
+    project = copy_fixture("brochure", tmp_path)
+    _clinic_list(project, 3)
+    listing = project / "data" / "clinics-list.csv"
+    lines = listing.read_text().splitlines()
+    lines[3] = lines[3].rstrip(",") + ",\"" + "We are open every day of the week, mornings and afternoons. " * 60 + "\""
+    listing.write_text("\n".join(lines) + "\n")
+    code, out, err = run(["build", "brochure", "--project", str(project)], capsys)
+    assert code == 1 and "edition 'brochure': the back cover for 'clinic-3' takes" in err
+    assert "pages, not one (shorten that clinic's lines or note" in err
+    assert "Traceback" not in err and not list((project / "dist").glob("*.pdf"))

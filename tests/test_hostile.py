@@ -383,7 +383,7 @@ def test_a_write_that_fails_replaces_no_output(tmp_path):
     script = (
         "import resource, signal, sys; from pathlib import Path\n"
         "signal.signal(signal.SIGXFSZ, signal.SIG_IGN); resource.setrlimit(resource.RLIMIT_FSIZE, (10000, 10000))\n"
-        "from book.errors import BookError; from book.output import write_outputs\n"
+        "from book.infra.errors import BookError; from book.infra.output import write_outputs\n"
         f"dist = Path({str(dist)!r})\n"
         "try:\n    write_outputs({dist / 'a.pdf': b'new a', dist / 'b.epub': b'x' * 20000})\n"
         "except BookError as error:\n    print(error)\n")

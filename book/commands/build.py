@@ -1,7 +1,6 @@
 """The build flow: load and check everything, render each edition, then write all outputs at once."""
 from __future__ import annotations
 
-import dataclasses
 import errno
 import hashlib
 import json
@@ -164,9 +163,9 @@ def _build_language(project: Project, editions: list[Edition], out: Path, files:
             page_map = (rendered.labels, rendered.starts)
             _store_page_map(project, page_map)
         note = "" if edition in editions else "  (laid out for page numbers only)"
-        if edition.clinics and edition in editions:
+        if edition.clinics and (edition in editions or any(e.source == edition.name for e in derived)):
             progress(f"pdf      {edition.name:<10} {rendered.page_count:>4} pages  {seconds:.1f} s  (laid out once)")
-            built += _write_per_clinic(project, out, files, edition, rendered, derived, progress)
+            built += _write_per_clinic(project, out, files, edition, rendered, derived, progress, edition in editions)
             continue
         if edition in editions:
             path = output_path(out, project.config, edition)
@@ -298,32 +297,81 @@ def clinic_output_path(out: Path, config: BookConfig, edition: Edition, clinic_i
 
 
 def _write_per_clinic(project: Project, out: Path, files: dict, edition: Edition, rendered, derived: list[Edition],
-                      progress: Callable[[str], None]) -> list[Built]:
-    """One PDF per row of the edition's clinic list (and per derived edition): the layout is reused, only the
-    back cover is made per clinic (book/render/backcover.py). Adds to `files`; returns what was made."""
-    from ..render.backcover import back_cover_renderer, swap_last_page
-
+                      progress: Callable[[str], None], with_source: bool = True) -> list[Built]:
+    """One PDF per row of the edition's clinic list (and per derived edition). The layout, and the booklet and
+    press files derived from it, are made once, with the first clinic's back cover; the other clinics' back covers
+    are laid out in batches, one WeasyPrint document each (book/render/backcover.py), and swapped into copies of
+    those files, the batches spread over the cores. Without `with_source` only the derived files are written (a
+    booklet asked for alone). Adds to `files`; returns what was made."""
+    global _CLINIC_BATCH
     tick = time.perf_counter()
-    book = assemble(project.chapters, project.config, edition)
-    render_back_cover = back_cover_renderer(book, render_context(project, book))
     others = [e for e in derived if e.source == edition.name]
+    shared = {edition.name: (rendered.data, rendered.page_count)}
+    for other in others:
+        shared[other.name] = derive(edition, rendered, other)
+    clinics = edition.clinics
+    book = assemble(project.chapters, project.config, edition)
+    _CLINIC_BATCH = (project, book, [edition, *others], shared, rendered.page_count)
+    try:
+        count = len(clinics) - 1
+        batches = [range(start, min(start + CLINICS_PER_BATCH, count)) for start in range(0, count, CLINICS_PER_BATCH)]
+        workers = worker_count(len(batches))
+        made = [[(e, *shared[e.name]) for e in [edition, *others]]]
+        for batch in map_forked(_clinic_batch, batches, workers=workers):
+            made += batch
+    finally:
+        _CLINIC_BATCH = None
     built = []
-    for index, clinic in enumerate(edition.clinics):
-        # the layout already carries the first clinic's back cover
-        data = rendered.data if index == 0 else swap_last_page(rendered.data, render_back_cover(clinic))
-        path = clinic_output_path(out, project.config, edition, clinic.id)
-        files[path] = data
-        built.append(Built(edition, path, rendered.page_count, 0.0))
-        clinic_rendered = dataclasses.replace(rendered, data=data)
-        for other in others:
-            other_data, pages = derive(edition, clinic_rendered, other)
-            other_path = clinic_output_path(out, project.config, other, clinic.id)
-            files[other_path] = other_data
-            built.append(Built(other, other_path, pages, 0.0))
-    count = len(edition.clinics)
-    progress(f"clinics  {edition.name:<10} {count:>4} clinics × {1 + len(others)} files  "
+    for clinic, outputs in zip(clinics, made):
+        for other, data, pages in outputs if with_source else outputs[1:]:
+            path = clinic_output_path(out, project.config, other, clinic.id)
+            files[path] = data
+            built.append(Built(other, path, pages, 0.0))
+    progress(f"clinics  {edition.name:<10} {len(clinics):>4} clinics × {len(others) + with_source} files  "
              f"{time.perf_counter() - tick:.1f} s")
     return built
+
+
+# Back covers laid out per WeasyPrint document: enough to pay its start-up (stylesheets, fonts: ~0.3 s) once for
+# many clinics, few enough to keep its memory small and both cores busy with 50 clinics. Not derived from the
+# number of cores: a batch's fonts are subset for its clinics, and the files must not depend on the machine.
+CLINICS_PER_BATCH = 25
+_CLINIC_BATCH = None  # what a forked worker lays out and swaps back covers into
+
+
+@dataclass(frozen=True)
+class _Data:
+    """Just the PDF, where derive() expects a rendered edition."""
+
+    data: bytes
+    page_count: int = 0
+
+
+def _clinic_batch(rows: range) -> list[list[tuple[Edition, bytes, int]]]:
+    """For the clinics of list rows rows + 1: (edition, PDF, pages) of each of its files."""
+    from ..render.backcover import open_back_covers, render_back_covers, swap_last_page
+    from ..render.impose import swap_booklet_page
+
+    project, book, editions, shared, page_count = _CLINIC_BATCH
+    source = editions[0]
+    covers_pdf = render_back_covers(book, render_context(project, book), [source.clinics[i + 1] for i in rows])
+    covers = {}
+    for edition in editions:
+        # a press file's back cover goes through the same PDF/X conversion as its shared pages, once per batch
+        data = derive(source, _Data(covers_pdf), edition)[0] if edition.format == "press" else covers_pdf
+        covers[edition.name] = open_back_covers(data)
+    made = []
+    for index in range(len(rows)):
+        files = []
+        for edition in editions:
+            data, pages = shared[edition.name]
+            if edition.format == "booklet":
+                data = swap_booklet_page(data, page_count, covers[edition.name].pdf.pages[index])
+            else:
+                data = swap_last_page(data, covers[edition.name], index)
+            files.append((edition, data, pages))
+        made.append(files)
+    return made
 
 
 def _render_one(project: Project, edition: Edition, derived: list[Edition]):

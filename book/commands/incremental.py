@@ -7,9 +7,9 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from .build import build, output_path, select_editions
+from .build import build, clinic_output_path, output_path, select_editions
 from ..infra.cache import code_digest, read_regular, write_file_atomically
-from ..load.config import load_config
+from ..load.config import BookConfig, Edition, load_config
 from ..load.paths import SOURCE_FOLDERS
 from ..infra.theme import styles_dir
 
@@ -28,12 +28,35 @@ def inputs_digest(root: Path, strict: bool | None = None) -> str:
     digest = hashlib.sha256(f"{code_digest()}|{os.environ.get('SOURCE_DATE_EPOCH', '')}|{strict}".encode())
     paths = [root / "book.yaml", *config.chapters, *config.stylesheets, *filter(None, [config.cover])]
     paths += [e.stylesheet for e in config.editions if e.stylesheet]
+    paths += _branding_files(root, config)
     for folder in (*(root / f for f in SOURCE_FOLDERS), styles_dir(root)):
         paths += list(_files(folder))
     for path in sorted(set(paths)):
         digest.update(str(path).encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def _branding_files(root: Path, config: BookConfig) -> list[Path]:
+    """Clinic lists and logos: a project may keep them outside the source folders (any file inside it)."""
+    from .yamlfile import parse_yaml, read_text
+
+    files = [b.logo for e in config.editions for b in (e.branding, *e.clinics) if b is not None and b.logo]
+    raw = parse_yaml(read_text(root / "book.yaml"), "book.yaml").data
+    for name, edition in (raw.get("editions") or {}).items() if isinstance(raw, dict) else ():
+        listed = edition.get("branding") if isinstance(edition, dict) else None
+        if isinstance(listed, str) and (root / listed).is_file():
+            files.append(root / listed)
+    return files
+
+
+def outputs(out: Path, config: BookConfig, edition: Edition) -> list[Path]:
+    """The files an edition writes: one, or with a clinic list (its own or its source's) one per clinic."""
+    source = next((e for e in config.editions if e.name == edition.source), None)
+    clinics = edition.clinics or (source.clinics if source is not None else ())
+    if clinics:
+        return [clinic_output_path(out, config, edition, clinic.id) for clinic in clinics]
+    return [output_path(out, config, edition)]
 
 
 def _file_hash(path: Path) -> str | None:
@@ -55,13 +78,14 @@ def build_if_changed(root: Path, out: Path, names: list[str], say: Callable[[str
     digest = inputs_digest(root, strict)
     stale = []
     for edition in editions:
-        path = output_path(out, config, edition)
-        record = state.get(str(path))
-        record = record if isinstance(record, dict) else {}
-        if force or record.get("inputs") != digest or record.get("output") != _file_hash(path):
+        paths = outputs(out, config, edition)
+        records = [state.get(str(path)) for path in paths]
+        if force or not all(isinstance(r, dict) and r.get("inputs") == digest and r.get("output") == _file_hash(p)
+                            for p, r in zip(paths, records)):
             stale.append(edition.name)
         else:
-            say(f"skip     {edition.name:<10} up to date ({path.name})")
+            what = paths[0].name if len(paths) == 1 else f"{len(paths)} files, one per clinic"
+            say(f"skip     {edition.name:<10} up to date ({what})")
     if not stale:
         return
     built = build(root, out, stale, say, strict)

@@ -1,17 +1,18 @@
 """One brochure per clinic without laying the brochure out again: only the back cover is made per clinic.
 
-The edition is laid out once (with the first clinic's back cover); for every other clinic the back cover alone
-is laid out as a one-page document and its page put in place of the last page with pikepdf. The page object
-stays (so the page labels, outline and named destinations that point at it stay right); its content,
-resources and annotations are the new page's, and in the structure tree the back cover's section is replaced
-by the new one, with the parent tree entries of its marked content and links renumbered. The result is as
-tagged as a brochure laid out in one piece.
+The edition is laid out once (with the first clinic's back cover). The other clinics' back covers are laid out
+together, as one WeasyPrint document with a page per clinic (the stylesheets, fonts and the layout engine's
+start-up are paid once, not once per clinic), and each clinic's page is put in place of the last page with
+pikepdf. The page object stays (so the page labels, outline and named destinations that point at it stay
+right); its content, resources and annotations are the new page's, and in the structure tree the back cover's
+section is replaced by the new one, with the parent tree entries of its marked content and links renumbered.
+The result is as tagged as a brochure laid out in one piece.
 """
 from __future__ import annotations
 
 import dataclasses
 import io
-from typing import Callable
+from dataclasses import dataclass
 
 import pikepdf
 
@@ -22,43 +23,84 @@ from .context import RenderContext
 from .fetcher import ProjectFetcher, ResourceRefused
 from .pdf import VARIANTS, prepare_print
 
+SECTION_START = '<section class="back-cover"'
+ANCHOR = "guidebook-back-cover-"  # each clinic's section in the batch document, found again on its page
+SAVE_OPTIONS = dict(deterministic_id=True, fix_metadata_version=False,
+                    # the streams are already compressed: decoding and compressing them again is most of a save
+                    stream_decode_level=pikepdf.StreamDecodeLevel.none)
 
-def back_cover_renderer(book: Book, context: RenderContext) -> Callable[[Branding], bytes]:
-    """A function making the edition's back cover, as a one-page PDF, for one contact block.
 
-    The stylesheets and fonts are parsed once for the whole list (half of a back cover's time otherwise).
+def _back_cover_sections(html: str, index: int) -> tuple[str, str, str]:
+    """(what comes before, the back cover section with an id of its own, what comes after) in one back page."""
+    start, end = html.find(SECTION_START), html.rfind("</section>") + len("</section>")
+    if start < 0 or end < start:
+        raise BookError("layouts/print.html.j2", None, "the back cover is not a <section class=\"back-cover\">",
+                        "keep that element in a project's print layout: clinic lists swap it per clinic")
+    section = html[start:end].replace('id="back-cover"', f'id="{ANCHOR}{index}"', 1)
+    if f'id="{ANCHOR}{index}"' not in section:
+        section = section.replace(SECTION_START, f'{SECTION_START} id="{ANCHOR}{index}"', 1)
+    return html[:start], section, html[end:]
+
+
+def render_back_covers(book: Book, context: RenderContext, brandings: list[Branding]) -> bytes:
+    """A PDF whose page i is the edition's back cover for brandings[i], all laid out as one document.
+
+    A back cover that does not fit on one page is an error naming its row. Each section keeps its own
+    page side (blank pages the layout inserts between them, for a back cover that must be a left page, are
+    left out of the PDF), so every page looks as it does at the end of the brochure. Links are described and
+    tags finished as in a whole brochure (book/render/pdf_tags.py).
     """
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
+    from .branding import back_cover
     from .linebreak import patch_line_breaking
+    from .pdf import check_glyphs
+    from .pdf_tags import describe_links, finish_tags
     patch_line_breaking()
-    book = dataclasses.replace(book, chapters=())  # the back cover needs none of the chapters' HTML
-    root = book.config.root
-    fetcher = ProjectFetcher([root, context.styles])
+    config = book.config
+    book = dataclasses.replace(book, chapters=(), edition=dataclasses.replace(book.edition, branding=brandings[0]))
+    root, styles = config.root, context.styles
+    source = prepare_print(book, context)  # once: only the contact block differs from clinic to clinic
+    parts = []
+    for index, branding in enumerate(brandings):
+        context = {**source.context, "edition": dataclasses.replace(book.edition, branding=branding),
+                   "back_cover": back_cover(branding, root, config.url)}
+        html = dataclasses.replace(source, context=context, left_out=frozenset()).render_html("back", [], {})
+        parts.append(_back_cover_sections(html, index))
+    head = parts[0][0]
+    if book.edition.draft:  # "SAMPLE" on every page: the layout puts its mark in the whole book, not the back part
+        chrome = source.render_html("chrome", [], {})
+        start = chrome.find('<div class="draft-mark">')
+        head += chrome[start:chrome.find("</div>", start) + len("</div>")] if start >= 0 else ""
+    html = head + "".join(section for _, section, _ in parts) + parts[0][2]
+    left_out, _ = check_glyphs(book, html, context)  # no tofu: as the brochure's own check
+    html = html.translate(dict.fromkeys(map(ord, left_out)))
+    fetcher = ProjectFetcher([root, styles])
     fonts = FontConfiguration()
     variant = VARIANTS[book.edition.pdf_variant]
     try:
-        css = [CSS(string=text, base_url=base, url_fetcher=fetcher, font_config=fonts)
-               for text, base in prepare_print(book, context).css]
+        css = [CSS(string=text, base_url=base, url_fetcher=fetcher, font_config=fonts) for text, base in source.css]
+        document = HTML(string=html, base_url=str(root) + "/", url_fetcher=fetcher
+                        ).render(stylesheets=css, font_config=fonts, pdf_variant=variant)
     except ResourceRefused as error:
-        raise BookError(None, None, str(error), "keep fonts and images inside the project") from None
-
-    def render(branding: Branding) -> bytes:
-        edition = dataclasses.replace(book.edition, branding=branding)
-        source = prepare_print(dataclasses.replace(book, edition=edition), context)
-        try:
-            document = HTML(string=source.render_html("back", [], {}), base_url=str(root) + "/", url_fetcher=fetcher
-                            ).render(stylesheets=css, font_config=fonts, pdf_variant=variant)
-        except ResourceRefused as error:
-            raise BookError(None, None, str(error), "keep logos inside the project") from None
-        if len(document.pages) != 1:
-            raise BookError(branding.logo or "book.yaml", None,
-                            f"the back cover for '{branding.id or branding.name}' takes {len(document.pages)} pages",
-                            "shorten its lines or note, or use a smaller logo")
-        return document.write_pdf(pdf_variant=variant, pdf_identifier=book.config.identifier.encode())
-
-    return render
+        raise BookError(None, None, str(error), "keep fonts, images and logos inside the project") from None
+    starts = {}
+    for number, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            if anchor.startswith(ANCHOR) and anchor[len(ANCHOR):].isdigit():
+                starts.setdefault(int(anchor[len(ANCHOR):]), number)
+    for index, branding in enumerate(brandings):
+        end = starts.get(index + 1, len(document.pages))
+        extra = [p for p in document.pages[starts[index] + 1:end] if not p._page_box.page_type.blank]
+        if extra:
+            raise BookError("book.yaml", None, f"edition '{book.edition.name}': the back cover for "
+                            f"'{branding.id or branding.name}' takes {1 + len(extra)} pages, not one",
+                            "shorten that clinic's lines or note, or use a smaller logo")
+    pages = document.copy([document.pages[starts[i]] for i in range(len(brandings))])
+    pdf = pages.write_pdf(pdf_variant=variant, pdf_identifier=config.identifier.encode(),
+                          finisher=lambda document, pdf: describe_links(document))
+    return finish_tags(pdf, config.identifier, book.edition.name, set())
 
 
 def _structure_elements(element):
@@ -70,48 +112,80 @@ def _structure_elements(element):
             yield from _structure_elements(kid)
 
 
-def swap_last_page(pdf: bytes, page_pdf: bytes) -> bytes:
-    """`pdf` with its last page's content, links and tags replaced by the one page of `page_pdf`."""
-    target = pikepdf.open(io.BytesIO(pdf))
-    source = pikepdf.open(io.BytesIO(page_pdf))
-    page, new = target.pages[-1], source.pages[0]
-    tree, new_tree = target.Root.get("/StructTreeRoot"), source.Root.get("/StructTreeRoot")
-    tagged = tree is not None and new_tree is not None and "/StructParents" in page.obj
-    if tagged:
-        # forget the page's references before copying, so that copy_foreign never meets a page object
-        for element in _structure_elements(new_tree.K[0] if isinstance(new_tree.K, pikepdf.Array) else new_tree.K):
+def _document_element(tree):
+    return tree.K[0] if isinstance(tree.K, pikepdf.Array) else tree.K
+
+
+@dataclass
+class BackCovers:
+    """The back covers' PDF, opened once for every clinic: its pages, and each page's structure sections."""
+
+    pdf: pikepdf.Pdf
+    sections: list[list]  # per page: the document element's kids laid out on it (empty when untagged)
+
+
+def open_back_covers(data: bytes) -> BackCovers:
+    """The back covers' PDF with each page's sections found, and their page references removed (so that
+    copy_foreign, copying a section into a brochure, never meets a page object)."""
+    pdf = pikepdf.open(io.BytesIO(data))
+    tree = pdf.Root.get("/StructTreeRoot")
+    sections: list[list] = [[] for _ in pdf.pages]
+    if tree is not None:
+        page_index = {page.objgen: i for i, page in enumerate(pdf.pages)}
+        for section in _document_element(tree).K:
+            on = next((element.Pg.objgen for element in _structure_elements(section) if "/Pg" in element), None)
+            sections[page_index.get(on, 0)].append(section)
+        # and what leads back up from a section or a link: copying those would copy every clinic's back cover
+        for section in _document_element(tree).K:
+            del section.P  # set to the brochure's document element when copied
+        for page in pdf.pages:
+            for annotation in page.obj.get("/Annots", []):
+                if "/P" in annotation:
+                    del annotation.P  # set to the brochure's page when copied
+        for element in _structure_elements(_document_element(tree)):
             if "/Pg" in element:
                 del element.Pg
             kids = element.get("/K")
             for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
                 if isinstance(kid, pikepdf.Dictionary) and "/Pg" in kid:
                     del kid.Pg
+    return BackCovers(pdf, sections)
+
+
+def swap_last_page(pdf: bytes, covers: BackCovers, index: int) -> bytes:
+    """`pdf` with its last page's content, links and tags replaced by page `index` of the back covers."""
+    target = pikepdf.open(io.BytesIO(pdf))
+    page, new = target.pages[-1], covers.pdf.pages[index]
+    tree = target.Root.get("/StructTreeRoot")
+    tagged = tree is not None and covers.pdf.Root.get("/StructTreeRoot") is not None and "/StructParents" in page.obj
     annotations = [target.copy_foreign(a) for a in new.obj.get("/Annots", [])]
     page.obj.Contents = target.copy_foreign(new.obj.Contents)
     page.obj.Resources = target.copy_foreign(new.obj.Resources)
     for annotation in annotations:
         annotation.P = page.obj
     if tagged:
-        _swap_structure(target, source, page, new, annotations)
-    elif annotations or "/Annots" in page.obj:
+        _swap_structure(target, covers, index, annotations)
+    elif annotations:
         page.obj.Annots = pikepdf.Array(annotations)
+    elif "/Annots" in page.obj:
+        del page.obj.Annots
     out = io.BytesIO()
-    target.save(out, deterministic_id=True, fix_metadata_version=False)
+    target.save(out, **SAVE_OPTIONS)
     return out.getvalue()
 
 
-def _swap_structure(target, source, page, new, annotations) -> None:
-    """Replace the back cover's section in `target`'s structure tree with the one from `source`."""
-    tree, new_tree = target.Root.StructTreeRoot, source.Root.StructTreeRoot
+def _swap_structure(target, covers: BackCovers, index: int, annotations) -> None:
+    """Replace the back cover's section in `target`'s structure tree with page `index`'s sections."""
+    page, new = target.pages[-1], covers.pdf.pages[index]
+    tree, new_tree = target.Root.StructTreeRoot, covers.pdf.Root.StructTreeRoot
     parents, new_parents = pikepdf.NumberTree(tree.ParentTree), pikepdf.NumberTree(new_tree.ParentTree)
-    document = tree.K[0] if isinstance(tree.K, pikepdf.Array) else tree.K
-    new_document = new_tree.K[0] if isinstance(new_tree.K, pikepdf.Array) else new_tree.K
+    document = _document_element(tree)
     # the old back cover: the document's last section, all of it on the last page
     old_section = document.K[-1]
     for annotation in page.obj.get("/Annots", []):
         if "/StructParent" in annotation and int(annotation.StructParent) in parents:
             del parents[int(annotation.StructParent)]
-    sections = [target.copy_foreign(kid) for kid in new_document.K]
+    sections = [target.copy_foreign(kid) for kid in covers.sections[index]]
     for section in sections:
         section.P = document
         for element in _structure_elements(section):
@@ -131,6 +205,9 @@ def _swap_structure(target, source, page, new, annotations) -> None:
             parents[next_key] = target.copy_foreign(new_parents[int(original.StructParent)])
             annotation.StructParent = next_key
             next_key += 1
-    page.obj.Annots = pikepdf.Array(annotations)
+    if annotations:
+        page.obj.Annots = pikepdf.Array(annotations)
+    elif "/Annots" in page.obj:  # a press file's back cover has no links
+        del page.obj.Annots
     if "/ParentTreeNextKey" in tree:
         tree.ParentTreeNextKey = next_key

@@ -116,3 +116,19 @@ def _named_destination(pdf: pikepdf.Pdf, name: str):
     names = pikepdf.NameTree(pdf.Root.Names.Dests) if "/Names" in pdf.Root and "/Dests" in pdf.Root.Names else {}
     dest = names.get(name) if names else None
     return dest.D if isinstance(dest, pikepdf.Dictionary) else dest
+
+
+def swap_booklet_page(booklet: bytes, page_number: int, page: pikepdf.Page) -> bytes:
+    """`booklet` (imposed by impose_booklet) with source page `page_number` (1-based) drawn from `page` instead:
+    a clinic's booklet made from the shared one by changing only its back cover, not by imposing it again."""
+    document = pikepdf.open(io.BytesIO(booklet))
+    name = pikepdf.Name(f"/Page{page_number}")
+    for side in document.pages:
+        xobjects = side.obj.Resources.XObject
+        if name in xobjects:
+            xobjects[name] = document.copy_foreign(page.as_form_xobject())
+    out = io.BytesIO()
+    # the streams are compressed already: decoding and compressing them again is most of a save's time
+    document.save(out, deterministic_id=True, fix_metadata_version=False, min_version="1.7",
+                  stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    return out.getvalue()
