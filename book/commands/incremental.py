@@ -39,7 +39,7 @@ def inputs_digest(root: Path, strict: bool | None = None) -> str:
 
 def _branding_files(root: Path, config: BookConfig) -> list[Path]:
     """Clinic lists and logos: a project may keep them outside the source folders (any file inside it)."""
-    from .yamlfile import parse_yaml, read_text
+    from ..load.yamlfile import parse_yaml, read_text
 
     files = [b.logo for e in config.editions for b in (e.branding, *e.clinics) if b is not None and b.logo]
     raw = parse_yaml(read_text(root / "book.yaml"), "book.yaml").data
