@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from .config import BookConfig, Edition
 from .content import Chapter
 from .errors import BookError
+from .figures import FigureEntry, number_figures
 from .i18n import Messages, messages
 from .markdown import ChapterHtml, block_line, github_slug, heading_text
 from .sanitize import disclaimer_html
@@ -84,6 +85,7 @@ class Book:
     tables: tuple[TableEntry, ...]
     messages: Messages  # the generated strings, dates and money in the edition's language
     disclaimer_html: str = ""  # book.yaml's disclaimer, through the allow-list: one clean <p>
+    figures: tuple[FigureEntry, ...] = ()
 
 
 def _ids(p: ParsedChapter, generated: bool):
@@ -202,8 +204,8 @@ def assemble(parsed: list[ParsedChapter], config: BookConfig, edition: Edition) 
     """The book as this edition has it: chapters numbered, tables numbered, cross-references filled in."""
     config = config.for_language(edition.language or config.language)
     t = messages(config.language, config.root)
-    chapters, tables, number = [], [], 0
-    unnumbered_tables = 0
+    chapters, tables, figures, number = [], [], [], 0
+    unnumbered_tables = unnumbered_figures = 0
     for p in _select(parsed, edition, config):
         label = ""
         if p.chapter.numbered:
@@ -225,11 +227,15 @@ def assemble(parsed: list[ParsedChapter], config: BookConfig, edition: Edition) 
                 number_span.text = table_label + t("caption_separator")
                 text = heading_text(caption.find(".//span[@class='caption-text']"))
                 tables.append(TableEntry(table.get("id"), table_label, text, p.chapter.id))
+        found = number_figures(body, p.chapter.id, label, t, unnumbered_figures)  # book/figures.py
+        unnumbered_figures += 0 if label else len(found)
+        figures += found
         chapters.append(BookChapter(p.chapter, label, p.anchor, body))
-    _fill_cross_references(chapters, tables, t)
+    _fill_cross_references(chapters, [*tables, *figures], t)
     depth = edition.toc_depth or config.toc_depth
     toc = tuple(_toc_entry(c, depth) for c in chapters)
-    return Book(config, edition, tuple(chapters), toc, tuple(tables), t, disclaimer_html(config.disclaimer))
+    return Book(config, edition, tuple(chapters), toc, tuple(tables), t, disclaimer_html(config.disclaimer),
+                tuple(figures))
 
 
 def omit_marked(body, classes: tuple[str, ...]) -> None:

@@ -240,6 +240,7 @@ def prepare_print(book: Book, layouts: jinja2.Environment, date: str) -> PrintSo
     if edition.stylesheet:
         css.append((edition.stylesheet.read_text(encoding="utf-8"), edition.stylesheet.resolve().as_uri()))
     context = dict(config=config, edition=edition, toc=book.toc, tables=book.tables, date=date, stylesheets=[],
+                   figures=book.figures,
                    disclaimer_html=disclaimer, edition_label=book.messages.edition(edition.name), t=book.messages,
                    back_cover=back_cover(edition.branding, config.root, config.url))
     source = PrintSource(chapters, css, layouts.get_template("print.html.j2"), context)
