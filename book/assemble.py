@@ -13,6 +13,7 @@ from .figures import FigureEntry, number_figures
 from .i18n import Messages, messages
 from .markdown import ChapterHtml, block_line, github_slug, heading_text
 from .sanitize import disclaimer_html
+from .xrefs import mark_cross_references
 
 HEADINGS = ("h2", "h3", "h4", "h5", "h6")
 
@@ -232,6 +233,7 @@ def assemble(parsed: list[ParsedChapter], config: BookConfig, edition: Edition) 
         figures += found
         chapters.append(BookChapter(p.chapter, label, p.anchor, body))
     _fill_cross_references(chapters, [*tables, *figures], t)
+    mark_cross_references(c.body for c in chapters)  # book/xrefs.py: print adds their page numbers
     depth = edition.toc_depth or config.toc_depth
     toc = tuple(_toc_entry(c, depth) for c in chapters)
     return Book(config, edition, tuple(chapters), toc, tuple(tables), t, disclaimer_html(config.disclaimer),

@@ -233,7 +233,7 @@ def prepare_print(book: Book, layouts: jinja2.Environment, date: str) -> PrintSo
                  "html": body_html(list_numbers_as_css(footnotes_inline(c.body)))} for c in book.chapters]
     disclaimer = book.disclaimer_html  # through the allow-list in assemble
     geometry = layouts.get_template("edition.css.j2").render(edition=edition, margins=_margins(edition),
-                                                                rtl=book.messages.direction == "rtl")
+                                                                rtl=book.messages.direction == "rtl", t=book.messages)
     sheets = [LAYOUTS_DIR / "highlight.css", styles / "print.css", *config.stylesheets]
     css = [(path.read_text(encoding="utf-8"), path.resolve().as_uri()) for path in sheets]
     css.append((geometry, (config.root / "edition.css").resolve().as_uri()))
