@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .checklist import mark_answer_lists
 from .config import BookConfig, Edition
 from .content import Chapter
 from .errors import BookError
@@ -217,6 +218,7 @@ def assemble(parsed: list[ParsedChapter], config: BookConfig, edition: Edition) 
         for index, block in enumerate(blocks, start=1):  # where print pages begin, for the EPUB's page-list
             block.set("data-block", f"{p.chapter.id}-{index}")
         omit_marked(body, edition.omit)
+        mark_answer_lists(body)  # book/checklist.py
         numbered = [t for t in body.iter("table") if t.get("id") and t.find("caption/span[@class='table-number']") is not None]
         for index, table in enumerate(numbered, start=1):  # plain Markdown tables take no number
             if not label:
