@@ -53,6 +53,7 @@ class Edition:
     omit: tuple[str, ...] = ()  # Markdown classes whose blocks and sections this edition leaves out
     language: str = ""  # BCP 47; "" until load_config fills in the book's language
     front_matter: str = "full"  # "short": title and colophon on one page, contents on one, no lists, no identifier
+    back_cover: bool = False  # the book's back cover (title, description, publisher, date) when no branding has one
 
     @property
     def chapters_on_recto(self) -> bool:
@@ -129,7 +130,7 @@ EDITION_KEYS: dict[str, tuple[Any, bool]] = {
     "marks": (bool, False), "pdf_variant": (str, False), "justify": (bool, False), "branding": ((dict, str), False),
     "source": (str, False), "epub_fonts": (bool, False), "pdf_engine": (str, False),
     "toc_depth": (int, False), "omit": (list, False), "language": (str, False), "draft": (bool, False),
-    "front_matter": (str, False),
+    "front_matter": (str, False), "back_cover": (bool, False),
 }
 FRONT_MATTER = ("full", "short")
 PDF_ENGINES = ("auto", "single", "parts")
@@ -241,7 +242,7 @@ def _edition(root: Path, doc: YamlDoc, name: str, raw: Any, errors: list) -> Edi
         draft=raw.get("draft", False),
         source=raw.get("source", ""), epub_fonts=raw.get("epub_fonts", False), pdf_engine=engine,
         toc_depth=raw.get("toc_depth"), omit=tuple(map(str, raw.get("omit", []))), language=raw.get("language", ""),
-        front_matter=raw.get("front_matter", "full"))
+        front_matter=raw.get("front_matter", "full"), back_cover=raw.get("back_cover", False))
 
 
 def _branding(root: Path, doc: YamlDoc, where: tuple, raw: dict, errors: list) -> tuple[Branding, ...]:

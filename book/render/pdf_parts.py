@@ -147,7 +147,7 @@ def render_pdf_parts(book: Book, layouts, date: str, workers: int) -> RenderedPd
     # Tagged editions get tagged parts, merged tree and all; the chrome is never tagged (it is drawn as an artifact).
     variant = VARIANTS[edition.pdf_variant] if edition.pdf_variant == "pdf/ua-1" else None
 
-    back = [render("back", [], {})] if edition.branding else []
+    back = [render("back", [], {})] if edition.branding or edition.back_cover else []
     cache = Cache(root, "parts")
     targets = {i for c in prepared.chapters for i in xref_targets(c["html"])}
     page_numbers: dict[str, str] = {}
@@ -161,8 +161,10 @@ def render_pdf_parts(book: Book, layouts, date: str, workers: int) -> RenderedPd
 
         # Body page numbers: each chapter opens on a right-hand page where the edition wants that.
         offsets, count = [], 0
-        for part in content:
-            if edition.chapters_on_recto and count % 2 == 1:
+        for index, part in enumerate(content):
+            if edition.chapters_on_recto and count % 2 == 1 and index < len(bodies):
+                count += 1
+            if edition.two_sided and count % 2 == 0 and index == len(bodies):  # a back cover: on a left-hand page
                 count += 1
             offsets.append(count)
             count += len(part.heights)
