@@ -1,7 +1,8 @@
 """Cross-references in running text, and the page numbers print gives them ("see Insurance, page 17").
 
-A single PDF document asks WeasyPrint for the number (`target-counter()` in styles/print.css); the parts engine
-lays chapters out separately, so it fills the numbers in from its page map (`data-page`), as the contents does.
+A single PDF document asks WeasyPrint for the number (`target-counter()`, book/layouts/edition.css.j2); the
+parts engine lays chapters out separately, so it fills the numbers in from its page map (`data-page`), as the
+contents does.
 """
 from __future__ import annotations
 
@@ -9,9 +10,6 @@ import html
 import re
 
 XREF = "xref"
-# an opening <a> tag of a chapter's serialised HTML (lxml writes attributes in double quotes)
-A_TAG = re.compile(r'<a\b[^>]*>')
-ATTRIBUTE = re.compile(r'\s([a-z-]+)="([^"]*)"')
 
 
 def mark_cross_references(bodies) -> None:
@@ -24,27 +22,35 @@ def mark_cross_references(bodies) -> None:
             link.set("class", " ".join([*classes, XREF]))
 
 
-def _attributes(tag: str) -> dict[str, str]:
-    return {name: html.unescape(value) for name, value in ATTRIBUTE.findall(tag)}
+def page_reference_spans(body) -> object:
+    """`body` with an empty `<span class="xref-page">` after each cross-reference, where print writes ", page 17".
+
+    Outside the link, so the number is no part of what the link says (a link's text is its description in a
+    tagged PDF) and a line may break between the words and the page. Changes `body` in place; the print
+    renderer's own copy."""
+    for link in list(body.iter("a")):
+        if XREF in link.get("class", "").split():
+            span = link.makeelement("span", {"class": "xref-page", "data-target": link.get("href")})
+            span.tail, link.tail = link.tail, None
+            link.addnext(span)
+    return body
+
+
+# the span page_reference_spans makes, as lxml writes it
+SPAN = re.compile(r'<span class="xref-page" data-target="#([^"]*)"></span>')
 
 
 def xref_targets(chapter_html: str) -> set[str]:
     """The ids the chapter's cross-references point at."""
-    found = set()
-    for tag in A_TAG.findall(chapter_html):
-        attributes = _attributes(tag)
-        if XREF in attributes.get("class", "").split() and attributes.get("href", "").startswith("#"):
-            found.add(attributes["href"][1:])
-    return found
+    return {html.unescape(target) for target in SPAN.findall(chapter_html)}
 
 
 def with_page_numbers(chapter_html: str, page_numbers: dict[str, str]) -> str:
     """The chapter's HTML with `data-page` on each cross-reference whose target's page is known."""
     def fill(match):
-        tag = match.group()
-        attributes = _attributes(tag)
-        target = attributes.get("href", "")[1:]
-        if XREF not in attributes.get("class", "").split() or target not in page_numbers or "data-page" in attributes:
-            return tag
-        return f'{tag[:-1]} data-page="{html.escape(page_numbers[target])}">'
-    return A_TAG.sub(fill, chapter_html)
+        target = html.unescape(match.group(1))
+        if target not in page_numbers:
+            return match.group()
+        return (f'<span class="xref-page" data-target="#{match.group(1)}" '
+                f'data-page="{html.escape(page_numbers[target])}"></span>')
+    return SPAN.sub(fill, chapter_html)

@@ -14,6 +14,7 @@ from ..assemble import Book
 from ..errors import BookError, raise_all
 from ..i18n import join_hangul_html
 from ..theme import styles_dir
+from ..xrefs import page_reference_spans
 from .branding import back_cover
 from .fetcher import ProjectFetcher, ResourceRefused
 from .fonts import FACES, available_faces, isolate_fonts, missing_characters, script_name
@@ -230,7 +231,7 @@ def prepare_print(book: Book, layouts: jinja2.Environment, date: str) -> PrintSo
     config, edition = book.config, book.edition
     styles = styles_dir(config.root)
     chapters = [{"chapter": c.chapter, "number": c.number, "anchor": c.anchor,
-                 "html": body_html(list_numbers_as_css(footnotes_inline(c.body)))} for c in book.chapters]
+                 "html": body_html(page_reference_spans(list_numbers_as_css(footnotes_inline(c.body))))} for c in book.chapters]
     disclaimer = book.disclaimer_html  # through the allow-list in assemble
     geometry = layouts.get_template("edition.css.j2").render(edition=edition, margins=_margins(edition),
                                                                 rtl=book.messages.direction == "rtl", t=book.messages)

@@ -45,21 +45,16 @@ def describe_links(document) -> None:
     # What other links to the same target say: a contents row's page number is described by its entry's text,
     # even where (in a part of a book laid out in parts) the target itself is in another document.
     said = {}
-    after: dict[int, str] = {}  # what CSS drew after a link's text, from all the lines it is broken over
     for page in document.pages:
         for link_type, target, _, box in page.links:
             if box.element is not None and (words := _words(box.element)):
                 said.setdefault(target, words)
-            if box.element is not None:
-                after[id(box.element)] = after.get(id(box.element), "") + _after_text(box)
     for page in document.pages:
         for link_type, target, _, box in page.links:
             annotation = getattr(box, "link_annotation", None)
             if annotation is None or box.element is None:
                 continue
             text = _words(box.element)
-            if text and after.get(id(box.element)):  # a cross-reference's ", page 17" (book/xrefs.py)
-                text = f"{text}{after[id(box.element)]}"
             if not text and link_type == "internal":
                 if by_id is None:  # WeasyPrint's tree is ElementTree (no parents): find the targets by their boxes
                     by_id = {box.element.get("id"): box.element for page in document.pages
@@ -71,14 +66,6 @@ def describe_links(document) -> None:
 
 def _words(element) -> str:
     return re.sub(r"\s+", " ", "".join(element.itertext())).strip()
-
-
-def _after_text(box) -> str:
-    """What CSS drew after the link's own text (its ::after), as the reader sees it."""
-    if not hasattr(box, "descendants"):
-        return ""
-    return "".join(getattr(b, "text", "") for b in box.descendants()
-                   if getattr(b, "element_tag", "").endswith("::after"))
 
 
 def _title(element) -> str:
