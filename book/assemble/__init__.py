@@ -15,6 +15,9 @@ from ..infra.errors import BookError
 from ..infra.i18n import Messages, messages
 from ..convert.markdown import ChapterHtml, block_line, github_slug, heading_text
 from ..convert.sanitize import disclaimer_html
+from .checklist import mark_answer_lists
+from .figures import FigureEntry, number_figures
+from .xrefs import mark_cross_references
 
 HEADINGS = ("h2", "h3", "h4", "h5", "h6")
 
@@ -98,6 +101,7 @@ class Book:
     disclaimer_html: str = ""  # book.yaml's disclaimer, through the allow-list: one clean <p>
     # every id of this edition (chapter anchors too) → the chapter holding it: where an internal link leads
     targets: tuple[tuple[str, str], ...] = ()
+    figures: tuple[FigureEntry, ...] = ()
 
 
 def _ids(p: ParsedChapter, generated: bool):
@@ -216,8 +220,8 @@ def assemble(parsed: list[ParsedChapter], config: BookConfig, edition: Edition) 
     """The book as this edition has it: chapters numbered, tables numbered, cross-references filled in."""
     config = config.for_language(edition.language or config.language)
     t = messages(config.language, config.root)
-    chapters, tables, number = [], [], 0
-    unnumbered_tables = 0
+    chapters, tables, figures, number = [], [], [], 0
+    unnumbered_tables = unnumbered_figures = 0
     for p in _select(parsed, edition, config):
         label = ""
         if p.chapter.numbered:
@@ -229,6 +233,7 @@ def assemble(parsed: list[ParsedChapter], config: BookConfig, edition: Edition) 
         for index, block in enumerate(blocks, start=1):  # named before omit_marked, so names stay per edition
             block.set("data-block", f"{p.chapter.id}-{index}")
         omit_marked(body, edition.omit)
+        mark_answer_lists(body)  # book/assemble/checklist.py
         numbered = [t for t in body.iter("table") if t.get("id") and t.find("caption/span[@class='table-number']") is not None]
         for index, table in enumerate(numbered, start=1):  # plain Markdown tables take no number
             if not label:
@@ -240,12 +245,16 @@ def assemble(parsed: list[ParsedChapter], config: BookConfig, edition: Edition) 
                 number_span.text = table_label + t("caption_separator")
                 text = heading_text(caption.find(".//span[@class='caption-text']"))
                 tables.append(TableEntry(table.get("id"), table_label, text, p.chapter.id))
+        found = number_figures(body, p.chapter.id, label, t, unnumbered_figures)  # book/assemble/figures.py
+        unnumbered_figures += 0 if label else len(found)
+        figures += found
         chapters.append(_Working(p.chapter, label, p.anchor, body, lines))
-    targets = _fill_cross_references(chapters, tables, t)
+    mark_cross_references(c.body for c in chapters)  # book/assemble/xrefs.py: print adds their page numbers
+    targets = _fill_cross_references(chapters, [*tables, *figures], t)  # (drops data-chapter, which marking reads)
     depth = edition.toc_depth or config.toc_depth
     toc = tuple(_toc_entry(c, depth) for c in chapters)
     return Book(config, edition, tuple(c.finished() for c in chapters), toc, tuple(tables), t,
-                disclaimer_html(config.disclaimer), targets)
+                disclaimer_html(config.disclaimer), targets, tuple(figures))
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """The build flow: load and check everything, render each edition, then write all outputs at once."""
 from __future__ import annotations
 
+import dataclasses
+import functools
 import errno
 import hashlib
 import json
@@ -268,27 +270,32 @@ def _pdf_order(config: BookConfig, editions: list[Edition]) -> list[Edition]:
 _FORKED_PROJECT: Project | None = None  # what a forked worker renders from (lxml trees do not pickle)
 
 
-def derive(source: Edition, rendered, edition: Edition) -> tuple[bytes, int]:
-    """(PDF, page count) of a booklet or press edition, made from its source edition's PDF without a new layout."""
+def derive(source: Edition, rendered, edition: Edition, notes: Callable[[], bytes] | None = None) -> tuple[bytes, int]:
+    """(PDF, page count) of a booklet or press edition, made from its source edition's PDF without a new layout;
+    `notes` makes the Notes page a booklet prints on its padding pages."""
     if edition.format == "booklet":
         from ..render.impose import impose_booklet
         from ..infra.i18n import is_rtl
-        data, sheets = impose_booklet(rendered.data, back_cover=source.branding is not None,
-                                      right_to_left=is_rtl(source.language))
+        data, sheets = impose_booklet(rendered.data, back_cover=source.branding is not None or source.back_cover,
+                                      right_to_left=is_rtl(source.language), pad_page=notes() if notes else None)
         return data, sheets * 2
     from ..render.press import add_bleed_and_marks, points
     data = add_bleed_and_marks(rendered.data, points(edition.bleed or "0pt"), edition.marks, edition.name)
     return data, rendered.page_count
 
 
-def _with_derived(edition: Edition, rendered, seconds: float, derived: list[Edition]):
+def _with_derived(edition: Edition, rendered, seconds: float, derived: list[Edition], notes=None):
     """The rendered edition and what is derived from it: (edition, rendered, seconds, [(edition, PDF, pages, s)]).
 
-    An edition with a clinic list derives its booklet and press editions per clinic (_write_per_clinic)."""
+    An edition with a clinic list derives its booklet and press editions per clinic (_write_per_clinic). `notes`
+    makes the Notes page: on the empty page before a back cover, and on a booklet's padding pages."""
+    if notes and edition.two_sided and (edition.branding or edition.back_cover):
+        from ..render.notes import notes_before_back_cover
+        rendered = dataclasses.replace(rendered, data=notes_before_back_cover(rendered.data, rendered.starts, notes))
     made = []
     for other in [e for e in derived if e.source == edition.name and not edition.clinics]:
         tick = time.perf_counter()
-        made.append((other, *derive(edition, rendered, other), time.perf_counter() - tick))
+        made.append((other, *derive(edition, rendered, other, notes), time.perf_counter() - tick))
     return edition, rendered, seconds, made
 
 
@@ -306,11 +313,11 @@ def _write_per_clinic(project: Project, out: Path, files: dict, edition: Edition
     global _CLINIC_BATCH
     tick = time.perf_counter()
     others = [e for e in derived if e.source == edition.name]
-    shared = {edition.name: (rendered.data, rendered.page_count)}
-    for other in others:
-        shared[other.name] = derive(edition, rendered, other)
-    clinics = edition.clinics
     book = assemble(project.chapters, project.config, edition)
+    shared = {edition.name: (rendered.data, rendered.page_count)}
+    for other in others:  # a booklet's padding pages print the Notes page, as the single brochure's do
+        shared[other.name] = derive(edition, rendered, other, _notes(book, project))
+    clinics = edition.clinics
     _CLINIC_BATCH = (project, book, [edition, *others], shared, rendered.page_count)
     try:
         count = len(clinics) - 1
@@ -380,7 +387,7 @@ def _render_one(project: Project, edition: Edition, derived: list[Edition]):
     book = assemble(project.chapters, project.config, edition)
     with layout_errors(project.layouts):  # here too: in a forked worker the traceback does not travel back
         rendered = render_pdf(book, render_context(project, book))
-    return _with_derived(edition, rendered, time.perf_counter() - tick, derived)
+    return _with_derived(edition, rendered, time.perf_counter() - tick, derived, _notes(book, project))
 
 
 def _render_in_worker(edition: Edition, derived: list[Edition]):
@@ -410,7 +417,13 @@ def _render_parts(project: Project, edition: Edition, derived: list[Edition]):
     book = assemble(project.chapters, project.config, edition)
     workers = worker_count(MAX_WORKERS)
     rendered = render_pdf_parts(book, render_context(project, book), workers, Cache(project.config.root, "parts"))
-    return _with_derived(edition, rendered, time.perf_counter() - tick, derived)
+    return _with_derived(edition, rendered, time.perf_counter() - tick, derived, _notes(book, project))
+
+
+def _notes(book, project: Project) -> Callable[[], bytes]:
+    """The edition's Notes page (book/render/notes.py), made once when a booklet or a back cover needs it."""
+    from ..render.notes import render_notes_page
+    return functools.cache(lambda: render_notes_page(book, render_context(project, book)))
 
 
 def _render_pdfs(project: Project, editions: list[Edition], derived: list[Edition]):

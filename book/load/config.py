@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .branding import Branding, is_web_address, load_branding_list, make_branding
+from .branding import EMAIL, Branding, is_web_address, load_branding_list, make_branding
 from ..infra.errors import BookError, raise_all
 from .config_values import date_problem, margins_problem, source_date_epoch_problem
 from ..infra.i18n import language_problem
@@ -52,6 +52,8 @@ class Edition:
     toc_depth: int | None = None  # None: the book's toc_depth
     omit: tuple[str, ...] = ()  # Markdown classes whose blocks and sections this edition leaves out
     language: str = ""  # BCP 47; "" until load_config fills in the book's language
+    front_matter: str = "full"  # "short": title and colophon on one page, contents on one, no lists, no identifier
+    back_cover: bool = False  # the book's back cover (title, description, publisher, date) when no branding has one
 
     @property
     def chapters_on_recto(self) -> bool:
@@ -92,6 +94,7 @@ class BookConfig:
     translations: dict = field(default_factory=dict, hash=False)
     url: str = ""  # where the book can be downloaded (its dist/index.html): the default QR code target
     required: tuple[str, ...] = ()  # section ids no edition may leave out (as if marked {.essential})
+    contact: str = ""  # where readers write about mistakes (an email address or a web address), in the colophon
 
     def edition(self, name: str) -> Edition:
         return next(e for e in self.editions if e.name == name)
@@ -114,7 +117,7 @@ BOOK_KEYS: dict[str, tuple[Any, bool]] = {
     "disclaimer": (str, False), "keywords": (list, False), "cover": (str, False), "chapters": (list, False),
     "toc_depth": (int, False), "editions": (dict, False), "print_edition": (str, False),
     "stylesheets": (list, False), "strict": (bool, False), "raw_html": (str, False),
-    "translations": (dict, False), "url": (str, False), "required": (list, False),
+    "translations": (dict, False), "url": (str, False), "required": (list, False), "contact": (str, False),
 }
 TRANSLATED_KEYS: dict[str, tuple[Any, bool]] = {
     "title": (str, False), "subtitle": (str, False), "description": (str, False), "disclaimer": (str, False),
@@ -127,7 +130,9 @@ EDITION_KEYS: dict[str, tuple[Any, bool]] = {
     "marks": (bool, False), "pdf_variant": (str, False), "justify": (bool, False), "branding": ((dict, str), False),
     "source": (str, False), "epub_fonts": (bool, False), "pdf_engine": (str, False),
     "toc_depth": (int, False), "omit": (list, False), "language": (str, False), "draft": (bool, False),
+    "front_matter": (str, False), "back_cover": (bool, False),
 }
+FRONT_MATTER = ("full", "short")
 PDF_ENGINES = ("auto", "single", "parts")
 DEFAULT_EDITIONS = {"print": {"format": "pdf"}, "ebook": {"format": "epub"}}
 
@@ -219,6 +224,9 @@ def _edition(root: Path, doc: YamlDoc, name: str, raw: Any, errors: list) -> Edi
     elif engine == "parts" and (variant not in ("none", "pdf/ua-1") or raw.get("bleed")):
         errors.append(BookError(doc.path, doc.line(*where, "pdf_engine"), "pdf_engine 'parts' makes an untagged or PDF/UA PDF without bleed",
                                 "set pdf_variant: none or pdf/ua-1 and no bleed, or use pdf_engine: single"))
+    if raw.get("front_matter", "full") not in FRONT_MATTER:
+        errors.append(BookError(doc.path, doc.line(*where, "front_matter"), f"unknown front_matter '{raw['front_matter']}'",
+                                f"expected one of: {', '.join(FRONT_MATTER)}"))
     if "language" in raw and (problem := language_problem(raw["language"])):
         errors.append(BookError(doc.path, doc.line(*where, "language"), problem, "write a BCP 47 tag such as ko, zh-Hans, ar"))
     stylesheet = None
@@ -233,7 +241,8 @@ def _edition(root: Path, doc: YamlDoc, name: str, raw: Any, errors: list) -> Edi
         branding=clinics[0] if clinics else None, clinics=clinics if isinstance(raw.get("branding"), str) else (),
         draft=raw.get("draft", False),
         source=raw.get("source", ""), epub_fonts=raw.get("epub_fonts", False), pdf_engine=engine,
-        toc_depth=raw.get("toc_depth"), omit=tuple(map(str, raw.get("omit", []))), language=raw.get("language", ""))
+        toc_depth=raw.get("toc_depth"), omit=tuple(map(str, raw.get("omit", []))), language=raw.get("language", ""),
+        front_matter=raw.get("front_matter", "full"), back_cover=raw.get("back_cover", False))
 
 
 def _branding(root: Path, doc: YamlDoc, where: tuple, raw: dict, errors: list) -> tuple[Branding, ...]:
@@ -357,6 +366,7 @@ def load_config(root: Path) -> BookConfig:
     if not chapters and not errors:
         errors.append(BookError(doc.path, doc.line("chapters"), "the book has no chapters", "add Markdown files to chapters/"))
     url = _book_url(doc, data, errors)
+    contact = _contact(doc, data, errors)
     # A scanned chapter outside the boundary is found twice (by the boundary scan and by the chapter scan)
     raise_all(list({(str(e.path), e.line, e.message): e for e in errors}.values()))
 
@@ -368,7 +378,7 @@ def load_config(root: Path) -> BookConfig:
         publisher=data.get("publisher", ""), rights=data.get("rights", ""), description=data.get("description", ""),
         disclaimer=data.get("disclaimer", ""), keywords=tuple(map(str, data.get("keywords", []))), cover=cover,
         toc_depth=depth, print_edition=print_edition, stylesheets=stylesheets, translations=translations,
-        strict=data.get("strict", True), raw_html=raw_html, url=url,
+        strict=data.get("strict", True), raw_html=raw_html, url=url, contact=contact,
         required=tuple(map(str, data.get("required", []))))
 
 
@@ -397,3 +407,11 @@ def _book_url(doc: YamlDoc, data: dict, errors: list) -> str:
         errors.append(BookError(doc.path, doc.line("url"), f"url '{url}' is not a web address",
                                 "the address of the book's download page, e.g. https://example.org/guide/"))
     return url
+
+
+def _contact(doc: YamlDoc, data: dict, errors: list) -> str:
+    contact = data.get("contact", "").strip()
+    if contact and not (is_web_address(contact) or EMAIL.match(contact)):
+        errors.append(BookError(doc.path, doc.line("contact"), f"contact '{contact}' is neither an email nor a web address",
+                                "where readers write about mistakes, e.g. corrections@example.org or https://example.org/contact"))
+    return contact

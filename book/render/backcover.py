@@ -64,9 +64,9 @@ def render_back_covers(book: Book, context: RenderContext, brandings: list[Brand
     source = prepare_print(book, context)  # once: only the contact block differs from clinic to clinic
     parts = []
     for index, branding in enumerate(brandings):
-        context = {**source.context, "edition": dataclasses.replace(book.edition, branding=branding),
-                   "back_cover": back_cover(branding, root, config.url)}
-        html = dataclasses.replace(source, context=context, left_out=frozenset()).render_html("back", [], {})
+        values = {**source.context, "edition": dataclasses.replace(book.edition, branding=branding),
+                  "back_cover": back_cover(branding, root, config.url)}
+        html = dataclasses.replace(source, context=values, left_out=frozenset()).render_html("back", [], {})
         parts.append(_back_cover_sections(html, index))
     head = parts[0][0]
     if book.edition.draft:  # "SAMPLE" on every page: the layout puts its mark in the whole book, not the back part

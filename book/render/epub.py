@@ -244,7 +244,7 @@ def render_epub(book: Book, context: RenderContext) -> bytes:
     first_body = next((c for c in book.chapters if c.chapter.type == "chapter"), book.chapters[0])
     glossary = next((c for c in book.chapters if c.chapter.type == "glossary"), None)
     nav_text = layouts.get_template("nav.xhtml.j2").render(
-        config=config, toc=book.toc, tables=book.tables, pages=pages, bodymatter=first_body.file_name,
+        config=config, toc=book.toc, tables=book.tables, figures=book.figures, pages=pages, bodymatter=first_body.file_name,
         glossary=glossary.file_name if glossary else "", fonts=book.edition.epub_fonts, t=book.messages)
     nav_root = etree.fromstring(nav_text.encode("utf-8"))
     place_markers(nav_root, [(page, target) for page, file, target in front_pages if file == "nav.xhtml"])
@@ -254,6 +254,8 @@ def render_epub(book: Book, context: RenderContext) -> bytes:
     package.toc = [_ncx_entry(e) for e in book.toc]
     if book.tables:
         package.toc.insert(0, epub.Link("nav.xhtml#lot", book.messages("list_of_tables"), "lot"))
+    if book.figures:
+        package.toc.insert(bool(book.tables), epub.Link("nav.xhtml#loi", book.messages("list_of_figures"), "loi"))
     package.spine = [cover, front, nav, *chapters]
 
     buffer = io.BytesIO()

@@ -15,9 +15,15 @@ def booklet_order(page_count: int, back_cover: bool = False,
     With `back_cover`, the pads go before the last page so it stays on the outside of the fold. A
     right-to-left booklet is bound on its right edge: every side is the mirror image of a left-to-right one.
     """
+    return [tuple(None if i is not None and i < 0 else i for i in side)
+            for side in _sides(page_count, back_cover, right_to_left)]
+
+
+def _sides(page_count: int, back_cover: bool, right_to_left: bool) -> list[tuple[int, int]]:
+    """booklet_order's sides with the pads numbered -1, -2, ... in reading order."""
     padded = -(-page_count // 4) * 4
-    pages: list[int | None] = list(range(page_count))
-    pads = [None] * (padded - page_count)
+    pages: list[int] = list(range(page_count))
+    pads = [-(n + 1) for n in range(padded - page_count)]
     pages = pages[:-1] + pads + pages[-1:] if back_cover else pages + pads
     sides = []
     for s in range(padded // 2):
@@ -30,8 +36,12 @@ def _placement(index: int, x: float, y: float) -> bytes:
     return f"q 1 0 0 1 {x:.4f} {y:.4f} cm /Page{index + 1} Do Q\n".encode()
 
 
-def impose_booklet(pdf: bytes, back_cover: bool = False, right_to_left: bool = False) -> tuple[bytes, int]:
+def impose_booklet(pdf: bytes, back_cover: bool = False, right_to_left: bool = False,
+                   pad_page: bytes | None = None) -> tuple[bytes, int]:
     """(the imposed PDF, number of sheets): print duplex (flip on short edge), fold, staple.
+
+    `pad_page`, a one-page PDF of the pages' size (a "Notes" page), is printed on the pad pages; with a back cover
+    the last pad, the inside of the back cover, stays blank.
 
     Each side gets exactly one content stream drawing its two pages as Form XObjects: pikepdf's overlay
     helpers leave empty streams marked FlateDecode on fresh pages, which Ghostscript and mutool report as
@@ -46,12 +56,19 @@ def impose_booklet(pdf: bytes, back_cover: bool = False, right_to_left: bool = F
                                  else (2 * width, height))
     x0, y0 = (sheet_width - 2 * width) / 2, (sheet_height - height) / 2
     booklet = pikepdf.new()
-    sides = booklet_order(len(source.pages), back_cover, right_to_left)
+    sides = _sides(len(source.pages), back_cover, right_to_left)
+    pads = -(-len(source.pages) // 4) * 4 - len(source.pages)
+    noted = set(range(-1, -pads - (0 if back_cover else 1), -1))  # -1 … -(pads - 1), or … -pads
+    pad = pikepdf.open(io.BytesIO(pad_page)) if pad_page else None  # open until the form is copied
+    notes = booklet.copy_foreign(pad.pages[0].as_form_xobject()) if pad else None
     where: dict[int, tuple[int, float, float]] = {}  # source page index → (side index, x offset, y offset)
     for side_index, (left, right) in enumerate(sides):
         xobjects, drawing = pikepdf.Dictionary(), b""
         for index, x in ((left, x0), (right, x0 + width)):
-            if index is None:
+            if index < 0:
+                if notes is not None and index in noted:
+                    xobjects["/Notes"] = notes
+                    drawing += f"q 1 0 0 1 {x:.4f} {y0:.4f} cm /Notes Do Q\n".encode()
                 continue
             form = booklet.copy_foreign(source.pages[index].as_form_xobject())
             xobjects[f"/Page{index + 1}"] = form

@@ -11,7 +11,8 @@ EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 NS = {"x": XHTML}
 # Front-matter blocks of the print layout ("-" + what they mark) → (EPUB file, id of the same place there).
 FRONT_BLOCKS = {"-title-page": ("front.xhtml", "title-page"), "-colophon": ("front.xhtml", "colophon"),
-                "-contents": ("nav.xhtml", "toc"), "-lot": ("nav.xhtml", "lot")}
+                "-contents": ("nav.xhtml", "toc"), "-lot": ("nav.xhtml", "lot"),
+               "-lof": ("nav.xhtml", "loi")}
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,9 @@ def nav_ids(book) -> set[str]:
         for entry in entries:
             yield entry.anchor
             yield from anchors(entry.children)
-    found = {*anchors(book.toc), *(t.id for t in book.tables)} | ({"list-of-tables"} if book.tables else set())
-    return {"toc", *(["lot"] if book.tables else []), *(f"nav-{a}" for a in found)}
+    found = {*anchors(book.toc), *(t.id for t in book.tables), *(f.id for f in book.figures)}
+    found |= ({"list-of-tables"} if book.tables else set()) | ({"list-of-figures"} if book.figures else set())
+    return {"toc", *(["lot"] if book.tables else []), *(["loi"] if book.figures else []), *(f"nav-{a}" for a in found)}
 
 
 def front_page_targets(breaks: list[PageBreak], front_ids: set[str], nav: set[str]) -> list[tuple[PageBreak, str, str]]:

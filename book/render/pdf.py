@@ -11,6 +11,7 @@ from lxml import html as lxml_html
 from ..assemble import Book
 from ..infra.errors import BookError, raise_all
 from ..infra.i18n import join_hangul_html
+from ..assemble.xrefs import page_reference_spans
 from .branding import back_cover
 from .context import RenderContext
 from .fetcher import ProjectFetcher, ResourceRefused
@@ -223,12 +224,13 @@ def prepare_print(book: Book, context: RenderContext) -> PrintSource:
     """The print layout's inputs for this edition (chapter bodies with footnotes placed for CSS)."""
     config, edition, layouts = book.config, book.edition, context.layouts
     chapters = [{"chapter": c.chapter, "number": c.number, "anchor": c.anchor,
-                 "html": body_html(list_numbers_as_css(footnotes_inline(marked_body(c))))} for c in book.chapters]
+                 "html": body_html(page_reference_spans(list_numbers_as_css(footnotes_inline(marked_body(c)))))} for c in book.chapters]
     disclaimer = book.disclaimer_html  # through the allow-list in assemble
     geometry = layouts.get_template("edition.css.j2").render(edition=edition, margins=_margins(edition),
-                                                                rtl=book.messages.direction == "rtl")
+                                                                rtl=book.messages.direction == "rtl", t=book.messages)
     css = [*context.print_css, (geometry, (config.root / "edition.css").resolve().as_uri()), *context.edition_css]
     values = dict(config=config, edition=edition, toc=book.toc, tables=book.tables, date=context.date, stylesheets=[],
+                  figures=book.figures,
                   disclaimer_html=disclaimer, edition_label=book.messages.edition(edition.name), t=book.messages,
                   back_cover=back_cover(edition.branding, config.root, config.url))
     source = PrintSource(chapters, css, layouts.get_template("print.html.j2"), values)

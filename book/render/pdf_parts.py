@@ -22,6 +22,7 @@ import pikepdf
 from ..assemble import Book
 from ..infra.cache import Cache
 from ..infra.parallel import map_forked
+from ..assemble.xrefs import with_page_numbers, xref_targets
 from . import struct_merge
 from .context import RenderContext
 from .overlay import draw_page
@@ -143,20 +144,31 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
     # Tagged editions get tagged parts, merged tree and all; the chrome is never tagged (it is drawn as an artifact).
     variant = VARIANTS[edition.pdf_variant] if edition.pdf_variant == "pdf/ua-1" else None
 
-    bodies = [render("chapter", [c], {}) for c in prepared.chapters]
-    back = [render("back", [], {})] if edition.branding else []
-    content_jobs = [(html, base_css + [parts_css], roots, variant) for html in bodies + back]
-    content = _render_all(content_jobs, cache, workers)
+    back = [render("back", [], {})] if edition.branding or edition.back_cover else []
+    targets = {i for c in prepared.chapters for i in xref_targets(c["html"])}
+    page_numbers: dict[str, str] = {}
+    # Cross-references print their target's page (book/assemble/xrefs.py), known only once the chapters are laid out: lay
+    # them out again with the numbers until the numbers stop moving (an added ", page 17" seldom moves a page).
+    for _ in range(3):
+        bodies = [render("chapter", [dict(c, html=with_page_numbers(c["html"], page_numbers))], {})
+                  for c in prepared.chapters]
+        content_jobs = [(html, base_css + [parts_css], roots, variant) for html in bodies + back]
+        content = _render_all(content_jobs, cache, workers)
 
-    # Body page numbers: each chapter opens on a right-hand page where the edition wants that.
-    offsets, count = [], 0
-    for part in content:
-        if edition.chapters_on_recto and count % 2 == 1:
-            count += 1
-        offsets.append(count)
-        count += len(part.heights)
-    page_numbers = {name: str(offset + page + 1) for part, offset in zip(content, offsets)
-                    for name, (page, _, _) in part.anchors.items()}
+        # Body page numbers: each chapter opens on a right-hand page where the edition wants that.
+        offsets, count = [], 0
+        for index, part in enumerate(content):
+            if edition.chapters_on_recto and count % 2 == 1 and index < len(bodies):
+                count += 1
+            if edition.two_sided and count % 2 == 0 and index == len(bodies):  # a back cover: on a left-hand page
+                count += 1
+            offsets.append(count)
+            count += len(part.heights)
+        settled = page_numbers
+        page_numbers = {name: str(offset + page + 1) for part, offset in zip(content, offsets)
+                        for name, (page, _, _) in part.anchors.items()}
+        if all(settled.get(target) == page_numbers.get(target) for target in targets):
+            break
     # The chrome in one chunk per worker: each chunk starts at a chapter opening, folios continuing.
     sized = [dict(c, sheets=len(p.heights)) for c, p in zip(prepared.chapters, content)]
     chunks = _chunks(len(sized), offsets, count, workers)

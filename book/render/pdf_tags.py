@@ -78,7 +78,7 @@ def _title(element) -> str:
 
 def contents_pages(starts) -> set[int]:
     """The pages of the contents and list of tables, from the data-block each page begins with."""
-    return {i for i, start in enumerate(starts) if start in ("-contents", "-lot") or start.startswith("-toc-")}
+    return {i for i, start in enumerate(starts) if start in ("-contents", "-lot", "-lof") or start.startswith("-toc-")}
 
 
 def finish_tags(data: bytes, identifier: str, edition: str, contents_pages: set[int]) -> bytes:
