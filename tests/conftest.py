@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import atexit
+import fcntl
 import hashlib
+import os
 import json
 import shutil
 import subprocess
@@ -135,13 +137,30 @@ def assert_epubcheck_clean(path: Path) -> None:
         assert not usages, report
 
 
+def built_once(tmp_path_factory, name: str, make) -> Path:
+    """`make(folder)` run once per test session, also when pytest-xdist runs the files on several workers (`make
+    test`): the first worker to get here makes it, the others wait for it and use the same folder."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # shared by the workers of this session
+    folder = base / f"shared-{name}"
+    with open(base / f"shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (base / f"shared-{name}.done").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            (base / f"shared-{name}.done").touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def small_build(tmp_path_factory) -> Path:
     """The `small` fixture built once: the folder holding its dist/."""
-    project = tmp_path_factory.mktemp("small") / "small"
-    shutil.copytree(FIXTURES / "small", project)
-    assert main(["build", "-q", "--project", str(project)]) == 0
-    return project
+    def make(folder: Path) -> None:
+        shutil.copytree(FIXTURES / "small", folder / "small")
+        assert main(["build", "-q", "--project", str(folder / "small")]) == 0
+    return built_once(tmp_path_factory, "small", make) / "small"
 
 
 @pytest.fixture(scope="session")
@@ -157,21 +176,11 @@ def small_epub(small_build) -> Path:
 @pytest.fixture(scope="session")
 def guide_build(tmp_path_factory) -> Path:
     """This repository's guide, every edition, built once into a temporary dist/."""
-    out = tmp_path_factory.mktemp("guide-dist")
-    assert main(["build", "-q", "--force", "--project", str(REPO), "--out", str(out)]) == 0
-    return out
+    def make(out: Path) -> None:
+        assert main(["build", "-q", "--force", "--project", str(REPO), "--out", str(out)]) == 0
+    return built_once(tmp_path_factory, "guide", make)
 
 
 def reader(path: Path) -> PdfReader:
     return PdfReader(str(path))
 
-
-# `make test` runs the files on every core (pytest-xdist, `--dist loadgroup`). A file's tests stay on one worker, so
-# its module fixtures are built once; the files that share the guide's build (`guide_build`) share a worker too.
-SHARES_THE_GUIDE_BUILD = {"test_accessibility.py", "test_brochure.py", "test_guide.py"}
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        name = item.path.name
-        item.add_marker(pytest.mark.xdist_group("guide" if name in SHARES_THE_GUIDE_BUILD else name))

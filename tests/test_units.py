@@ -157,12 +157,12 @@ def test_assembled_book_is_a_plain_value(tmp_path):
     start = book.chapters[0]
     # the `# Start` title is the chapter's; each block keeps its source line; the link is only "#fees"
     assert start.blocks == (Block("start-1", 3), Block("start-2", 5), Block("start-3", 7), Block("start-4", 9))
-    assert start.html == ('<h2 id="why">Why</h2>\n<p>See <a href="#fees">costs</a>.</p>\n'
+    assert start.html == ('<h2 id="why">Why</h2>\n<p>See <a href="#fees" class="xref">costs</a>.</p>\n'
                           '<h2 class="detail" id="detail">Detail</h2>\n<p>More.</p>')
     assert [b.line for b in book.chapters[1].blocks] == [3, 7, 9, 11]
     assert book.targets == (("ch-start", "start"), ("why", "start"), ("detail", "start"), ("ch-costs", "costs"),
                             ("fees", "costs"), ("tbl-fees", "costs"))
-    assert "As <a href=\"#tbl-fees\">Table 2.1</a> shows." in book.chapters[1].html
+    assert "As <a href=\"#tbl-fees\" class=\"xref\">Table 2.1</a> shows." in book.chapters[1].html
 
     # an edition that leaves the detail section out: its own blocks and contents; the first edition is unchanged
     short = assemble(project.chapters, project.config, project.config.edition("short"))
