@@ -308,7 +308,9 @@ def test_hostile_project(case: Case, built: Path, tmp_path: Path):
     args = [*case.args, "-q"] + (["--out", str(case.out(project))] if case.out else [])
     result = run_cli(project, outside, scratch, args, case.env, case.fsize)
 
-    lines = result.stderr.splitlines()
+    # Fontconfig (C) prints "write cache: ..." itself when the file-size limit stops it writing its font cache,
+    # which it does on a first build in a fresh process (a known limit, in the README); guidebook's lines are the rest.
+    lines = [line for line in result.stderr.splitlines() if not (case.fsize and line.startswith("write cache: "))]
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result.stderr
     assert not [line for line in lines if line.startswith("OUTSIDE-READ")], result.stderr
     assert result.returncode == case.code, result.stderr
