@@ -126,22 +126,30 @@ def test_printed_page_starts_near_its_epub_page_break(guide_build):
     labels = PdfReader(str(pdf)).page_labels
     files = epub_files(guide_build / f"{SLUG}-ebook.epub")
     trees = {name: etree.fromstring(data) for name, data in files.items() if name.endswith(".xhtml")}
-    checked = 0
+    checked, missed = 0, []
     for index in range(len(pages)):
         lines = [line.strip() for line in pages[index].splitlines() if line.strip()]
         if len(lines) < 4 or not labels[index].isdigit():
             continue
-        first_words = " ".join(lines[1].split()[:3])  # line 0 is the running head or the chapter label
+        # line 0 is the running head or the chapter label; a list's bullet or a tick box is not text of the ebook
+        first_words = " ".join(lines[1].lstrip("•☐ ").split()[:3])
         marker = next((t.find(f".//*[@id='page-{labels[index]}']") for t in trees.values()
                        if t.find(f".//*[@id='page-{labels[index]}']") is not None), None)
         assert marker is not None, labels[index]
         following = marker.getnext()
         if following is None and index == len(pages) - 1:  # the back cover: no block of the ebook's text
             continue
-        window = " ".join("".join(e.itertext()) for e in [following, following.getnext()] if e is not None)
-        if first_words.replace("-", "") and re.sub(r"\s+", " ", window).find(first_words) >= 0:
+        blocks = [following]  # the block the page-break stands before, and the two after it
+        while len(blocks) < 3 and blocks[-1].getnext() is not None:
+            blocks.append(blocks[-1].getnext())
+        window = re.sub(r"\s+", " ", " ".join("".join(e.itertext()) for e in blocks))
+        if first_words and first_words in window:
             checked += 1
-    assert checked >= len(pages) // 3, f"only {checked} of {len(pages)} pages start where their page-break is"
+        else:
+            missed.append(f"page {labels[index]}: {first_words!r}")
+    # at most one page in ten may open on words the check cannot see there (a cross-reference's ", page 17"
+    # in print, a glossary's definition list); 32 of 34 on 2026-11-26
+    assert checked >= 0.9 * (checked + len(missed)), f"{checked} pages start at their page-break; not: {missed}"
 
 
 def test_booklet_has_whole_sheets_of_the_brochure(guide_build):
