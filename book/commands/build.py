@@ -314,11 +314,12 @@ def _write_per_clinic(project: Project, out: Path, files: dict, edition: Edition
     tick = time.perf_counter()
     others = [e for e in derived if e.source == edition.name]
     book = assemble(project.chapters, project.config, edition)
+    context = render_context(project, book)  # read once: every batch lays its back covers out from it
     shared = {edition.name: (rendered.data, rendered.page_count)}
     for other in others:  # a booklet's padding pages print the Notes page, as the single brochure's do
-        shared[other.name] = derive(edition, rendered, other, _notes(book, project))
+        shared[other.name] = derive(edition, rendered, other, _notes(book, context))
     clinics = edition.clinics
-    _CLINIC_BATCH = (project, book, [edition, *others], shared, rendered.page_count)
+    _CLINIC_BATCH = (book, context, [edition, *others], shared, rendered.page_count)
     try:
         count = len(clinics) - 1
         batches = [range(start, min(start + CLINICS_PER_BATCH, count)) for start in range(0, count, CLINICS_PER_BATCH)]
@@ -359,9 +360,9 @@ def _clinic_batch(rows: range) -> list[list[tuple[Edition, bytes, int]]]:
     from ..render.backcover import open_back_covers, render_back_covers, swap_last_page
     from ..render.impose import swap_booklet_page
 
-    project, book, editions, shared, page_count = _CLINIC_BATCH
+    book, context, editions, shared, page_count = _CLINIC_BATCH
     source = editions[0]
-    covers_pdf = render_back_covers(book, render_context(project, book), [source.clinics[i + 1] for i in rows])
+    covers_pdf = render_back_covers(book, context, [source.clinics[i + 1] for i in rows])
     covers = {}
     for edition in editions:
         # a press file's back cover goes through the same PDF/X conversion as its shared pages, once per batch
@@ -385,9 +386,10 @@ def _render_one(project: Project, edition: Edition, derived: list[Edition]):
     from ..render.pdf import render_pdf
     tick = time.perf_counter()
     book = assemble(project.chapters, project.config, edition)
+    context = render_context(project, book)
     with layout_errors(project.layouts):  # here too: in a forked worker the traceback does not travel back
-        rendered = render_pdf(book, render_context(project, book))
-    return _with_derived(edition, rendered, time.perf_counter() - tick, derived, _notes(book, project))
+        rendered = render_pdf(book, context)
+    return _with_derived(edition, rendered, time.perf_counter() - tick, derived, _notes(book, context))
 
 
 def _render_in_worker(edition: Edition, derived: list[Edition]):
@@ -416,14 +418,16 @@ def _render_parts(project: Project, edition: Edition, derived: list[Edition]):
     tick = time.perf_counter()
     book = assemble(project.chapters, project.config, edition)
     workers = worker_count(MAX_WORKERS)
-    rendered = render_pdf_parts(book, render_context(project, book), workers, Cache(project.config.root, "parts"))
-    return _with_derived(edition, rendered, time.perf_counter() - tick, derived, _notes(book, project))
+    context = render_context(project, book)
+    rendered = render_pdf_parts(book, context, workers, Cache(project.config.root, "parts"))
+    return _with_derived(edition, rendered, time.perf_counter() - tick, derived, _notes(book, context))
 
 
-def _notes(book, project: Project) -> Callable[[], bytes]:
-    """The edition's Notes page (book/render/notes.py), made once when a booklet or a back cover needs it."""
+def _notes(book, context) -> Callable[[], bytes]:
+    """The edition's Notes page (book/render/notes.py), made once when a booklet or a back cover needs it; from
+    the edition's own RenderContext, not read again."""
     from ..render.notes import render_notes_page
-    return functools.cache(lambda: render_notes_page(book, render_context(project, book)))
+    return functools.cache(lambda: render_notes_page(book, context))
 
 
 def _render_pdfs(project: Project, editions: list[Edition], derived: list[Edition]):
