@@ -40,7 +40,7 @@ watch: $(STAMP)
 	$(PY) build.py watch
 
 test: system-test $(STAMP)
-	$(PY) -m pytest -q -n auto --dist loadfile
+	$(PY) -m pytest -q -n auto --dist loadfile --no-loadscope-reorder
 
 # The inner loop: the pure stages (config, Markdown, ids, links, numbering, tables, sandbox) without a layout
 test-fast: $(STAMP)

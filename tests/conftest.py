@@ -137,6 +137,18 @@ def assert_epubcheck_clean(path: Path) -> None:
         assert not usages, report
 
 
+# The longest files first (`make test` hands out whole files with --no-loadscope-reorder, in this order): the two
+# corpus files start together on the two workers, and the short files fill in around the long ones at the end.
+LONGEST_FIRST = ("test_corpus.py", "test_corpus_groups.py", "test_accessibility.py", "test_fuzz.py", "test_languages.py")
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item) -> int:
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+    items.sort(key=rank)  # stable: the order inside each file is kept
+
+
 def built_once(tmp_path_factory, name: str, make) -> Path:
     """`make(folder)` run once per test session, also when pytest-xdist runs the files on several workers (`make
     test`): the first worker to get here makes it, the others wait for it and use the same folder."""
