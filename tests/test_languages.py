@@ -199,6 +199,16 @@ def test_one_project_builds_each_language_from_its_own_chapters(tmp_path, capsys
     assert "EPUB/images/dot.svg" in files and 'alt="圆点"'.encode() in files["EPUB/welcome.xhtml"]  # ../images from chapters/
     assert_epubcheck_clean(dist / "knee-guide-ebook-zh-hans.epub")
 
+    # an edit to one language's chapters rebuilds that language's editions only
+    rebuilt = {"en": {"print", "ebook"}, "zh-Hans": {"brochure-zh-hans", "ebook-zh-hans"}}
+    for language, chapter in (("zh-Hans", "chapters/zh-Hans/01-welcome.md"), ("en", "chapters/01-welcome.md")):
+        (project / chapter).write_text((project / chapter).read_text() + "\nOne more line.\n")
+        code, out, err = run(["build", "--project", str(project)], capsys)
+        skipped = set(re.findall(r"^skip +(\S+) +up to date", out, re.M))
+        assert code == 0 and skipped == set().union(*rebuilt.values()) - rebuilt[language], out + err
+        made = dist / ("knee-guide-print.pdf" if language == "en" else "knee-guide-brochure-zh-hans.pdf")
+        assert "One more line." in text(made)
+
 
 def test_check_lists_what_a_translation_misses(tmp_path, capsys):
     project = copy_fixture("lang-multi", tmp_path)

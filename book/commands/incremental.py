@@ -21,9 +21,11 @@ def _files(folder: Path):
         yield from sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
 
 
-def inputs_digest(root: Path, strict: bool | None = None) -> str:
-    """A hash of everything a build reads: sources, styles, layouts, config, guidebook itself, SOURCE_DATE_EPOCH,
-    and `--no-strict` (a strict build must not skip an edition a lenient one made)."""
+def inputs_digest(root: Path, strict: bool | None = None, language: str | None = None) -> str:
+    """A hash of everything a build of `language`'s editions reads (all languages': None): sources, styles,
+    layouts, config, guidebook itself, SOURCE_DATE_EPOCH, and `--no-strict` (a strict build must not skip an
+    edition a lenient one made). Another language's chapters are left out: an edit to one translation (or to the
+    original, which each translation replaces file by file) rebuilds only its own language's editions."""
     config = load_config(root)
     digest = hashlib.sha256(f"{code_digest()}|{os.environ.get('SOURCE_DATE_EPOCH', '')}|{strict}".encode())
     paths = [root / "book.yaml", *config.chapters, *config.stylesheets, *filter(None, [config.cover])]
@@ -31,10 +33,23 @@ def inputs_digest(root: Path, strict: bool | None = None) -> str:
     paths += _branding_files(root, config)
     for folder in (*(root / f for f in SOURCE_FOLDERS), styles_dir(root)):
         paths += list(_files(folder))
+    if language is not None:
+        paths = [p for p in paths if p not in _other_languages_chapters(root, config, language)]
     for path in sorted(set(paths)):
         digest.update(str(path).encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def _other_languages_chapters(root: Path, config: BookConfig, language: str) -> set[Path]:
+    """The chapter files an edition in `language` does not read: the other languages' chapters/<language>/
+    folders, and for a translation the original chapters it replaces (book/load/project.py, translated_paths)."""
+    chapters = root / "chapters"
+    languages = {e.language for e in config.editions} | set(config.translations)
+    others = {p for other in languages - {language, config.language} for p in _files(chapters / other)}
+    if language != config.language:
+        others |= set(config.chapters)
+    return others
 
 
 def _branding_files(root: Path, config: BookConfig) -> list[Path]:
@@ -75,11 +90,12 @@ def build_if_changed(root: Path, out: Path, names: list[str], say: Callable[[str
         state = {}
     if not isinstance(state, dict):
         state = {}
-    digest = inputs_digest(root, strict)
+    digests = {language: inputs_digest(root, strict, language) for language in {e.language for e in editions}}
     stale = []
     for edition in editions:
         paths = outputs(out, config, edition)
         records = [state.get(str(path)) for path in paths]
+        digest = digests[edition.language]
         if force or not all(isinstance(r, dict) and r.get("inputs") == digest and r.get("output") == _file_hash(p)
                             for p, r in zip(paths, records)):
             stale.append(edition.name)
@@ -90,6 +106,6 @@ def build_if_changed(root: Path, out: Path, names: list[str], say: Callable[[str
         return
     built = build(root, out, stale, say, strict)
     for item in built:
-        state[str(item.path)] = {"inputs": digest, "output": _file_hash(item.path)}
+        state[str(item.path)] = {"inputs": digests[item.edition.language], "output": _file_hash(item.path)}
     # Only an optimisation: a read-only project builds every time instead of failing.
     write_file_atomically(state_path, json.dumps(state, indent=1, sort_keys=True).encode())

@@ -43,6 +43,17 @@ class Part:
     starts: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Layout:
+    """Where laid-out parts go in the book: their page counts, first pages (0-based), the total, and the page
+    number of every anchor."""
+
+    sheets: tuple[int, ...]
+    offsets: tuple[int, ...]
+    count: int
+    numbers: dict[str, str]
+
+
 _STYLES: dict = {}  # per worker process: parsed stylesheets and loaded fonts, shared by every part it lays out
 
 
@@ -146,38 +157,69 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
 
     back = [render("back", [], {})] if edition.branding or edition.back_cover else []
     targets = {i for c in prepared.chapters for i in xref_targets(c["html"])}
-    page_numbers: dict[str, str] = {}
-    # Cross-references print their target's page (book/assemble/xrefs.py), known only once the chapters are laid out: lay
-    # them out again with the numbers until the numbers stop moving (an added ", page 17" seldom moves a page).
-    for _ in range(3):
-        bodies = [render("chapter", [dict(c, html=with_page_numbers(c["html"], page_numbers))], {})
-                  for c in prepared.chapters]
-        content_jobs = [(html, base_css + [parts_css], roots, variant) for html in bodies + back]
-        content = _render_all(content_jobs, cache, workers)
 
-        # Body page numbers: each chapter opens on a right-hand page where the edition wants that.
+    def content_jobs(numbers: dict[str, str]) -> list[tuple]:
+        """The chapters (their cross-references printing `numbers`) and the back cover, as parts to lay out."""
+        bodies = [render("chapter", [dict(c, html=with_page_numbers(c["html"], numbers))], {}) for c in prepared.chapters]
+        return [(html, base_css + [parts_css], roots, variant) for html in bodies + back]
+
+    def placed(content: list[Part]) -> Layout:
+        """Where the parts go: each chapter opens on a right-hand page where the edition wants that."""
         offsets, count = [], 0
         for index, part in enumerate(content):
-            if edition.chapters_on_recto and count % 2 == 1 and index < len(bodies):
+            if edition.chapters_on_recto and count % 2 == 1 and index < len(prepared.chapters):
                 count += 1
-            if edition.two_sided and count % 2 == 0 and index == len(bodies):  # a back cover: on a left-hand page
+            if edition.two_sided and count % 2 == 0 and index == len(prepared.chapters):  # a back cover: on a left-hand page
                 count += 1
             offsets.append(count)
             count += len(part.heights)
-        settled = page_numbers
-        page_numbers = {name: str(offset + page + 1) for part, offset in zip(content, offsets)
-                        for name, (page, _, _) in part.anchors.items()}
-        if all(settled.get(target) == page_numbers.get(target) for target in targets):
+        numbers = {name: str(offset + page + 1) for part, offset in zip(content, offsets)
+                   for name, (page, _, _) in part.anchors.items()}
+        return Layout(tuple(len(part.heights) for part in content), tuple(offsets), count, numbers)
+
+    def finishing_jobs(layout: Layout) -> list[tuple]:
+        """The front matter (its contents numbered from `layout`) and the chrome, one chunk per worker, each
+        chunk starting at a chapter opening, folios continuing."""
+        sized = [dict(c, sheets=sheets) for c, sheets in zip(prepared.chapters, layout.sheets)]
+        jobs = [(render("front", [], layout.numbers), base_css, roots, variant)]
+        for first, last in _chunks(len(sized), list(layout.offsets), layout.count, workers):
+            restart = f"@page body-start:nth(1 of body-start) {{ counter-reset: page {layout.offsets[first] + 1}; }}"
+            jobs.append((render("chrome", sized[first:last], {}), base_css + [chrome_css, (restart, "")], roots, None))
+        return jobs
+
+    # Cross-references print their target's page (book/assemble/xrefs.py), known only once the chapters are laid out:
+    # lay them out again with the numbers until the numbers stop moving (an added ", page 17" seldom moves a page).
+    # The front matter and the chrome for the numbers found are laid out alongside the second pass, on the cores the
+    # chapters leave free, and kept when that pass moves nothing. The first pass prints the numbers the last build
+    # settled on: after an edit that moves no page, it settles at once and only the edited chapter is laid out.
+    hint = Cache.key("cross-reference pages", edition.name, book.config.language)
+    numbers = _numbers_hint(cache.get(hint), targets)  # what the cross-references print in the pass being laid out
+    content = _render_all(content_jobs(numbers), cache, workers)
+    layout, finished = placed(content), None
+    for _ in range(2):
+        if all(numbers.get(target) == layout.numbers.get(target) for target in targets):
             break
-    # The chrome in one chunk per worker: each chunk starts at a chapter opening, folios continuing.
-    sized = [dict(c, sheets=len(p.heights)) for c, p in zip(prepared.chapters, content)]
-    chunks = _chunks(len(sized), offsets, count, workers)
-    jobs = [(render("front", [], page_numbers), base_css, roots, variant)]
-    for first, last in chunks:
-        restart = f"@page body-start:nth(1 of body-start) {{ counter-reset: page {offsets[first] + 1}; }}"
-        jobs.append((render("chrome", sized[first:last], {}), base_css + [chrome_css, (restart, "")], roots, None))
-    front, *chrome = _render_all(jobs, cache, workers)
+        numbers = layout.numbers
+        results = _render_all(content_jobs(numbers) + finishing_jobs(layout), cache, workers)
+        content, guessed = results[:len(content)], results[len(content):]
+        moved, layout = layout, placed(content)
+        finished = guessed if layout == moved else None
+    if finished is None:
+        finished = _render_all(finishing_jobs(layout), cache, workers)
+    cache.put(hint, {"numbers": {target: layout.numbers[target] for target in targets if target in layout.numbers}})
+    front, *chrome = finished
+    offsets, count = list(layout.offsets), layout.count
+    chunks = _chunks(len(prepared.chapters), offsets, count, workers)
     return _merge(book, front, content, offsets, list(zip([offsets[f] for f, _ in chunks], chrome)), count)
+
+
+def _numbers_hint(entry: tuple[dict, bytes] | None, targets: set[str]) -> dict[str, str]:
+    """The page numbers a cached hint gives the cross-references: digits for known targets only (the cache lives
+    in the project folder, and these strings go into the layout)."""
+    numbers = entry[0].get("numbers") if entry else None
+    if not isinstance(numbers, dict):
+        return {}
+    return {t: n for t, n in numbers.items() if t in targets and isinstance(n, str) and n.isdigit() and len(n) < 6}
 
 
 def _chunks(chapters: int, offsets: list[int], pages: int, workers: int) -> list[tuple[int, int]]:
