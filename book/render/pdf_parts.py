@@ -45,13 +45,27 @@ class Part:
 
 @dataclass(frozen=True)
 class Layout:
-    """Where laid-out parts go in the book: their page counts, first pages (0-based), the total, and the page
-    number of every anchor."""
+    """Where laid-out parts go in the book: their page counts, first pages (0-based), the total, the page
+    number of every anchor, and which parts start on a left-hand page."""
 
     sheets: tuple[int, ...]
     offsets: tuple[int, ...]
     count: int
     numbers: dict[str, str]
+    versos: tuple[bool, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a pass lays the parts out with: the page numbers cross-references print, and each part's side."""
+
+    numbers: dict[str, str]
+    versos: tuple[bool, ...]
+
+
+# A part whose first page is a left-hand page (right-hand in a right-to-left book): WeasyPrint takes the side of
+# a document's first page from the root element's break-before.
+VERSO = ("html { break-before: verso; }", "")
 
 
 _STYLES: dict = {}  # per worker process: parsed stylesheets and loaded fonts, shared by every part it lays out
@@ -158,10 +172,14 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
     back = [render("back", [], {})] if edition.branding or edition.back_cover else []
     targets = {i for c in prepared.chapters for i in xref_targets(c["html"])}
 
-    def content_jobs(numbers: dict[str, str]) -> list[tuple]:
-        """The chapters (their cross-references printing `numbers`) and the back cover, as parts to lay out."""
-        bodies = [render("chapter", [dict(c, html=with_page_numbers(c["html"], numbers))], {}) for c in prepared.chapters]
-        return [(html, base_css + [parts_css], roots, variant) for html in bodies + back]
+    parts = len(prepared.chapters) + len(back)
+
+    def content_jobs(plan: Plan) -> list[tuple]:
+        """The chapters (their cross-references printing the plan's numbers) and the back cover, as parts to lay
+        out, each starting on the side of the page the plan says."""
+        bodies = [render("chapter", [dict(c, html=with_page_numbers(c["html"], plan.numbers))], {}) for c in prepared.chapters]
+        return [(html, base_css + [parts_css] + ([VERSO] if verso else []), roots, variant)
+                for html, verso in zip(bodies + back, plan.versos)]
 
     def placed(content: list[Part]) -> Layout:
         """Where the parts go: each chapter opens on a right-hand page where the edition wants that."""
@@ -175,51 +193,77 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
             count += len(part.heights)
         numbers = {name: str(offset + page + 1) for part, offset in zip(content, offsets)
                    for name, (page, _, _) in part.anchors.items()}
-        return Layout(tuple(len(part.heights) for part in content), tuple(offsets), count, numbers)
+        # Two-sided, the front matter is made even (_merge): a part at an odd offset starts on a left-hand page,
+        # whose margins mirror a right-hand one's. One-sided, both sides have the same margins.
+        versos = tuple(edition.two_sided and offset % 2 == 1 for offset in offsets)
+        return Layout(tuple(len(part.heights) for part in content), tuple(offsets), count, numbers, versos)
 
-    def finishing_jobs(layout: Layout) -> list[tuple]:
-        """The front matter (its contents numbered from `layout`) and the chrome, one chunk per worker, each
-        chunk starting at a chapter opening, folios continuing."""
+    def front_job(layout: Layout) -> tuple:
+        """The front matter, its contents numbered from `layout`."""
+        return render("front", [], layout.numbers), base_css, roots, variant
+
+    def chrome_jobs(layout: Layout, front_pages: int) -> list[tuple]:
+        """The running heads and folios, one chunk per worker, each chunk starting at a chapter opening, folios
+        continuing, and on the side of the page it has in the book (after `front_pages` pages, made even when
+        two-sided), as in a single document: heads and folios differ between left- and right-hand pages."""
         sized = [dict(c, sheets=sheets) for c, sheets in zip(prepared.chapters, layout.sheets)]
-        jobs = [(render("front", [], layout.numbers), base_css, roots, variant)]
+        front_pages += edition.two_sided and front_pages % 2
+        jobs = []
         for first, last in _chunks(len(sized), list(layout.offsets), layout.count, workers):
             restart = f"@page body-start:nth(1 of body-start) {{ counter-reset: page {layout.offsets[first] + 1}; }}"
-            jobs.append((render("chrome", sized[first:last], {}), base_css + [chrome_css, (restart, "")], roots, None))
+            verso = [VERSO] if (front_pages + layout.offsets[first]) % 2 else []
+            jobs.append((render("chrome", sized[first:last], {}), base_css + [chrome_css, (restart, "")] + verso, roots, None))
         return jobs
 
-    # Cross-references print their target's page (book/assemble/xrefs.py), known only once the chapters are laid out:
-    # lay them out again with the numbers until the numbers stop moving (an added ", page 17" seldom moves a page).
-    # The front matter and the chrome for the numbers found are laid out alongside the second pass, on the cores the
-    # chapters leave free, and kept when that pass moves nothing. The first pass prints the numbers the last build
-    # settled on: after an edit that moves no page, it settles at once and only the edited chapter is laid out.
+    # Cross-references print their target's page (book/assemble/xrefs.py), known only once the chapters are laid out;
+    # and where chapters need not open on a right-hand page, a chapter's side is known only once those before it
+    # are laid out. So the chapters are laid out again with the numbers and sides found until nothing moves (an
+    # added ", page 17" seldom moves a page). The front matter and the chrome for what was found are laid out
+    # alongside the second pass, on the cores the chapters leave free, and kept when that pass moves nothing. The
+    # first pass uses what the last build settled on: after an edit that moves no page, it settles at once and
+    # only the edited chapter is laid out.
     hint = Cache.key("cross-reference pages", edition.name, book.config.language)
-    numbers = _numbers_hint(cache.get(hint), targets)  # what the cross-references print in the pass being laid out
-    content = _render_all(content_jobs(numbers), cache, workers)
+    plan = _plan_hint(cache.get(hint), targets, (False,) * len(prepared.chapters) + (edition.two_sided,) * len(back))
+    content = _render_all(content_jobs(plan), cache, workers)
     layout, finished = placed(content), None
     for _ in range(2):
-        if all(numbers.get(target) == layout.numbers.get(target) for target in targets):
+        if plan.versos == layout.versos and all(plan.numbers.get(t) == layout.numbers.get(t) for t in targets):
             break
-        numbers = layout.numbers
-        results = _render_all(content_jobs(numbers) + finishing_jobs(layout), cache, workers)
-        content, guessed = results[:len(content)], results[len(content):]
+        plan = Plan(layout.numbers, layout.versos)
+        front_pages = 0 if edition.two_sided else _front_pages_hint(cache.get(hint))
+        results = _render_all(content_jobs(plan) + [front_job(layout)] + chrome_jobs(layout, front_pages), cache, workers)
+        content, guessed = results[:parts], results[parts:]
         moved, layout = layout, placed(content)
-        finished = guessed if layout == moved else None
+        sides_kept = edition.two_sided or front_pages % 2 == len(guessed[0].heights) % 2  # (two-sided: made even)
+        finished = guessed if layout == moved and sides_kept else None
     if finished is None:
-        finished = _render_all(finishing_jobs(layout), cache, workers)
-    cache.put(hint, {"numbers": {target: layout.numbers[target] for target in targets if target in layout.numbers}})
+        front = _render_all([front_job(layout)], cache, workers)[0]
+        finished = [front] + _render_all(chrome_jobs(layout, len(front.heights)), cache, workers)
     front, *chrome = finished
+    cache.put(hint, {"numbers": {target: layout.numbers[target] for target in targets if target in layout.numbers},
+                     "versos": list(layout.versos), "front_pages": len(front.heights)})
     offsets, count = list(layout.offsets), layout.count
     chunks = _chunks(len(prepared.chapters), offsets, count, workers)
     return _merge(book, front, content, offsets, list(zip([offsets[f] for f, _ in chunks], chrome)), count)
 
 
-def _numbers_hint(entry: tuple[dict, bytes] | None, targets: set[str]) -> dict[str, str]:
-    """The page numbers a cached hint gives the cross-references: digits for known targets only (the cache lives
-    in the project folder, and these strings go into the layout)."""
-    numbers = entry[0].get("numbers") if entry else None
+def _plan_hint(entry: tuple[dict, bytes] | None, targets: set[str], versos: tuple[bool, ...]) -> "Plan":
+    """The first pass's plan from a cached hint: page numbers (digits, known targets only: the cache lives in the
+    project folder and these strings go into the layout) and each part's side (else `versos`)."""
+    meta = entry[0] if entry else {}
+    numbers, hinted = meta.get("numbers"), meta.get("versos")
     if not isinstance(numbers, dict):
-        return {}
-    return {t: n for t, n in numbers.items() if t in targets and isinstance(n, str) and n.isdigit() and len(n) < 6}
+        numbers = {}
+    numbers = {t: n for t, n in numbers.items() if t in targets and isinstance(n, str) and n.isdigit() and len(n) < 6}
+    if isinstance(hinted, list) and len(hinted) == len(versos) and all(v is True or v is False for v in hinted):
+        versos = tuple(hinted)
+    return Plan(numbers, versos)
+
+
+def _front_pages_hint(entry: tuple[dict, bytes] | None) -> int:
+    """How many pages the front matter had in the last build (the chrome's side depends on it when one-sided)."""
+    pages = entry[0].get("front_pages") if entry else None
+    return pages if isinstance(pages, int) and 0 <= pages < 10_000 else 0
 
 
 def _chunks(chapters: int, offsets: list[int], pages: int, workers: int) -> list[tuple[int, int]]:
