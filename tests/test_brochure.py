@@ -63,6 +63,18 @@ def _structure_problems(path) -> list:
             value = element.get("/K")
             return list(value) if isinstance(value, pikepdf.Array) else [value]
 
+        def reachable(element) -> bool:
+            """Whether each element up the /P chain is among its parent's kids, up to the tree's root."""
+            for _ in range(100):
+                if element.objgen == tree.objgen:
+                    return True
+                parent = element.get("/P")
+                if parent is None or not any(isinstance(k, pikepdf.Dictionary) and k.objgen == element.objgen
+                                             for k in kids(parent)):
+                    return False
+                element = parent
+            return False
+
         for index, page in enumerate(pdf.pages):
             marked = parents[int(page.obj.StructParents)]
             for instruction in pikepdf.parse_content_stream(page):
@@ -73,6 +85,8 @@ def _structure_problems(path) -> list:
                     checked += 1
                     if mcid not in [k for k in kids(element) if isinstance(k, int)] or element.Pg.objgen != page.objgen:
                         problems.append((index, mcid))
+                    if not reachable(element):
+                        problems.append((index, mcid, "element not reachable from the structure tree root"))
             for annotation in page.obj.get("/Annots", []):
                 element = parents[int(annotation.StructParent)]
                 if not any(isinstance(k, pikepdf.Dictionary) and k.get("/Type") == "/OBJR"

@@ -357,8 +357,8 @@ class _Data:
 
 def _clinic_batch(rows: range) -> list[list[tuple[Edition, bytes, int]]]:
     """For the clinics of list rows rows + 1: (edition, PDF, pages) of each of its files."""
-    from ..render.backcover import open_back_covers, render_back_covers, swap_last_page
-    from ..render.impose import swap_booklet_page
+    from ..render.backcover import LastPageSwapper, open_back_covers, render_back_covers
+    from ..render.impose import BookletPageSwapper
 
     book, context, editions, shared, page_count = _CLINIC_BATCH
     source = editions[0]
@@ -368,15 +368,17 @@ def _clinic_batch(rows: range) -> list[list[tuple[Edition, bytes, int]]]:
         # a press file's back cover goes through the same PDF/X conversion as its shared pages, once per batch
         data = derive(source, _Data(covers_pdf), edition)[0] if edition.format == "press" else covers_pdf
         covers[edition.name] = open_back_covers(data)
+    swappers = {e.name: BookletPageSwapper(shared[e.name][0], page_count) if e.format == "booklet"
+                else LastPageSwapper(shared[e.name][0], covers[e.name]) for e in editions}
     made = []
     for index in range(len(rows)):
         files = []
         for edition in editions:
-            data, pages = shared[edition.name]
+            swapper, pages = swappers[edition.name], shared[edition.name][1]
             if edition.format == "booklet":
-                data = swap_booklet_page(data, page_count, covers[edition.name].pdf.pages[index])
+                data = swapper.swap(covers[edition.name].pdf.pages[index])
             else:
-                data = swap_last_page(data, covers[edition.name], index)
+                data = swapper.swap(index)
             files.append((edition, data, pages))
         made.append(files)
     return made

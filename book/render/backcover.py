@@ -152,39 +152,52 @@ def open_back_covers(data: bytes) -> BackCovers:
     return BackCovers(pdf, sections)
 
 
-def swap_last_page(pdf: bytes, covers: BackCovers, index: int) -> bytes:
-    """`pdf` with its last page's content, links and tags replaced by page `index` of the back covers."""
-    target = pikepdf.open(io.BytesIO(pdf))
-    page, new = target.pages[-1], covers.pdf.pages[index]
-    tree = target.Root.get("/StructTreeRoot")
-    tagged = tree is not None and covers.pdf.Root.get("/StructTreeRoot") is not None and "/StructParents" in page.obj
-    annotations = [target.copy_foreign(a) for a in new.obj.get("/Annots", [])]
-    page.obj.Contents = target.copy_foreign(new.obj.Contents)
-    page.obj.Resources = target.copy_foreign(new.obj.Resources)
-    for annotation in annotations:
-        annotation.P = page.obj
-    if tagged:
-        _swap_structure(target, covers, index, annotations)
-    elif annotations:
-        page.obj.Annots = pikepdf.Array(annotations)
-    elif "/Annots" in page.obj:
-        del page.obj.Annots
-    out = io.BytesIO()
-    target.save(out, **SAVE_OPTIONS)
-    return out.getvalue()
+class LastPageSwapper:
+    """A brochure opened once, whose last page's content, links and tags are replaced by a back cover's for
+    each clinic in turn (`swap(index)` gives that clinic's file). One open file serves a whole batch: qpdf's
+    first copy into a file costs as much as the rest of a swap, and a save writes only what the file still
+    refers to, so nothing of the previous clinic remains."""
+
+    def __init__(self, pdf: bytes, covers: BackCovers):
+        self.target, self.covers = pikepdf.open(io.BytesIO(pdf)), covers
+        tree = self.target.Root.get("/StructTreeRoot")
+        page = self.target.pages[-1].obj
+        self.tagged = tree is not None and covers.pdf.Root.get("/StructTreeRoot") is not None and "/StructParents" in page
+        # the brochure's own back cover: its section (the document's last) and its links' parent-tree entries
+        self.kids = list(_document_element(tree).K) if self.tagged else []
+        self.link_keys = [int(a.StructParent) for a in page.get("/Annots", []) if "/StructParent" in a]
+
+    def swap(self, index: int) -> bytes:
+        target = self.target
+        page, new = target.pages[-1], self.covers.pdf.pages[index]
+        annotations = [target.copy_foreign(a) for a in new.obj.get("/Annots", [])]
+        page.obj.Contents = target.copy_foreign(new.obj.Contents)
+        page.obj.Resources = target.copy_foreign(new.obj.Resources)
+        for annotation in annotations:
+            annotation.P = page.obj
+        if self.tagged:
+            self.link_keys = _swap_structure(target, self.covers, index, annotations, self.kids, self.link_keys)
+        elif annotations:
+            page.obj.Annots = pikepdf.Array(annotations)
+        elif "/Annots" in page.obj:
+            del page.obj.Annots
+        out = io.BytesIO()
+        target.save(out, **SAVE_OPTIONS)
+        return out.getvalue()
 
 
-def _swap_structure(target, covers: BackCovers, index: int, annotations) -> None:
-    """Replace the back cover's section in `target`'s structure tree with page `index`'s sections."""
+def _swap_structure(target, covers: BackCovers, index: int, annotations, sections_before: list,
+                    link_keys: list[int]) -> list[int]:
+    """Put page `index`'s sections in place of the back cover's in `target`'s structure tree, whose document
+    element had `sections_before` (the last: the back cover, all of it on the last page) and whose links on that page have
+    `link_keys` in the parent tree; returns the new links' keys."""
     page, new = target.pages[-1], covers.pdf.pages[index]
     tree, new_tree = target.Root.StructTreeRoot, covers.pdf.Root.StructTreeRoot
     parents, new_parents = pikepdf.NumberTree(tree.ParentTree), pikepdf.NumberTree(new_tree.ParentTree)
     document = _document_element(tree)
-    # the old back cover: the document's last section, all of it on the last page
-    old_section = document.K[-1]
-    for annotation in page.obj.get("/Annots", []):
-        if "/StructParent" in annotation and int(annotation.StructParent) in parents:
-            del parents[int(annotation.StructParent)]
+    for key in link_keys:
+        if key in parents:
+            del parents[key]
     sections = [target.copy_foreign(kid) for kid in covers.sections[index]]
     for section in sections:
         section.P = document
@@ -194,16 +207,18 @@ def _swap_structure(target, covers: BackCovers, index: int, annotations) -> None
             for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
                 if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR":
                     kid.Pg = page.obj
-    document.K = pikepdf.Array([*list(document.K)[:-1], *sections]) if old_section is not None else document.K
+    document.K = pikepdf.Array([*sections_before[:-1], *sections]) if sections_before else document.K
     # marked content: the page keeps its StructParents key, which now lists the new page's elements
     marked = new_parents[int(new.obj.StructParents)]  # a direct array, which copy_foreign refuses: copy each element
     parents[int(page.obj.StructParents)] = pikepdf.Array([target.copy_foreign(e) if isinstance(e, pikepdf.Dictionary)
                                                           else e for e in marked])
     next_key = max(int(k) for k, _ in parents.items()) + 1
+    keys = []
     for annotation, original in zip(annotations, new.obj.get("/Annots", [])):
         if "/StructParent" in original:
             parents[next_key] = target.copy_foreign(new_parents[int(original.StructParent)])
             annotation.StructParent = next_key
+            keys.append(next_key)
             next_key += 1
     if annotations:
         page.obj.Annots = pikepdf.Array(annotations)
@@ -211,3 +226,4 @@ def _swap_structure(target, covers: BackCovers, index: int, annotations) -> None
         del page.obj.Annots
     if "/ParentTreeNextKey" in tree:
         tree.ParentTreeNextKey = next_key
+    return keys

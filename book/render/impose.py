@@ -135,17 +135,22 @@ def _named_destination(pdf: pikepdf.Pdf, name: str):
     return dest.D if isinstance(dest, pikepdf.Dictionary) else dest
 
 
-def swap_booklet_page(booklet: bytes, page_number: int, page: pikepdf.Page) -> bytes:
-    """`booklet` (imposed by impose_booklet) with source page `page_number` (1-based) drawn from `page` instead:
-    a clinic's booklet made from the shared one by changing only its back cover, not by imposing it again."""
-    document = pikepdf.open(io.BytesIO(booklet))
-    name = pikepdf.Name(f"/Page{page_number}")
-    for side in document.pages:
-        xobjects = side.obj.Resources.XObject
-        if name in xobjects:
-            xobjects[name] = document.copy_foreign(page.as_form_xobject())
-    out = io.BytesIO()
-    # the streams are compressed already: decoding and compressing them again is most of a save's time
-    document.save(out, deterministic_id=True, fix_metadata_version=False, min_version="1.7",
-                  stream_decode_level=pikepdf.StreamDecodeLevel.none)
-    return out.getvalue()
+class BookletPageSwapper:
+    """A booklet (imposed by impose_booklet) opened once, whose source page `page_number` (1-based) is drawn
+    from another page for each clinic in turn: a clinic's booklet made from the shared one by changing only
+    its back cover, not by imposing it again (`swap(page)` gives that clinic's file)."""
+
+    def __init__(self, booklet: bytes, page_number: int):
+        self.document = pikepdf.open(io.BytesIO(booklet))
+        self.name = pikepdf.Name(f"/Page{page_number}")
+        self.sides = [side for side in self.document.pages if self.name in side.obj.Resources.XObject]
+
+    def swap(self, page: pikepdf.Page) -> bytes:
+        drawing = self.document.copy_foreign(page.as_form_xobject())
+        for side in self.sides:
+            side.obj.Resources.XObject[self.name] = drawing
+        out = io.BytesIO()
+        # the streams are compressed already: decoding and compressing them again is most of a save's time
+        self.document.save(out, deterministic_id=True, fix_metadata_version=False, min_version="1.7",
+                           stream_decode_level=pikepdf.StreamDecodeLevel.none)
+        return out.getvalue()
