@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from book.assemble import ParsedChapter, make_ids_unique, resolve_links
+from book.assemble import ParsedChapter
+from book.assemble.ids import resolve_links, unique_ids
 from book.commands.build import page_breaks
 from book.load.config import load_config
 from book.load.content import Chapter
@@ -56,17 +57,19 @@ def parsed(tmp_path: Path, name: str, text: str) -> ParsedChapter:
 def test_ids_unique_across_chapters_and_links_follow(tmp_path):
     one = parsed(tmp_path, "one", "## Overview\n\nSee [two](two.md#overview) and [here](#overview).\n")
     two = parsed(tmp_path, "two", "## Overview\n\nBack to [one](one.md#overview).\n")
-    renames = make_ids_unique([one, two])
-    assert renames == {"one": {"overview": "overview"}, "two": {"overview": "two-overview"}}
-    assert resolve_links([one, two], renames, tmp_path) == []
-    hrefs = [(a.get("href"), a.get("data-chapter")) for a in one.tree.iter("a")]
+    renames = unique_ids([one, two])
+    assert renames.links == {"one": {"overview": "overview"}, "two": {"overview": "two-overview"}}
+    (one, two), errors = resolve_links([one, two], renames, tmp_path)
+    assert errors == []
+    hrefs = [(a.get("href"), a.get("data-chapter")) for a in one.body().iter("a")]
     assert hrefs == [("#two-overview", "two"), ("#overview", "one")]
+    assert [h.get("id") for h in two.body().iter("h2")] == ["two-overview"]
 
 
 def test_broken_link_is_traced_to_its_line(tmp_path):
     one = parsed(tmp_path, "one", "Text.\n\nMore [gone](two.md#nowhere).\n")
     two = parsed(tmp_path, "two", "## Here\n")
-    errors = resolve_links([one, two], make_ids_unique([one, two]), tmp_path)
+    _, errors = resolve_links([one, two], unique_ids([one, two]), tmp_path)
     assert [str(e) for e in errors] == ["one.md:3: no anchor '#nowhere' in two.md (check the file name and the #anchor)"]
 
 

@@ -1,5 +1,5 @@
-"""Markdown text → an HTML tree (lxml) with the source line of each top-level block: GitHub-flavoured Markdown
-on Python-Markdown and pymdown-extensions."""
+"""Markdown text → a chapter body as HTML text with the source line of each top-level block: GitHub-flavoured
+Markdown on Python-Markdown and pymdown-extensions."""
 from __future__ import annotations
 
 import functools
@@ -7,6 +7,7 @@ import html as html_lib
 import re
 import unicodedata
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 import markdown
 from lxml import etree
@@ -130,9 +131,10 @@ class Converted:
 
 @dataclass(frozen=True)
 class ChapterHtml:
-    """A chapter body as an lxml `<div>`, the source line of each of its children, and the ids Markdown made up."""
+    """A chapter body as HTML text (its blocks, as `body_html` writes them), the source line of each of its
+    top-level elements, and the ids Markdown made up."""
 
-    tree: object
+    html: str
     block_lines: tuple[int | None, ...]
     generated_ids: frozenset[str]
 
@@ -154,23 +156,55 @@ def markdown_to_html(text: str) -> Converted:
 def convert_chapters(texts: list[str]) -> list[ChapterHtml]:
     """Each chapter body converted, in order (on every core when the book is long)."""
     workers = worker_count(len(texts)) if sum(map(len, texts)) > PARALLEL_CHARACTERS else 1
-    return [html_to_tree(c) for c in map_forked(markdown_to_html, texts, workers=workers, chunksize=4)]
+    return list(map_forked(convert, texts, workers=workers, chunksize=4))
 
 
 def markdown_to_trees(texts: list[str]) -> list[lxml_html.HtmlElement]:
     """Each chapter body as a `<div>` element whose children are the rendered blocks, in order."""
-    return [c.tree for c in convert_chapters(texts)]
+    return [parse_body(c.html) for c in convert_chapters(texts)]
 
 
 def markdown_to_tree(text: str) -> lxml_html.HtmlElement:
-    return convert(text).tree
+    return parse_body(convert(text).html)
 
 
 def convert(text: str) -> ChapterHtml:
-    return html_to_tree(markdown_to_html(text))
+    return chapter_html(markdown_to_html(text))
 
 
-def html_to_tree(converted: Converted) -> ChapterHtml:
+def parse_body(html: str) -> lxml_html.HtmlElement:
+    """A new `<div>` holding the blocks of a chapter body written by `body_html`: the caller's own tree, to read or
+    to change and write back with `body_html`."""
+    tree = lxml_html.fragment_fromstring(html, create_parent="div")
+    if tree.text is None and html[:1].isspace():  # lxml leaves out leading text that is only white space
+        tree.text = html[:len(html) - len(html.lstrip())]
+    for attribute in tree.xpath(URI_ATTRIBUTES):
+        attribute.getparent().set(attribute.attrname, unquote(attribute))
+    return tree
+
+
+# libxml2's HTML writer percent-encodes spaces and non-ASCII characters in these attributes and drops leading
+# blanks, so `images/my photo.png` would come back as `images/my%20photo.png`: body_html encodes them (and every
+# '%') itself, in a way that libxml2 leaves alone and parse_body undoes exactly.
+URI_ATTRIBUTES = ".//@href | .//@src | .//@action | .//a/@name"
+ESCAPED_IN_URIS = re.compile(r"[^\x21-\x7e]|%")
+
+
+def body_html(tree) -> str:
+    """The children of `tree` (a `<div>`) as HTML text, which `parse_body` reads back into the same tree."""
+    protected = [(attribute.getparent(), attribute.attrname, str(attribute)) for attribute in tree.xpath(URI_ATTRIBUTES)]
+    for element, name, value in protected:
+        element.set(name, ESCAPED_IN_URIS.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), value))
+    html = html_lib.escape(tree.text or "", quote=False) + "".join(
+        lxml_html.tostring(child, encoding="unicode") for child in tree)
+    for element, name, value in protected:  # the caller's tree stays as it was
+        element.set(name, value)
+    return html
+
+
+def chapter_html(converted: Converted) -> ChapterHtml:
+    """The converted chapter cleaned up: line markers taken out into a tuple, comments, unreferenced notes and
+    form controls gone, alignment as classes, web links quoted."""
     tree = lxml_html.fragment_fromstring(converted.html or "<p></p>", create_parent="div")
     lines = _take_line_markers(tree)
     etree.strip_elements(tree, etree.Comment, etree.ProcessingInstruction, with_tail=False)
@@ -182,7 +216,7 @@ def html_to_tree(converted: Converted) -> ChapterHtml:
     # footnotes, and data tables (`table("name")` may be called in two chapters): ids no author chose
     made = set(tree.xpath(".//div[@class='footnote']//li/@id | .//sup[a[@class='footnote-ref']]/@id"
                           " | .//table[caption/span[@class='table-number']]/@id"))
-    return ChapterHtml(tree, lines, frozenset(converted.generated_ids) | made)
+    return ChapterHtml(body_html(tree), lines, frozenset(converted.generated_ids) | made)
 
 
 def _take_line_markers(tree) -> tuple[int | None, ...]:
@@ -265,19 +299,20 @@ def source_line(text: str, *needles: str) -> int | None:
     return None
 
 
-def block_line(text: str, html: ChapterHtml, element, *needles: str) -> int | None:
-    """The line of `element`: the first line holding one of `needles` inside the top-level block it belongs to,
-    else the line the block starts at."""
+def block_line(text: str, block_lines: tuple[int | None, ...], body, element, *needles: str) -> int | None:
+    """The line of `element` (inside `body`, a chapter's tree whose top-level elements started at `block_lines`):
+    the first line holding one of `needles` inside the top-level block it belongs to, else the line the block
+    starts at."""
     top = element
-    while top is not None and top.getparent() is not html.tree:
+    while top is not None and top.getparent() is not body:
         top = top.getparent()
     if top is None:
         return source_line(text, *needles)
-    index = [child for child in html.tree if isinstance(child.tag, str)].index(top)
-    start = html.block_lines[index] if index < len(html.block_lines) else None
+    index = [child for child in body if isinstance(child.tag, str)].index(top)
+    start = block_lines[index] if index < len(block_lines) else None
     if start is None:
         return source_line(text, *needles)
-    later = [line for line in html.block_lines[index + 1:] if line is not None and line > start]
+    later = [line for line in block_lines[index + 1:] if line is not None and line > start]
     lines = text.split("\n")
     end = later[0] - 1 if later else len(lines)
     for needle in needles:

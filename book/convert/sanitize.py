@@ -1,4 +1,5 @@
-"""The raw-HTML allow-list and resource checks: what a chapter may contain, traced to file:line."""
+"""The raw-HTML allow-list and resource checks: what a chapter may contain, traced to file:line, and the chapter
+as the book keeps it (in escape and lenient modes, with what is refused shown as text or left out)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,7 +12,7 @@ from ..load.content import Chapter
 from ..infra.errors import BookError
 from ..load.images import image_problem
 from ..infra.limits import MAX_HTML_DEPTH
-from .markdown import HTML_ELEMENTS, ChapterHtml, block_line, heading_text
+from .markdown import HTML_ELEMENTS, ChapterHtml, block_line, body_html, heading_text, parse_body
 from ..load.paths import remote_reason, resolve_inside
 
 ALLOWED_TAGS = {
@@ -46,9 +47,10 @@ LINK_SCHEMES = {"", "http", "https", "mailto", "tel"}
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 
-def check_html(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_html: str = "error",
-               strict: bool = True) -> list[BookError]:
-    """Every tag, attribute, link scheme and image of the rendered chapter that the book does not allow.
+def sanitize(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_html: str = "error",
+             strict: bool = True) -> tuple[str, list[BookError]]:
+    """(the chapter body as the book keeps it, every tag, attribute, link scheme and image of the rendered chapter
+    that the book does not allow); `html` stays as it was.
 
     With `raw_html="escape"`, tags outside the allow-list are shown as text and attributes outside it dropped,
     each with a warning: as text even `<script>` is harmless, and nothing of it stays an element or attribute.
@@ -59,27 +61,29 @@ def check_html(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_h
     """
     escape = raw_html == "escape"
     errors = []
+    body = parse_body(html.html)  # this step's own tree: what it changes is written back as new text
 
     def problem(element, needles, message, hint, warning=False):
-        errors.append(BookError(chapter.display, block_line(text, html, element, *needles), message, hint, warning))
+        line = block_line(text, html.block_lines, body, element, *needles)
+        errors.append(BookError(chapter.display, line, message, hint, warning))
 
-    deepest = _deepest(html.tree)
+    deepest = _deepest(body)
     if deepest is not None:
         problem(deepest, ("<",), f"HTML nested more than {MAX_HTML_DEPTH} elements deep",
                 f"the limit is {MAX_HTML_DEPTH} levels (book/infra/limits.py): flatten the markup")
-        return errors
-    for element in list(html.tree.iter()):
+        return html.html, errors
+    for element in list(body.iter()):
         tag = element.tag if isinstance(element.tag, str) else None
-        if tag is None or element is html.tree:
+        if tag is None or element is body:
             continue
         if tag not in HTML_ELEMENTS:  # `<string>` in prose: the author meant the word, brackets and all
-            as_text(element, html.tree)
+            as_text(element, body)
             continue
         if tag not in ALLOWED_TAGS:
             if escape:
                 problem(element, (f"<{tag}",), f"raw HTML <{tag}> is not allowed; shown as text",
                         "remove it, or write what it should look like in Markdown", warning=True)
-                as_text(element, html.tree)
+                as_text(element, body)
             else:
                 problem(element, (f"<{tag}",), f"raw HTML <{tag}> is not allowed",
                         "remove it; the book allows text markup, tables, lists and images")
@@ -125,7 +129,7 @@ def check_html(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_h
                 _image_as_alt_text(element)
             elif found:
                 problem(element, (src, "<img", "!["), *found)
-    return errors
+    return body_html(body), errors
 
 
 def _deepest(tree):
