@@ -66,6 +66,49 @@ def test_ids_unique_across_chapters_and_links_follow(tmp_path):
     assert [h.get("id") for h in two.body().iter("h2")] == ["two-overview"]
 
 
+def test_load_steps_return_new_values_and_change_nothing_they_are_given(tmp_path):
+    """#15: load hands on plain values. Each step takes values and returns new ones; what it was given compares
+    == to a copy taken before, and a loaded chapter cannot be changed at all."""
+    import copy
+    import dataclasses
+
+    from book.assemble import assemble
+    from book.assemble.essential import edition_errors
+    from book.assemble.ids import duplicate_ids
+    from book.convert.sanitize import sanitize
+    from book.load.project import load_project
+    from conftest import copy_fixture
+
+    text = "## Overview\n\nSee [two](two.md#overview), [here](#overview) and [gone](#gone).\n\n<center>x</center>\n"
+    one = parsed(tmp_path, "one", text)
+    converted = convert(text)
+    kept, found = sanitize(one.chapter, text, converted, tmp_path, "escape", strict=False)
+    assert converted == convert(text) and kept != converted.html and [e.line for e in found] == [5]
+    chapters = [dataclasses.replace(one, html=kept), parsed(tmp_path, "two", "## Overview {#overview}\n\nText.\n")]
+    given = copy.deepcopy(chapters)
+    assert duplicate_ids(chapters) == [] and chapters == given
+    renames = unique_ids(chapters)
+    assert renames["one"] == {"overview": "one-overview"} and chapters == given
+    resolved, errors = resolve_links(chapters, renames, tmp_path, strict=False)
+    assert chapters == given and [str(e) for e in errors] == [
+        "one.md:3: warning: no anchor '#gone' in this chapter or the book (check the file name and the #anchor)"]
+    assert [a.get("href") for a in resolved[0].body().iter("a")] == ["#overview", "#one-overview"]
+    assert [a.get("href") for a in chapters[0].body().iter("a")] == ["two.md#overview", "#overview", "#gone"]
+
+    root = copy_fixture("editions", tmp_path)
+    project = load_project(root)
+    assert isinstance(project.chapters, tuple) and project.chapters == load_project(root).chapters
+    before = copy.deepcopy(project.chapters)
+    for edition in project.config.editions:
+        if not edition.source:
+            edition_errors(project.chapters, assemble(project.chapters, project.config, edition))
+    assert project.chapters == before
+    chapter = project.chapters[0]
+    assert hash(chapter) == hash(before[0])  # a value: frozen, hashable, equal to its copy
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        chapter.html = ""
+
+
 def test_broken_link_is_traced_to_its_line(tmp_path):
     one = parsed(tmp_path, "one", "Text.\n\nMore [gone](two.md#nowhere).\n")
     two = parsed(tmp_path, "two", "## Here\n")
