@@ -22,6 +22,9 @@ def _ids(p: ParsedChapter, body, generated: bool):
 def duplicate_ids(parsed: list[ParsedChapter]) -> list[BookError]:
     """An error for each author-given id used twice in the book (or taken by a chapter's anchor), naming both."""
     seen: dict[str, str] = {p.anchor: f"the anchor of chapter '{p.chapter.id}'" for p in parsed}
+    authors = [value for p in parsed for value in p.ids if value not in p.generated_ids]
+    if len(set(authors)) == len(authors) and not set(authors) & set(seen):
+        return []  # nothing to trace to a line: no tree needed
     errors = []
     for p in parsed:
         body = p.body()
@@ -51,17 +54,16 @@ class Renames:
 def unique_ids(parsed: list[ParsedChapter]) -> Renames:
     """The renames that make every id unique in the book; the chapters stay as they are (`resolve_links` applies
     them)."""
-    bodies = [p.body() for p in parsed]
-    taken = {p.anchor for p in parsed} | {value for p, body in zip(parsed, bodies)
-                                          for _, value in _ids(p, body, generated=False)}
+    taken = {p.anchor for p in parsed} | {value for p in parsed for value in p.ids if value not in p.generated_ids}
     links: dict[str, dict[str, str]] = {}
     made: dict[str, tuple[str, ...]] = {}
-    for p, body in zip(parsed, bodies):
+    for p in parsed:
         mapping = links.setdefault(p.chapter.id, {})
-        for _, value in _ids(p, body, generated=False):
-            mapping.setdefault(value, value)
+        for value in p.ids:
+            if value not in p.generated_ids:
+                mapping.setdefault(value, value)
         final = []
-        for _, old in _ids(p, body, generated=True):
+        for old in (value for value in p.ids if value in p.generated_ids):
             new, n = old, 1
             while new in taken:
                 n += 1

@@ -3,6 +3,7 @@ each block."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..convert.markdown import ChapterHtml, block_line, parse_body
 from ..load.content import Chapter
@@ -26,6 +27,11 @@ class ParsedChapter:
     @property
     def anchor(self) -> str:
         return f"ch-{self.chapter.id}"
+
+    @cached_property
+    def ids(self) -> tuple[str, ...]:
+        """Every id in the body, in document order (read once; the chapter cannot change)."""
+        return tuple(value for value in self.body().xpath(".//@id") if value)
 
     def body(self):
         """A new lxml `<div>` of the body, the caller's own to read or change (this chapter stays as it is)."""
