@@ -92,12 +92,15 @@ def resolve_links(parsed: list[ParsedChapter], renames: Renames, root: Path,
     made = {chapter_id: iter(ids) for chapter_id, ids in renames.made.items()}
     for p in parsed:
         body = p.body()
-        for (element, _), new in zip(list(_ids(p, body, generated=True)), made[p.chapter.id]):
+        changed = False  # a chapter without renamed ids or internal links is handed on as it is
+        for (element, old), new in zip(list(_ids(p, body, generated=True)), made[p.chapter.id]):
             element.set("id", new)
+            changed = changed or new != old
         for link in body.iter("a"):
             href = link.get("href")
             if href is None or urlsplit(href).scheme:
                 continue
+            changed = True
             target, fragment = _resolve(p, href, by_source, renames, by_id, root)
             if target is None:
                 line = p.line(body, link, f"]({href}", f'"{href}"', href)
@@ -111,7 +114,7 @@ def resolve_links(parsed: list[ParsedChapter], renames: Renames, root: Path,
             link.set("data-chapter", target.chapter.id)
             if not link.text and len(link) == 0:
                 link.set("data-xref", "")
-        resolved.append(replace(p, html=body_html(body)))
+        resolved.append(replace(p, html=body_html(body)) if changed else p)
     return resolved, errors
 
 

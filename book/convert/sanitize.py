@@ -62,6 +62,7 @@ def sanitize(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_htm
     escape = raw_html == "escape"
     errors = []
     body = parse_body(html.html)  # this step's own tree: what it changes is written back as new text
+    changed = False  # nothing shown as text, dropped or rewritten: the chapter's HTML stays as it came
 
     def problem(element, needles, message, hint, warning=False):
         line = block_line(text, html.block_lines, body, element, *needles)
@@ -77,12 +78,14 @@ def sanitize(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_htm
         if tag is None or element is body:
             continue
         if tag not in HTML_ELEMENTS:  # `<string>` in prose: the author meant the word, brackets and all
+            changed = True
             as_text(element, body)
             continue
         if tag not in ALLOWED_TAGS:
             if escape:
                 problem(element, (f"<{tag}",), f"raw HTML <{tag}> is not allowed; shown as text",
                         "remove it, or write what it should look like in Markdown", warning=True)
+                changed = True
                 as_text(element, body)
             else:
                 problem(element, (f"<{tag}",), f"raw HTML <{tag}> is not allowed",
@@ -96,15 +99,18 @@ def sanitize(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_htm
                 if raw_html == "escape" and name != "style":
                     problem(element, (f"{name}=",), f"attribute '{name}' is not allowed on <{tag}>; dropped",
                             "remove it", warning=True)
+                    changed = True
                     del element.attrib[name]
                 elif raw_html == "escape":  # CSS can fetch from anywhere; drop it, but say so
                     problem(element, (f"{name}=",), f"attribute '{name}' is not allowed on <{tag}>; dropped",
                             "styling belongs in the book's CSS", warning=True)
+                    changed = True
                     del element.attrib[name]
                 else:
                     problem(element, (f"{name}=",), f"attribute '{name}' is not allowed on <{tag}>", "remove it")
         if tag in HEADINGS and not heading_text(element) and not strict:
             problem(element, (), "empty heading left out", "give it a title or remove the line", warning=True)
+            changed = True
             _drop_heading(element)
             continue
         if tag in HEADINGS and not heading_text(element):
@@ -121,6 +127,7 @@ def sanitize(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_htm
                     "links may be http(s), mailto, tel or to chapters")
         if tag == "img":
             src = element.get("src")
+            changed = True  # its src is made project-relative, or it is left out
             found = _check_image(chapter, element, root)
             if found and not strict and found[0] in _lenient_image_problems(src):
                 message = (f"remote image '{src}' left out (the build never fetches from the network)"
@@ -129,7 +136,7 @@ def sanitize(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_htm
                 _image_as_alt_text(element)
             elif found:
                 problem(element, (src, "<img", "!["), *found)
-    return body_html(body), errors
+    return (body_html(body) if changed else html.html), errors
 
 
 def _deepest(tree):
