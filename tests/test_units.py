@@ -116,7 +116,7 @@ def test_a_body_kept_as_text_reads_back_as_it_was(tmp_path):
     from lxml import etree
     from lxml import html as lxml_html
 
-    from book.convert.markdown import body_html, parse_body
+    from book.convert.body import body_html, parse_body
     from book.convert.sanitize import sanitize
 
     tree = lxml_html.fragment_fromstring('<p><a href=" two.md#café" name="a b">x</a> <img src="my photo.png" alt="1">'

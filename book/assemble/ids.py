@@ -6,7 +6,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..convert.markdown import body_html, github_slug
+from ..convert.body import body_html
+from ..convert.markdown import github_slug
 from ..infra.errors import BookError
 from .parsed import ParsedChapter
 

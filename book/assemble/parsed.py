@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from ..convert.markdown import ChapterHtml, block_line, parse_body
+from ..convert.body import parse_body
+from ..convert.markdown import ChapterHtml, block_line
 from ..load.content import Chapter
 
 

@@ -7,7 +7,6 @@ import html as html_lib
 import re
 import unicodedata
 from dataclasses import dataclass
-from urllib.parse import unquote
 
 import markdown
 from lxml import etree
@@ -20,6 +19,7 @@ from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 
 from ..infra.parallel import map_forked, worker_count
+from .body import body_html, parse_body
 from .source_lines import MARKER, SourceLines
 
 # Every element name HTML has or had. A "tag" with any other name (`<string>`, `<T>`, `<number[]>` in prose about
@@ -170,37 +170,6 @@ def markdown_to_tree(text: str) -> lxml_html.HtmlElement:
 
 def convert(text: str) -> ChapterHtml:
     return chapter_html(markdown_to_html(text))
-
-
-def parse_body(html: str) -> lxml_html.HtmlElement:
-    """A new `<div>` holding the blocks of a chapter body written by `body_html`: the caller's own tree, to read or
-    to change and write back with `body_html`."""
-    tree = lxml_html.fragment_fromstring(html, create_parent="div")
-    if tree.text is None and html[:1].isspace():  # lxml leaves out leading text that is only white space
-        tree.text = html[:len(html) - len(html.lstrip())]
-    for attribute in tree.xpath(URI_ATTRIBUTES):
-        attribute.getparent().set(attribute.attrname, unquote(attribute))
-    return tree
-
-
-# libxml2's HTML writer percent-encodes spaces and non-ASCII characters in these attributes and drops leading
-# blanks, so `images/my photo.png` would come back as `images/my%20photo.png`: body_html encodes them (and every
-# '%') itself, in a way that libxml2 leaves alone and parse_body undoes exactly.
-URI_ATTRIBUTES = ".//@href | .//@src | .//@action | .//a/@name"
-ESCAPED_IN_URIS = re.compile(r"[^\x21-\x7e]|%")
-
-
-def body_html(tree) -> str:
-    """The children of `tree` (a `<div>`) as HTML text, which `parse_body` reads back into the same tree."""
-    protected = [(attribute.getparent(), attribute.attrname, str(attribute)) for attribute in tree.xpath(URI_ATTRIBUTES)]
-    for element, name, value in protected:
-        element.set(name, ESCAPED_IN_URIS.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), value))
-    html = lxml_html.tostring(tree, encoding="unicode")
-    assert html.startswith("<div>") and html.endswith("</div>"), "a chapter body is a <div> without attributes"
-    html = html[len("<div>"):-len("</div>")]  # one call for the whole body: much faster than one per block
-    for element, name, value in protected:  # the caller's tree stays as it was
-        element.set(name, value)
-    return html
 
 
 def chapter_html(converted: Converted) -> ChapterHtml:

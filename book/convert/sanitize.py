@@ -12,7 +12,8 @@ from ..load.content import Chapter
 from ..infra.errors import BookError
 from ..load.images import image_problem
 from ..infra.limits import MAX_HTML_DEPTH
-from .markdown import HTML_ELEMENTS, ChapterHtml, block_line, body_html, heading_text, parse_body
+from .body import body_html, parse_body
+from .markdown import HTML_ELEMENTS, ChapterHtml, block_line, heading_text
 from ..load.paths import remote_reason, resolve_inside
 
 ALLOWED_TAGS = {
