@@ -9,17 +9,18 @@ import pytest
 from lxml import etree
 from lxml import html as lxml_html
 
-from book.assemble import ParsedChapter, duplicate_ids, make_ids_unique, resolve_links
+from book.assemble import ParsedChapter
+from book.assemble.ids import duplicate_ids, resolve_links, unique_ids
 from book.load.content import Chapter, load_chapter
 from book.infra.errors import BookError
-from book.convert.markdown import convert, github_slug
+from book.convert.markdown import convert, github_slug, markdown_to_tree
 from book.render.pdf import footnotes_inline
-from book.convert.sanitize import check_disclaimer, check_html, disclaimer_html
+from book.convert.sanitize import check_disclaimer, disclaimer_html, sanitize
 from conftest import assert_epubcheck_clean, copy_fixture, epub_files, pdf_pages_text, run
 
 
 def html(text: str) -> str:
-    return lxml_html.tostring(convert(text).tree, encoding="unicode")
+    return lxml_html.tostring(markdown_to_tree(text), encoding="unicode")
 
 
 def chapter(tmp_path: Path, name: str, text: str) -> ParsedChapter:
@@ -30,13 +31,16 @@ def chapter(tmp_path: Path, name: str, text: str) -> ParsedChapter:
 
 def problems(tmp_path: Path, text: str, raw_html: str = "error") -> list[str]:
     p = chapter(tmp_path, "one", text)
-    found = check_html(p.chapter, text, convert_again(p), tmp_path, raw_html)
+    _, found = sanitize(p.chapter, text, convert(text), tmp_path, raw_html)
     return [str(e) for e in found]
 
 
-def convert_again(p: ParsedChapter):
-    from book.convert.markdown import ChapterHtml
-    return ChapterHtml(p.tree, p.block_lines, p.generated_ids)
+def sanitized(p: ParsedChapter, tmp_path: Path, raw_html: str = "error", strict: bool = True):
+    """(the chapter's body as sanitize keeps it, as a tree; the problems found), checking that the input stays."""
+    before = convert(p.text)
+    kept, found = sanitize(p.chapter, p.text, before, tmp_path, raw_html, strict)
+    assert before == convert(p.text)  # sanitize changes no one's value: it returns a new body
+    return ParsedChapter(p.chapter, p.text, kept).body(), found
 
 
 # --- HTML comments -------------------------------------------------------------------------------------------
@@ -55,14 +59,14 @@ COMMENTS = [
 
 @pytest.mark.parametrize("text", COMMENTS)
 def test_comments_never_reach_the_output(text, tmp_path):
-    tree = convert(text).tree
+    tree = markdown_to_tree(text)
     assert not [node for node in tree.iter() if node.tag is etree.Comment]
     assert "comment" not in tree.text_content() and "inline" not in tree.text_content()
     assert problems(tmp_path, text) == []
 
 
 def test_text_around_comments_is_kept():
-    assert " ".join(convert("Before <!-- inline --> after.\n").tree.text_content().split()) == "Before after."
+    assert " ".join(markdown_to_tree("Before <!-- inline --> after.\n").text_content().split()) == "Before after."
 
 
 # --- GitHub-flavoured Markdown ------------------------------------------------------------------------------
@@ -80,7 +84,7 @@ def test_github_slugs(title, slug):
 
 
 def test_heading_ids_are_githubs_with_numbered_repeats():
-    tree = convert("## 가격\n\n## `--some-flag`\n\n## Intro\n\n## Intro\n\n## Intro\n\n## Own {#own}\n").tree
+    tree = markdown_to_tree("## 가격\n\n## `--some-flag`\n\n## Intro\n\n## Intro\n\n## Intro\n\n## Own {#own}\n")
     assert tree.xpath("//h2/@id") == ["가격", "--some-flag", "intro", "intro-1", "intro-2", "own"]
     assert convert("## Intro\n\n## Own {#own}\n").generated_ids == frozenset({"intro"})
 
@@ -103,14 +107,14 @@ def test_gfm_output_passes_the_allow_list(tmp_path):
 
 def test_tags_that_are_no_html_element_are_text(tmp_path):
     text = "A `Map` is a Map<K, V>, a <string> or a <number[]>; <T> too, but <b>bold</b> is bold.\n"
-    tree = convert(text).tree
+    tree = markdown_to_tree(text)
     assert " ".join(tree.text_content().split()) == "A Map is a Map<K, V>, a <string> or a <number[]>; <T> too, but bold is bold."
     assert tree.xpath("//b/text()") == ["bold"]
     assert problems(tmp_path, text) == []
 
 
 def test_nothing_is_left_inside_a_word_break():
-    tree = convert("a<wbr>b *c* d\n").tree
+    tree = markdown_to_tree("a<wbr>b *c* d\n")
     assert tree.xpath("//wbr")[0].text is None and not len(tree.xpath("//wbr")[0])
     assert " ".join(tree.text_content().split()) == "ab c d"
 
@@ -162,8 +166,8 @@ def test_links_and_duplicate_ids_name_their_lines(tmp_path):
     two = chapter(tmp_path, "two", "Text.\n\n\n## Also {#same}\n\n[z](#missing)\n")
     assert [str(e) for e in duplicate_ids([one, two])] == [
         "two.md:4: duplicate id 'same' (also one.md:3) (ids must be unique in the whole book: rename one of them)"]
-    renames = make_ids_unique([one, two])
-    found = [str(e) for e in resolve_links([one, two], renames, tmp_path)]
+    renames = unique_ids([one, two])
+    found = [str(e) for e in resolve_links([one, two], renames, tmp_path)[1]]
     assert found == ["one.md:5: no anchor '#nowhere' in two.md (check the file name and the #anchor)",
                      "one.md:7: link to unknown chapter 'gone.md' (check the file name and the #anchor)",
                      "two.md:6: no anchor '#missing' in this chapter or the book (check the file name and the #anchor)"]
@@ -173,7 +177,7 @@ def test_generated_ids_yield_to_the_authors(tmp_path):
     one = chapter(tmp_path, "one", "## Overview\n\n## Tbl prices\n\nNote.[^a]\n\n[^a]: A note.\n")
     two = chapter(tmp_path, "two", "## Overview\n\n<table id=\"tbl-prices\"><tr><td>1</td></tr></table>\n\nNote.[^a]\n\n[^a]: B.\n")
     assert duplicate_ids([one, two]) == []
-    renames = make_ids_unique([one, two])
+    renames = unique_ids([one, two])
     assert renames["two"]["tbl-prices"] == "tbl-prices" and renames["one"]["tbl-prices"] == "one-tbl-prices"
     assert renames["two"]["overview"] == "two-overview" and renames["two"]["fn-a"] == "two-fn-a"
 
@@ -183,29 +187,31 @@ def test_a_chapters_own_title_is_an_anchor(tmp_path):
     two = ParsedChapter.of(Chapter(tmp_path / "two.md", "two.md", "two", "Part one: The basics", True, "chapter", "", "Hi.\n"),
                            "Hi.\n", convert("Hi.\n"))
     (tmp_path / "two.md").write_text("# Part one: The basics\n\nHi.\n")
-    assert resolve_links([one, two], make_ids_unique([one, two]), tmp_path) == []
-    assert [a.get("href") for a in one.tree.iter("a")] == ["#ch-two", "#ch-one"]
+    (one, _), errors = resolve_links([one, two], unique_ids([one, two]), tmp_path)
+    assert errors == [] and [a.get("href") for a in one.body().iter("a")] == ["#ch-two", "#ch-one"]
 
 
 # --- Lenient mode ----------------------------------------------------------------------------------------------
 
 def test_lenient_links_are_warnings_and_plain_text(tmp_path):
     one = chapter(tmp_path, "one", "Go to [the site](other.html), [gone](gone.md) or [nowhere](#nowhere).\n")
-    found = resolve_links([one], make_ids_unique([one]), tmp_path, strict=False)
+    (resolved,), found = resolve_links([one], unique_ids([one]), tmp_path, strict=False)
     assert [e.warning for e in found] == [True, True, True]
     assert str(found[0]).startswith("one.md:1: warning: link to 'other.html' is not a chapter")
-    assert not list(one.tree.iter("a")) and one.tree.text_content().strip() == "Go to the site, gone or nowhere."
+    body = resolved.body()
+    assert not list(body.iter("a")) and body.text_content().strip() == "Go to the site, gone or nowhere."
+    assert len(one.body().xpath(".//a")) == 3  # the chapter given stays as it was
 
 
 def test_escape_mode_shows_unknown_tags_as_text_but_refuses_unsafe_ones(tmp_path):
     text = "<center>Middle</center>\n\nA <font color='red'>red</font> word with <span style='color: red' dir='x'>style</span>.\n"
     p = chapter(tmp_path, "one", text)
-    found = check_html(p.chapter, text, convert_again(p), tmp_path, "escape")
+    body, found = sanitized(p, tmp_path, "escape")
     assert [str(e) for e in found] == [
         "one.md:1: warning: raw HTML <center> is not allowed; shown as text (remove it, or write what it should look like in Markdown)",
         "one.md:3: warning: raw HTML <font> is not allowed; shown as text (remove it, or write what it should look like in Markdown)",
         "one.md:3: warning: attribute 'style' is not allowed on <span>; dropped (styling belongs in the book's CSS)"]
-    assert " ".join(p.tree.text_content().split()) == "<center>Middle</center> A <font color=\"red\">red</font> word with style."
+    assert " ".join(body.text_content().split()) == "<center>Middle</center> A <font color=\"red\">red</font> word with style."
     unsafe = "<script>alert(1)</script>\n\n<p onclick='x()'>Hi</p>\n\n[a](javascript:x)\n\n![A](https://example.com/a.png)\n"
     found = problems_objects(tmp_path, unsafe, "escape")
     assert [e.warning for e in found] == [True, False, False, False]  # only the tag can be shown as text
@@ -216,14 +222,14 @@ def test_escape_mode_shows_unsafe_tags_as_inert_text(tmp_path):
     text = ('<script>alert(1)</script>\n\nA <object data="x.swf"><param name="a" value="b"></object> and'
             ' <input type="checkbox" onclick="x()">.\n\n<video><source src="a.mp4"></video>\n')
     p = chapter(tmp_path, "one", text)
-    found = check_html(p.chapter, text, convert_again(p), tmp_path, "escape")
+    body, found = sanitized(p, tmp_path, "escape")
     assert all(e.warning for e in found) and len(found) == 6
     assert {e.line for e in found} == {1, 3, 5}
-    assert [e.tag for e in p.tree.iter() if e is not p.tree] == ["div", "p", "span", "span", "span", "div", "span"]
-    serialised = lxml_html.tostring(p.tree, encoding="unicode")
+    assert [e.tag for e in body.iter() if e is not body] == ["div", "p", "span", "span", "span", "div", "span"]
+    serialised = lxml_html.tostring(body, encoding="unicode")
     assert "<script" not in serialised and "&lt;script&gt;alert(1)" in serialised
-    assert not [name for e in p.tree.iter() for name in e.attrib]  # `onclick` and the rest are text only
-    assert " ".join(p.tree.text_content().split()) == (
+    assert not [name for e in body.iter() for name in e.attrib]  # `onclick` and the rest are text only
+    assert " ".join(body.text_content().split()) == (
         '<script>alert(1)</script> A <object data="x.swf"><param name="a" value="b"></object> and'
         ' <input type="checkbox" onclick="x()">. <video><source src="a.mp4"></video>')
 
@@ -232,28 +238,28 @@ def test_lenient_images_are_left_out_with_their_alt_text(tmp_path):
     text = ("# T\n\n[![build status](https://img.shields.io/b.svg)](https://ci.example.com) and"
             " ![the logo](missing/logo.png) and <img src='//cdn.example.com/x.png' alt='CDN'>\n")
     p = chapter(tmp_path, "one", text)
-    found = check_html(p.chapter, text, convert_again(p), tmp_path, "escape", strict=False)
+    body, found = sanitized(p, tmp_path, "escape", strict=False)
     assert [str(e) for e in found] == [
         "one.md:3: warning: remote image 'https://img.shields.io/b.svg' left out (the build never fetches from the"
         " network) (copy the image into the project and use a relative path)",
         "one.md:3: warning: image not found: missing/logo.png; left out (check the file name and folder)",
         "one.md:3: warning: remote image '//cdn.example.com/x.png' left out (the build never fetches from the"
         " network) (copy the image into the project and use a relative path)"]
-    assert not list(p.tree.iter("img"))
-    assert " ".join(p.tree.text_content().split()) == "T build status and the logo and CDN"
-    assert [a.get("href") for a in p.tree.iter("a")] == ["https://ci.example.com"]  # a linked badge keeps its link
+    assert not list(body.iter("img"))
+    assert " ".join(body.text_content().split()) == "T build status and the logo and CDN"
+    assert [a.get("href") for a in body.iter("a")] == ["https://ci.example.com"]  # a linked badge keeps its link
     strict = problems_objects(tmp_path, text, "escape")
     assert len(strict) == 3 and not any(e.warning for e in strict)
 
 
 def test_a_raw_link_around_its_own_url_stays_one_link(tmp_path):
-    tree = convert('Docs: <a href="https://x.dev/" target="_blank">https://x.dev</a> and https://y.dev\n').tree
+    tree = markdown_to_tree('Docs: <a href="https://x.dev/" target="_blank">https://x.dev</a> and https://y.dev\n')
     assert [(a.get("href"), a.text) for a in tree.iter("a")] == [("https://x.dev/", "https://x.dev"),
                                                                  ("https://y.dev", "https://y.dev")]
 
 
 def test_web_links_hold_only_url_characters():
-    tree = convert("See https://example.com/[31m and <a href='https://x.org/a b'>x</a>.\n").tree
+    tree = markdown_to_tree("See https://example.com/[31m and <a href='https://x.org/a b'>x</a>.\n")
     assert [a.get("href") for a in tree.iter("a")] == ["https://example.com/%5B31m", "https://x.org/a%20b"]
 
 
@@ -262,17 +268,17 @@ def test_alt_is_only_for_images(tmp_path):
     from PIL import Image
     Image.new("RGB", (2, 2)).save(tmp_path / "y.png")
     p = chapter(tmp_path, "one", text)
-    found = check_html(p.chapter, text, convert_again(p), tmp_path, "escape")
+    body, found = sanitized(p, tmp_path, "escape")
     assert [str(e) for e in found] == ["one.md:1: warning: attribute 'alt' is not allowed on <a>; dropped (remove it)"]
-    assert [e.get("alt") for e in p.tree.iter("a", "img")] == [None, "y"]
+    assert [e.get("alt") for e in body.iter("a", "img")] == [None, "y"]
 
 
 def test_lenient_empty_heading_is_left_out(tmp_path):
     text = "Text.\n\n##\n\nMore.\n"
     p = chapter(tmp_path, "one", text)
-    found = check_html(p.chapter, text, convert_again(p), tmp_path, strict=False)
+    body, found = sanitized(p, tmp_path, strict=False)
     assert [str(e) for e in found] == ["one.md:3: warning: empty heading left out (give it a title or remove the line)"]
-    assert not p.tree.xpath(".//h2") and " ".join(p.tree.text_content().split()) == "Text. More."
+    assert not body.xpath(".//h2") and " ".join(body.text_content().split()) == "Text. More."
     assert [str(e) for e in problems(tmp_path, text)] == ["one.md:3: empty heading (give it a title or remove the line)"]
 
 
@@ -347,13 +353,13 @@ def test_lenient_chapter_that_is_no_template_is_taken_literally(tmp_path, body):
 def test_an_escaped_tag_inside_a_paragraph_stays_inline(tmp_path):
     text = "Some <nav>menu</nav> words.\n"
     p = chapter(tmp_path, "one", text)
-    check_html(p.chapter, text, convert_again(p), tmp_path, "escape")
-    assert not p.tree.xpath("//p//div") and " ".join(p.tree.text_content().split()) == "Some <nav>menu</nav> words."
+    body, _ = sanitized(p, tmp_path, "escape")
+    assert not body.xpath("//p//div") and " ".join(body.text_content().split()) == "Some <nav>menu</nav> words."
 
 
 def problems_objects(tmp_path, text, raw_html):
     p = chapter(tmp_path, "x", text)
-    return check_html(p.chapter, text, convert_again(p), tmp_path, raw_html)
+    return sanitized(p, tmp_path, raw_html)[1]
 
 
 # --- Disclaimer, footnotes -------------------------------------------------------------------------------------
@@ -367,7 +373,7 @@ def test_disclaimer_goes_through_the_allow_list():
 
 
 def test_a_note_cited_twice_is_printed_once():
-    body = footnotes_inline(convert("One[^a] and again[^a].\n\n[^a]: The note.\n").tree)
+    body = footnotes_inline(markdown_to_tree("One[^a] and again[^a].\n\n[^a]: The note.\n"))
     assert len(body.xpath("//span[@class='footnote']")) == 1
     again = body.xpath("//sup/a")
     assert len(again) == 1 and again[0].get("href") == "#" + body.xpath("//span[@class='footnote']/@id")[0]

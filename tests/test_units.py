@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from book.assemble import ParsedChapter, make_ids_unique, resolve_links
+from book.assemble import ParsedChapter
+from book.assemble.ids import resolve_links, unique_ids
 from book.commands.build import page_breaks
 from book.load.config import load_config
 from book.load.content import Chapter
@@ -56,17 +57,89 @@ def parsed(tmp_path: Path, name: str, text: str) -> ParsedChapter:
 def test_ids_unique_across_chapters_and_links_follow(tmp_path):
     one = parsed(tmp_path, "one", "## Overview\n\nSee [two](two.md#overview) and [here](#overview).\n")
     two = parsed(tmp_path, "two", "## Overview\n\nBack to [one](one.md#overview).\n")
-    renames = make_ids_unique([one, two])
-    assert renames == {"one": {"overview": "overview"}, "two": {"overview": "two-overview"}}
-    assert resolve_links([one, two], renames, tmp_path) == []
-    hrefs = [(a.get("href"), a.get("data-chapter")) for a in one.tree.iter("a")]
+    renames = unique_ids([one, two])
+    assert renames.links == {"one": {"overview": "overview"}, "two": {"overview": "two-overview"}}
+    (one, two), errors = resolve_links([one, two], renames, tmp_path)
+    assert errors == []
+    hrefs = [(a.get("href"), a.get("data-chapter")) for a in one.body().iter("a")]
     assert hrefs == [("#two-overview", "two"), ("#overview", "one")]
+    assert [h.get("id") for h in two.body().iter("h2")] == ["two-overview"]
+
+
+def test_load_steps_return_new_values_and_change_nothing_they_are_given(tmp_path):
+    """#15: load hands on plain values. Each step takes values and returns new ones; what it was given compares
+    == to a copy taken before, and a loaded chapter cannot be changed at all."""
+    import copy
+    import dataclasses
+
+    from book.assemble import assemble
+    from book.assemble.essential import edition_errors
+    from book.assemble.ids import duplicate_ids
+    from book.convert.sanitize import sanitize
+    from book.load.project import load_project
+    from conftest import copy_fixture
+
+    text = "## Overview\n\nSee [two](two.md#overview), [here](#overview) and [gone](#gone).\n\n<center>x</center>\n"
+    one = parsed(tmp_path, "one", text)
+    converted = convert(text)
+    kept, found = sanitize(one.chapter, text, converted, tmp_path, "escape", strict=False)
+    assert converted == convert(text) and kept != converted.html and [e.line for e in found] == [5]
+    chapters = [dataclasses.replace(one, html=kept), parsed(tmp_path, "two", "## Overview {#overview}\n\nText.\n")]
+    given = copy.deepcopy(chapters)
+    assert duplicate_ids(chapters) == [] and chapters == given
+    renames = unique_ids(chapters)
+    assert renames["one"] == {"overview": "one-overview"} and chapters == given
+    resolved, errors = resolve_links(chapters, renames, tmp_path, strict=False)
+    assert chapters == given and [str(e) for e in errors] == [
+        "one.md:3: warning: no anchor '#gone' in this chapter or the book (check the file name and the #anchor)"]
+    assert [a.get("href") for a in resolved[0].body().iter("a")] == ["#overview", "#one-overview"]
+    assert [a.get("href") for a in chapters[0].body().iter("a")] == ["two.md#overview", "#overview", "#gone"]
+
+    root = copy_fixture("editions", tmp_path)
+    project = load_project(root)
+    assert isinstance(project.chapters, tuple) and project.chapters == load_project(root).chapters
+    before = copy.deepcopy(project.chapters)
+    for edition in project.config.editions:
+        if not edition.source:
+            edition_errors(project.chapters, assemble(project.chapters, project.config, edition))
+    assert project.chapters == before
+    chapter = project.chapters[0]
+    assert hash(chapter) == hash(before[0])  # a value: frozen, hashable, equal to its copy
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        chapter.html = ""
+
+
+def test_a_body_kept_as_text_reads_back_as_it_was(tmp_path):
+    """Between the load steps a chapter body is HTML text. libxml2's HTML writer percent-encodes spaces and
+    non-ASCII in href and src and drops their leading blanks (`my photo.png` would become `my%20photo.png`, a
+    missing image), and lxml drops leading white space: body_html and parse_body keep every attribute and text."""
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    from book.convert.body import body_html, parse_body
+    from book.convert.sanitize import sanitize
+
+    tree = lxml_html.fragment_fromstring('<p><a href=" two.md#café" name="a b">x</a> <img src="my photo.png" alt="1">'
+                                         '</p><a href="%41 b">&amp; y</a>', create_parent="div")
+    tree.text = "\n\n"
+    written = etree.tostring(tree)
+    again = parse_body(body_html(tree))
+    assert etree.tostring(again) == written == etree.tostring(tree)  # the tree written out is unchanged too
+
+    from PIL import Image
+    Image.new("RGB", (2, 2)).save(tmp_path / "my photo.png")
+    one = parsed(tmp_path, "one", "![A dot](<my photo.png>) and [the café](two.md#café).\n")
+    kept, errors = sanitize(one.chapter, one.text, convert(one.text), tmp_path)
+    assert errors == [] and [i.get("src") for i in parse_body(kept).iter("img")] == ["my photo.png"]
+    chapters = [ParsedChapter(one.chapter, one.text, kept), parsed(tmp_path, "two", "## Café\n")]
+    (one, _), errors = resolve_links(chapters, unique_ids(chapters), tmp_path)
+    assert errors == [] and [a.get("href") for a in one.body().iter("a")] == ["#café"]
 
 
 def test_broken_link_is_traced_to_its_line(tmp_path):
     one = parsed(tmp_path, "one", "Text.\n\nMore [gone](two.md#nowhere).\n")
     two = parsed(tmp_path, "two", "## Here\n")
-    errors = resolve_links([one, two], make_ids_unique([one, two]), tmp_path)
+    _, errors = resolve_links([one, two], unique_ids([one, two]), tmp_path)
     assert [str(e) for e in errors] == ["one.md:3: no anchor '#nowhere' in two.md (check the file name and the #anchor)"]
 
 

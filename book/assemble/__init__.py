@@ -1,11 +1,9 @@
-"""Parsed chapters → Book for one edition: numbers, book-wide unique ids, resolved links, contents, list of tables."""
+"""Parsed chapters → Book for one edition: chapters chosen, blocks named, numbers, contents, list of tables,
+cross-references written (ids were made unique and links resolved once, at load: ids.py)."""
 from __future__ import annotations
 
-import copy
 import html as html_lib
 from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -13,36 +11,14 @@ from ..load.config import BookConfig, Edition
 from ..load.content import Chapter
 from ..infra.errors import BookError
 from ..infra.i18n import Messages, messages
-from ..convert.markdown import ChapterHtml, block_line, github_slug, heading_text
+from ..convert.markdown import heading_text
 from ..convert.sanitize import disclaimer_html
 from .checklist import mark_answer_lists
 from .figures import FigureEntry, number_figures
+from .parsed import ParsedChapter
 from .xrefs import mark_cross_references
 
 HEADINGS = ("h2", "h3", "h4", "h5", "h6")
-
-
-@dataclass
-class ParsedChapter:
-    """A chapter rendered to an HTML tree, its ids made unique across the book and its links resolved."""
-
-    chapter: Chapter
-    text: str  # the expanded Markdown, for tracing problems to a line
-    tree: object  # lxml <div> of the body
-    block_lines: tuple[int | None, ...] = ()  # the source line of each child of `tree`
-    generated_ids: frozenset[str] = frozenset()  # ids Markdown made up (headings, footnotes): renamed on collision
-
-    @classmethod
-    def of(cls, chapter: Chapter, text: str, html: ChapterHtml) -> "ParsedChapter":
-        return cls(chapter, text, html.tree, html.block_lines, html.generated_ids)
-
-    @property
-    def anchor(self) -> str:
-        return f"ch-{self.chapter.id}"
-
-    def line(self, element, *needles: str) -> int | None:
-        """The source line of `element`, found inside the block it came from."""
-        return block_line(self.text, ChapterHtml(self.tree, self.block_lines, self.generated_ids), element, *needles)
 
 
 @dataclass(frozen=True)
@@ -104,107 +80,6 @@ class Book:
     figures: tuple[FigureEntry, ...] = ()
 
 
-def _ids(p: ParsedChapter, generated: bool):
-    """(element, id) of the chapter's author-given ids, or of those Markdown made up."""
-    for element in p.tree.iter():
-        value = element.get("id") if isinstance(element.tag, str) else None
-        if value and (value in p.generated_ids) == generated:
-            yield element, value
-
-
-def duplicate_ids(parsed: list[ParsedChapter]) -> list[BookError]:
-    """An error for each author-given id used twice in the book (or taken by a chapter's anchor), naming both."""
-    seen: dict[str, str] = {p.anchor: f"the anchor of chapter '{p.chapter.id}'" for p in parsed}
-    errors = []
-    for p in parsed:
-        for element, value in _ids(p, generated=False):
-            line = p.line(element, f"#{value}", f'"{value}"', f"'{value}'", value)
-            where = f"{p.chapter.display}:{line}" if line else p.chapter.display
-            if value in seen:
-                errors.append(BookError(p.chapter.display, line, f"duplicate id '{value}' (also {seen[value]})",
-                                        "ids must be unique in the whole book: rename one of them"))
-            else:
-                seen[value] = where
-    return errors
-
-
-def make_ids_unique(parsed: list[ParsedChapter]) -> dict[str, dict[str, str]]:
-    """Rename the ids Markdown made up that repeat across chapters or meet an author's id (the author's never
-    change; duplicates among them are `duplicate_ids` errors); returns chapter id → {old: new}."""
-    taken = {p.anchor for p in parsed} | {value for p in parsed for _, value in _ids(p, generated=False)}
-    renames: dict[str, dict[str, str]] = {}
-    for p in parsed:
-        mapping = renames.setdefault(p.chapter.id, {})
-        for _, value in _ids(p, generated=False):
-            mapping.setdefault(value, value)
-        for element, old in _ids(p, generated=True):
-            new, n = old, 1
-            while new in taken:
-                n += 1
-                new = f"{p.chapter.id}-{old}" if n == 2 else f"{p.chapter.id}-{old}-{n}"
-            taken.add(new)
-            mapping.setdefault(old, new)
-            element.set("id", new)
-    return renames
-
-
-def resolve_links(parsed: list[ParsedChapter], renames: dict[str, dict[str, str]], root: Path,
-                  strict: bool = True) -> list[BookError]:
-    """Point every internal link at its final id (`#id` + data-chapter); an error for each that goes nowhere.
-
-    Not strict: a warning instead, and the link becomes plain text.
-    """
-    by_source = {p.chapter.source.resolve(): p for p in parsed}
-    by_id = {}
-    for p in parsed:
-        by_id[p.anchor] = p
-        for new in renames[p.chapter.id].values():
-            by_id[new] = p
-    errors = []
-    for p in parsed:
-        for link in p.tree.iter("a"):
-            href = link.get("href")
-            if href is None or urlsplit(href).scheme:
-                continue
-            target, fragment = _resolve(p, href, by_source, renames, by_id, root)
-            if target is None:
-                line = p.line(link, f"]({href}", f'"{href}"', href)
-                errors.append(BookError(p.chapter.display, line, fragment, "check the file name and the #anchor",
-                                        warning=not strict))
-                if not strict:
-                    link.tag = "span"  # keep the words, drop the link
-                    link.attrib.pop("href", None)
-                continue
-            link.set("href", f"#{fragment}")
-            link.set("data-chapter", target.chapter.id)
-            if not link.text and len(link) == 0:
-                link.set("data-xref", "")
-    return errors
-
-
-def _resolve(p, href, by_source, renames, by_id, root):
-    """(target chapter, final id) or (None, what is wrong)."""
-    path_part, _, fragment = href.partition("#")
-    if path_part:
-        if not path_part.endswith(".md"):
-            return None, f"link to '{href}' is not a chapter (links may point to chapters/*.md or web pages)"
-        target = by_source.get((p.chapter.source.parent / path_part).resolve())
-        if target is None:
-            return None, f"link to unknown chapter '{path_part}'"
-        if not fragment or fragment == github_slug(target.chapter.title):  # GitHub's anchor of the `# Title`
-            return target, renames[target.chapter.id].get(fragment) or target.anchor
-        new = renames[target.chapter.id].get(fragment)
-        return (target, new) if new else (None, f"no anchor '#{fragment}' in {target.chapter.display}")
-    new = renames[p.chapter.id].get(fragment)
-    if new:
-        return p, new
-    if fragment == github_slug(p.chapter.title):
-        return p, p.anchor
-    if fragment in by_id:  # a book-wide id such as a table's tbl-<name>
-        return by_id[fragment], fragment
-    return None, f"no anchor '#{fragment}' in this chapter or the book"
-
-
 def _select(parsed: list[ParsedChapter], edition: Edition, config: BookConfig) -> list[ParsedChapter]:
     ids = {p.chapter.id for p in parsed}
     unknown = [i for i in (*edition.include, *edition.exclude) if i not in ids]
@@ -227,7 +102,7 @@ def assemble(parsed: list[ParsedChapter], config: BookConfig, edition: Edition) 
         if p.chapter.numbered:
             number += 1
             label = str(number)
-        body = copy.deepcopy(p.tree)  # this edition's own copy, worked on here and handed on as text
+        body = p.body()  # this edition's own tree, worked on here and handed on as text
         blocks = [block for block in body if isinstance(block.tag, str)]
         lines = dict(zip((f"{p.chapter.id}-{index}" for index in range(1, len(blocks) + 1)), p.block_lines))
         for index, block in enumerate(blocks, start=1):  # named before omit_marked, so names stay per edition

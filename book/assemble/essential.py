@@ -7,7 +7,8 @@ with the sentence's path:line, or a warning when book.yaml says `strict: false`.
 """
 from __future__ import annotations
 
-from . import Book, ParsedChapter
+from . import Book
+from .parsed import ParsedChapter
 from ..load.config import BookConfig, Edition
 from ..infra.errors import BookError
 from ..convert.markdown import source_line
@@ -19,7 +20,9 @@ def _essential_ids(parsed: list[ParsedChapter], config: BookConfig) -> dict[str,
     """id → (path, line) of every section or block that must be in every edition."""
     found: dict[str, tuple] = {}
     for p in parsed:
-        for element in p.tree.iter():
+        if ESSENTIAL not in p.html:  # no such class anywhere: no need to read the tree
+            continue
+        for element in p.body().iter():
             if isinstance(element.tag, str) and ESSENTIAL in element.get("class", "").split():
                 anchor = element.get("id") or p.anchor
                 needle = "{#" + element.get("id") if element.get("id") else ""
@@ -36,7 +39,7 @@ def _present_ids(book: Book) -> set[str]:
 def omission_errors(parsed: list[ParsedChapter], book: Book) -> list[BookError]:
     """An error for each essential section the edition leaves out."""
     edition, present = book.edition, _present_ids(book)
-    known = {p.anchor for p in parsed} | {i for p in parsed for i in p.tree.xpath(".//@id")}
+    known = {p.anchor for p in parsed} | {i for p in parsed for i in p.ids}
     errors = []
     for anchor, (path, line) in _essential_ids(parsed, book.config).items():
         if anchor not in known:
@@ -56,7 +59,9 @@ def dangling_link_errors(parsed: list[ParsedChapter], book: Book) -> list[BookEr
     errors = []
     for c in book.chapters:
         p = by_id[c.id]
-        for index, block in enumerate(p.tree, start=1):
+        if "data-chapter" not in p.html:  # no internal link: nothing to check
+            continue
+        for index, block in enumerate(p.body(), start=1):
             if f"{c.id}-{index}" not in kept_blocks or not isinstance(block.tag, str):
                 continue
             for link in block.iter("a"):

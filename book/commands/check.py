@@ -36,7 +36,7 @@ def check(root: Path, say: Callable[[str], None], strict: bool | None = None) ->
     from ..render.branding import logo_warnings
     for warning in logo_warnings(project.config):  # a blurry logo still prints: a warning, not a problem
         say(warning)
-    original_ids = {p.chapter.source.name: set(p.tree.xpath(".//@id")) for p in project.chapters}
+    original_ids = {p.chapter.source.name: set(p.ids) for p in project.chapters}
     problems = translation_problems(project.config, original_ids)
     projects = {project.config.language: project}
     for language in translation_languages(project.config):

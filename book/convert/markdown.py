@@ -1,5 +1,5 @@
-"""Markdown text → an HTML tree (lxml) with the source line of each top-level block: GitHub-flavoured Markdown
-on Python-Markdown and pymdown-extensions."""
+"""Markdown text → a chapter body as HTML text with the source line of each top-level block: GitHub-flavoured
+Markdown on Python-Markdown and pymdown-extensions."""
 from __future__ import annotations
 
 import functools
@@ -19,6 +19,7 @@ from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 
 from ..infra.parallel import map_forked, worker_count
+from .body import body_html, parse_body
 from .source_lines import MARKER, SourceLines
 
 # Every element name HTML has or had. A "tag" with any other name (`<string>`, `<T>`, `<number[]>` in prose about
@@ -130,9 +131,10 @@ class Converted:
 
 @dataclass(frozen=True)
 class ChapterHtml:
-    """A chapter body as an lxml `<div>`, the source line of each of its children, and the ids Markdown made up."""
+    """A chapter body as HTML text (its blocks, as `body_html` writes them), the source line of each of its
+    top-level elements, and the ids Markdown made up."""
 
-    tree: object
+    html: str
     block_lines: tuple[int | None, ...]
     generated_ids: frozenset[str]
 
@@ -154,23 +156,25 @@ def markdown_to_html(text: str) -> Converted:
 def convert_chapters(texts: list[str]) -> list[ChapterHtml]:
     """Each chapter body converted, in order (on every core when the book is long)."""
     workers = worker_count(len(texts)) if sum(map(len, texts)) > PARALLEL_CHARACTERS else 1
-    return [html_to_tree(c) for c in map_forked(markdown_to_html, texts, workers=workers, chunksize=4)]
+    return list(map_forked(convert, texts, workers=workers, chunksize=4))
 
 
 def markdown_to_trees(texts: list[str]) -> list[lxml_html.HtmlElement]:
     """Each chapter body as a `<div>` element whose children are the rendered blocks, in order."""
-    return [c.tree for c in convert_chapters(texts)]
+    return [parse_body(c.html) for c in convert_chapters(texts)]
 
 
 def markdown_to_tree(text: str) -> lxml_html.HtmlElement:
-    return convert(text).tree
+    return parse_body(convert(text).html)
 
 
 def convert(text: str) -> ChapterHtml:
-    return html_to_tree(markdown_to_html(text))
+    return chapter_html(markdown_to_html(text))
 
 
-def html_to_tree(converted: Converted) -> ChapterHtml:
+def chapter_html(converted: Converted) -> ChapterHtml:
+    """The converted chapter cleaned up: line markers taken out into a tuple, comments, unreferenced notes and
+    form controls gone, alignment as classes, web links quoted."""
     tree = lxml_html.fragment_fromstring(converted.html or "<p></p>", create_parent="div")
     lines = _take_line_markers(tree)
     etree.strip_elements(tree, etree.Comment, etree.ProcessingInstruction, with_tail=False)
@@ -182,7 +186,7 @@ def html_to_tree(converted: Converted) -> ChapterHtml:
     # footnotes, and data tables (`table("name")` may be called in two chapters): ids no author chose
     made = set(tree.xpath(".//div[@class='footnote']//li/@id | .//sup[a[@class='footnote-ref']]/@id"
                           " | .//table[caption/span[@class='table-number']]/@id"))
-    return ChapterHtml(tree, lines, frozenset(converted.generated_ids) | made)
+    return ChapterHtml(body_html(tree), lines, frozenset(converted.generated_ids) | made)
 
 
 def _take_line_markers(tree) -> tuple[int | None, ...]:
@@ -265,19 +269,20 @@ def source_line(text: str, *needles: str) -> int | None:
     return None
 
 
-def block_line(text: str, html: ChapterHtml, element, *needles: str) -> int | None:
-    """The line of `element`: the first line holding one of `needles` inside the top-level block it belongs to,
-    else the line the block starts at."""
+def block_line(text: str, block_lines: tuple[int | None, ...], body, element, *needles: str) -> int | None:
+    """The line of `element` (inside `body`, a chapter's tree whose top-level elements started at `block_lines`):
+    the first line holding one of `needles` inside the top-level block it belongs to, else the line the block
+    starts at."""
     top = element
-    while top is not None and top.getparent() is not html.tree:
+    while top is not None and top.getparent() is not body:
         top = top.getparent()
     if top is None:
         return source_line(text, *needles)
-    index = [child for child in html.tree if isinstance(child.tag, str)].index(top)
-    start = html.block_lines[index] if index < len(html.block_lines) else None
+    index = [child for child in body if isinstance(child.tag, str)].index(top)
+    start = block_lines[index] if index < len(block_lines) else None
     if start is None:
         return source_line(text, *needles)
-    later = [line for line in html.block_lines[index + 1:] if line is not None and line > start]
+    later = [line for line in block_lines[index + 1:] if line is not None and line > start]
     lines = text.split("\n")
     end = later[0] - 1 if later else len(lines)
     for needle in needles:

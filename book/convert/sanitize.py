@@ -1,4 +1,5 @@
-"""The raw-HTML allow-list and resource checks: what a chapter may contain, traced to file:line."""
+"""The raw-HTML allow-list and resource checks: what a chapter may contain, traced to file:line, and the chapter
+as the book keeps it (in escape and lenient modes, with what is refused shown as text or left out)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,6 +12,7 @@ from ..load.content import Chapter
 from ..infra.errors import BookError
 from ..load.images import image_problem
 from ..infra.limits import MAX_HTML_DEPTH
+from .body import body_html, parse_body
 from .markdown import HTML_ELEMENTS, ChapterHtml, block_line, heading_text
 from ..load.paths import remote_reason, resolve_inside
 
@@ -46,9 +48,10 @@ LINK_SCHEMES = {"", "http", "https", "mailto", "tel"}
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 
-def check_html(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_html: str = "error",
-               strict: bool = True) -> list[BookError]:
-    """Every tag, attribute, link scheme and image of the rendered chapter that the book does not allow.
+def sanitize(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_html: str = "error",
+             strict: bool = True) -> tuple[str, list[BookError]]:
+    """(the chapter body as the book keeps it, every tag, attribute, link scheme and image of the rendered chapter
+    that the book does not allow); `html` stays as it was.
 
     With `raw_html="escape"`, tags outside the allow-list are shown as text and attributes outside it dropped,
     each with a warning: as text even `<script>` is harmless, and nothing of it stays an element or attribute.
@@ -59,27 +62,32 @@ def check_html(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_h
     """
     escape = raw_html == "escape"
     errors = []
+    body = parse_body(html.html)  # this step's own tree: what it changes is written back as new text
+    changed = False  # nothing shown as text, dropped or rewritten: the chapter's HTML stays as it came
 
     def problem(element, needles, message, hint, warning=False):
-        errors.append(BookError(chapter.display, block_line(text, html, element, *needles), message, hint, warning))
+        line = block_line(text, html.block_lines, body, element, *needles)
+        errors.append(BookError(chapter.display, line, message, hint, warning))
 
-    deepest = _deepest(html.tree)
+    deepest = _deepest(body)
     if deepest is not None:
         problem(deepest, ("<",), f"HTML nested more than {MAX_HTML_DEPTH} elements deep",
                 f"the limit is {MAX_HTML_DEPTH} levels (book/infra/limits.py): flatten the markup")
-        return errors
-    for element in list(html.tree.iter()):
+        return html.html, errors
+    for element in list(body.iter()):
         tag = element.tag if isinstance(element.tag, str) else None
-        if tag is None or element is html.tree:
+        if tag is None or element is body:
             continue
         if tag not in HTML_ELEMENTS:  # `<string>` in prose: the author meant the word, brackets and all
-            as_text(element, html.tree)
+            changed = True
+            as_text(element, body)
             continue
         if tag not in ALLOWED_TAGS:
             if escape:
                 problem(element, (f"<{tag}",), f"raw HTML <{tag}> is not allowed; shown as text",
                         "remove it, or write what it should look like in Markdown", warning=True)
-                as_text(element, html.tree)
+                changed = True
+                as_text(element, body)
             else:
                 problem(element, (f"<{tag}",), f"raw HTML <{tag}> is not allowed",
                         "remove it; the book allows text markup, tables, lists and images")
@@ -92,15 +100,18 @@ def check_html(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_h
                 if raw_html == "escape" and name != "style":
                     problem(element, (f"{name}=",), f"attribute '{name}' is not allowed on <{tag}>; dropped",
                             "remove it", warning=True)
+                    changed = True
                     del element.attrib[name]
                 elif raw_html == "escape":  # CSS can fetch from anywhere; drop it, but say so
                     problem(element, (f"{name}=",), f"attribute '{name}' is not allowed on <{tag}>; dropped",
                             "styling belongs in the book's CSS", warning=True)
+                    changed = True
                     del element.attrib[name]
                 else:
                     problem(element, (f"{name}=",), f"attribute '{name}' is not allowed on <{tag}>", "remove it")
         if tag in HEADINGS and not heading_text(element) and not strict:
             problem(element, (), "empty heading left out", "give it a title or remove the line", warning=True)
+            changed = True
             _drop_heading(element)
             continue
         if tag in HEADINGS and not heading_text(element):
@@ -117,6 +128,7 @@ def check_html(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_h
                     "links may be http(s), mailto, tel or to chapters")
         if tag == "img":
             src = element.get("src")
+            changed = True  # its src is made project-relative, or it is left out
             found = _check_image(chapter, element, root)
             if found and not strict and found[0] in _lenient_image_problems(src):
                 message = (f"remote image '{src}' left out (the build never fetches from the network)"
@@ -125,7 +137,7 @@ def check_html(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_h
                 _image_as_alt_text(element)
             elif found:
                 problem(element, (src, "<img", "!["), *found)
-    return errors
+    return (body_html(body) if changed else html.html), errors
 
 
 def _deepest(tree):

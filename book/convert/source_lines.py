@@ -4,7 +4,7 @@ Python-Markdown knows positions only while it parses: its preprocessors replace 
 with one-line placeholders, and the block parser splits the rest at blank lines. This extension records the lines
 before and after the preprocessors, aligns the two, notes which block each top-level element was made from, and
 marks each such element with a comment `<!--guidebook-line N-->` in the HTML (comments survive the raw-HTML
-post-processing, which attributes on the placeholder paragraphs would not). `markdown.html_to_tree` turns the
+post-processing, which attributes on the placeholder paragraphs would not). `markdown.chapter_html` turns the
 markers into a tuple of lines and removes them.
 """
 from __future__ import annotations

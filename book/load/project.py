@@ -8,22 +8,23 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..assemble import ParsedChapter, duplicate_ids, make_ids_unique, resolve_links
+from ..assemble.ids import duplicate_ids, resolve_links, unique_ids
+from ..assemble.parsed import ParsedChapter
 from .config import BookConfig, load_config
 from .content import load_chapters
 from ..infra.errors import BookError, BookErrors, raise_all
 from ..convert.markdown import convert_chapters
-from ..convert.sanitize import check_disclaimer, check_html
+from ..convert.sanitize import check_disclaimer, sanitize
 from .tables import load_tables
 from ..infra.templating import expand_chapters, layout_env
 
 
-@dataclass
+@dataclass(frozen=True)
 class Project:
     """Everything read from the sources, checked, and not yet tied to an edition."""
 
     config: BookConfig
-    chapters: list[ParsedChapter]
+    chapters: tuple[ParsedChapter, ...]
     layouts: object  # the Jinja environment for layouts
     warnings: tuple[BookError, ...] = ()  # lenient mode: what would have been errors, in source order
 
@@ -116,13 +117,14 @@ def load_project(root: Path, language: str = "", strict: bool | None = None) -> 
     converted = [c for c in chapters if c.id in expanded]
     for chapter, html in zip(converted, convert_chapters([expanded[c.id] for c in converted])):
         text = expanded[chapter.id]
-        errors.extend(check_html(chapter, text, html, config.root, config.raw_html, strict))
-        parsed.append(ParsedChapter.of(chapter, text, html))
+        kept, found = sanitize(chapter, text, html, config.root, config.raw_html, strict)
+        errors.extend(found)
+        parsed.append(ParsedChapter(chapter, text, kept, html.block_lines, html.generated_ids))
     errors.extend(duplicate_ids(parsed))
-    renames = make_ids_unique(parsed)
-    errors.extend(resolve_links(parsed, renames, config.root, strict))
+    parsed, found = resolve_links(parsed, unique_ids(parsed), config.root, strict)
+    errors.extend(found)
     warnings = tuple(e for e in errors if e.warning)
     raise_all([e for e in errors if not e.warning])
     for warning in warnings:
         WARNINGS.warning("%s", warning)
-    return Project(config, parsed, layouts, warnings)
+    return Project(config, tuple(parsed), layouts, warnings)
