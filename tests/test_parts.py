@@ -67,6 +67,23 @@ def test_parts_are_reused_from_the_cache(both, capsys):
     assert "Paragraph three of" in "".join(pdf_pages_text(both[0]))
 
 
+def test_a_changed_image_is_laid_out_again(both):
+    """A cached part is good only while the files its layout read stay the same: an image replaced under the
+    same name (the chapter's text unchanged) must reach the PDF."""
+    from PIL import Image
+
+    project = both[0].parent.parent
+
+    def image_widths() -> set[int]:
+        with pikepdf.open(both[0]) as pdf:
+            return {int(x.Width) for page in pdf.pages for x in page.get_images().values()}
+
+    before = image_widths()
+    Image.new("RGB", (317, 41), "orange").save(project / "images" / "diagram.png")
+    assert main(["build", "-q", "--project", str(project), "parts"]) == 0
+    assert 317 in image_widths() and 317 not in before
+
+
 # --- Tagged (PDF/UA) editions: the parts' structure trees merged give the single document's tree ---
 
 TAGGED_EDITIONS = """

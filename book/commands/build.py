@@ -16,7 +16,7 @@ from typing import Callable
 
 from ..assemble import assemble
 from .assets import render_context
-from ..infra.cache import Cache
+from ..infra.cache import Cache, file_digest, files_unchanged
 from ..load.config import BookConfig, Edition, load_config
 from ..infra.errors import BookError
 from ..infra.output import write_outputs
@@ -427,9 +427,21 @@ def _render_parts(project: Project, edition: Edition, derived: list[Edition]):
 
 def _notes(book, context) -> Callable[[], bytes]:
     """The edition's Notes page (book/render/notes.py), made once when a booklet or a back cover needs it; from
-    the edition's own RenderContext, not read again."""
-    from ..render.notes import render_notes_page
-    return functools.cache(lambda: render_notes_page(book, context))
+    the edition's own RenderContext, not read again, and kept in the cache by its HTML and stylesheets (the page
+    is the same from build to build)."""
+    from ..render.notes import notes_page_source, render_notes_page
+
+    def made() -> bytes:
+        cache, roots = Cache(book.config.root, "parts"), [book.config.root, context.styles]
+        html, sheets = notes_page_source(book, context)
+        key = Cache.key("notes page", html, repr(sheets), book.config.identifier)
+        entry = cache.get(key)
+        if entry is not None and entry[1].startswith(b"%PDF-") and files_unchanged(entry[0].get("files"), roots):
+            return entry[1]
+        pdf, files = render_notes_page(book, context)
+        cache.put(key, {"files": [[path, file_digest(path) or ""] for path in files]}, pdf)
+        return pdf
+    return functools.cache(made)
 
 
 def _render_pdfs(project: Project, editions: list[Edition], derived: list[Edition]):

@@ -54,6 +54,38 @@ def read_regular(path: Path) -> bytes | None:
         return handle.read(MAX_ENTRY_BYTES + 1)
 
 
+_DIGESTS: dict[tuple[str, int, int], str] = {}  # per process: (path, mtime, size) → sha256 of the file
+
+
+def file_digest(path: str) -> str | None:
+    """The sha256 of a regular file, remembered in this process while its time stamp and size stay the same."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    key = (path, info.st_mtime_ns, info.st_size)
+    if key not in _DIGESTS:
+        data = read_regular(Path(path))
+        if data is None:
+            return None
+        _DIGESTS[key] = hashlib.sha256(data).hexdigest()
+    return _DIGESTS[key]
+
+
+def files_unchanged(files, roots: list[Path]) -> bool:
+    """Whether every (path, sha256) recorded with an entry still holds. An entry comes from the project folder:
+    a path outside `roots`, or anything not shaped like a record, counts as changed (nothing outside is read)."""
+    if not isinstance(files, list):
+        return False
+    for item in files:
+        if not (isinstance(item, list) and len(item) == 2 and all(isinstance(v, str) for v in item)):
+            return False
+        path = Path(item[0])
+        if not path.is_absolute() or not any(is_inside(root, path) for root in roots) or file_digest(item[0]) != item[1]:
+            return False
+    return True
+
+
 def write_file_atomically(path: Path, data: bytes) -> bool:
     """Write `data` to `path` through a temporary file and a rename; False (nothing written) if that fails."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")

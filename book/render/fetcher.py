@@ -18,11 +18,13 @@ class ResourceRefused(FatalURLFetchingError):
 
 
 class ProjectFetcher(URLFetcher):
-    """Serves file: URLs below `roots` and data: URLs; refuses the network and the rest of the disk."""
+    """Serves file: URLs below `roots` and data: URLs; refuses the network and the rest of the disk. `fetched`
+    lists the files served (a cached layout is good only while they stay the same)."""
 
     def __init__(self, roots: list[Path]):
         super().__init__(allowed_protocols={"file", "data"}, fail_on_errors=True)
         self.roots = [r.resolve() for r in roots]
+        self.fetched: set[str] = set()
 
     def fetch(self, url, headers=None):
         scheme = urlsplit(url).scheme.lower()
@@ -37,4 +39,5 @@ class ProjectFetcher(URLFetcher):
             raise ResourceRefused(f"resource not found: {path}")
         if problem:  # a FIFO would block the layout for ever
             raise ResourceRefused(f"refused to read '{path}': it {problem}")
+        self.fetched.add(str(path))
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")})

@@ -14,20 +14,25 @@ from .context import RenderContext
 from .pdf import prepare_print
 
 
-def render_notes_page(book: Book, context: RenderContext) -> bytes:
-    """A one-page PDF in the edition's page size, fonts and language: the word "Notes" over ruled lines."""
+def notes_page_source(book: Book, context: RenderContext) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The Notes page's HTML and stylesheets (text, base URL): what render_notes_page lays out."""
+    source = prepare_print(dataclasses.replace(book, chapters=()), context)  # the page needs none of the chapters
+    return source.render_html("notes", [], {}), tuple(source.css)
+
+
+def render_notes_page(book: Book, context: RenderContext) -> tuple[bytes, list[str]]:
+    """A one-page PDF in the edition's page size, fonts and language: the word "Notes" over ruled lines; and the
+    files its layout read (fonts, imported stylesheets)."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    book = dataclasses.replace(book, chapters=())  # the page needs none of the chapters' HTML
     root = book.config.root
+    html, sheets = notes_page_source(book, context)
     fetcher = ProjectFetcher([root, context.styles])
     fonts = FontConfiguration()
-    source = prepare_print(book, context)
-    css = [CSS(string=text, base_url=base, url_fetcher=fetcher, font_config=fonts) for text, base in source.css]
-    document = HTML(string=source.render_html("notes", [], {}), base_url=str(root) + "/", url_fetcher=fetcher
-                    ).render(stylesheets=css, font_config=fonts)
-    return document.write_pdf(pdf_identifier=book.config.identifier.encode())
+    css = [CSS(string=text, base_url=base, url_fetcher=fetcher, font_config=fonts) for text, base in sheets]
+    document = HTML(string=html, base_url=str(root) + "/", url_fetcher=fetcher).render(stylesheets=css, font_config=fonts)
+    return document.write_pdf(pdf_identifier=book.config.identifier.encode()), sorted(fetcher.fetched)
 
 
 def _is_blank(page: pikepdf.Page) -> bool:

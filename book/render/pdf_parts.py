@@ -20,7 +20,7 @@ from pathlib import Path
 import pikepdf
 
 from ..assemble import Book
-from ..infra.cache import Cache
+from ..infra.cache import Cache, file_digest, files_unchanged
 from ..infra.parallel import map_forked
 from ..assemble.xrefs import with_page_numbers, xref_targets
 from . import struct_merge
@@ -41,6 +41,7 @@ class Part:
     links: tuple  # (page, target id, (x, y, w, h) px)
     bookmarks: tuple  # (page, level, label, y_px)
     starts: tuple[str, ...]
+    files: tuple[tuple[str, str], ...] = ()  # (path, sha256) of every file the layout read: images, fonts, CSS
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def _styles(css: list[tuple[str, str]], roots: list[str]):
         fetcher = ProjectFetcher([Path(r) for r in roots])
         font_config = FontConfiguration()
         sheets = [CSS(string=text, base_url=base, url_fetcher=fetcher, font_config=font_config) for text, base in css]
-        _STYLES[key] = (fetcher, font_config, sheets)
+        _STYLES[key] = (fetcher, font_config, sheets, frozenset(fetcher.fetched))  # what the stylesheets read
     return _STYLES[key]
 
 
@@ -95,7 +96,8 @@ def _render_part(html: str, css: list[tuple[str, str]], roots: list[str], varian
     from .linebreak import patch_line_breaking
     patch_line_breaking()
 
-    fetcher, font_config, sheets = _styles(css, roots)
+    fetcher, font_config, sheets, read_by_styles = _styles(css, roots)
+    fetcher.fetched = set(read_by_styles)
     document = HTML(string=html, base_url=roots[0] + "/", url_fetcher=fetcher).render(
         stylesheets=sheets, font_config=font_config, pdf_variant=variant)
     anchors, links, bookmarks = {}, [], []
@@ -111,20 +113,23 @@ def _render_part(html: str, css: list[tuple[str, str]], roots: list[str], varian
             document.pages[0].anchors.setdefault(target, (0, 0, 0, 0))
     from .pdf_tags import describe_links
     pdf = document.write_pdf(pdf_variant=variant, finisher=(lambda d, _: describe_links(d)) if variant else None)
+    files = tuple((path, file_digest(path) or "") for path in sorted(fetcher.fetched))
     return Part(pdf, tuple(page.height * PX for page in document.pages), anchors, tuple(links), tuple(bookmarks),
-                tuple(_first_block(page) for page in document.pages))
+                tuple(_first_block(page) for page in document.pages), files)
 
 
 def _part_meta(part: Part) -> dict:
     """The part's layout facts as JSON-ready data (its PDF is stored beside them as raw bytes)."""
     return {"heights": list(part.heights), "anchors": {k: list(v) for k, v in part.anchors.items()},
             "links": [[page, target, list(rect)] for page, target, rect in part.links],
-            "bookmarks": [list(b) for b in part.bookmarks], "starts": list(part.starts)}
+            "bookmarks": [list(b) for b in part.bookmarks], "starts": list(part.starts),
+            "files": [list(f) for f in part.files]}
 
 
-def _part_from_cache(entry: tuple[dict, bytes] | None) -> Part | None:
-    """The Part a cache entry holds, or None when the entry is missing or not shaped like one."""
-    if entry is None:
+def _part_from_cache(entry: tuple[dict, bytes] | None, roots: list[str]) -> Part | None:
+    """The Part a cache entry holds, or None when the entry is missing, not shaped like one, or a file its layout
+    read (an image, a font, an imported stylesheet) has changed since."""
+    if entry is None or not files_unchanged(entry[0].get("files"), [Path(r) for r in roots]):
         return None
     meta, pdf = entry
     try:
@@ -132,7 +137,7 @@ def _part_from_cache(entry: tuple[dict, bytes] | None) -> Part | None:
                     {str(k): (int(p), float(x), float(y)) for k, (p, x, y) in meta["anchors"].items()},
                     tuple((int(p), str(t), tuple(float(v) for v in rect)) for p, t, rect in meta["links"]),
                     tuple((int(p), int(level), str(label), float(y)) for p, level, label, y in meta["bookmarks"]),
-                    tuple(str(s) for s in meta["starts"]))
+                    tuple(str(s) for s in meta["starts"]), tuple(tuple(f) for f in meta["files"]))
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
 
@@ -145,7 +150,7 @@ def _key(html: str, css: list[tuple[str, str]], variant: str | None) -> str:
 def _render_all(jobs: list[tuple], cache: Cache, workers: int) -> list[Part]:
     """Each (html, css, roots, variant) job as a Part: cached ones reused, the rest on `workers` processes."""
     keys = [_key(job[0], job[1], job[3]) for job in jobs]
-    parts = [_part_from_cache(cache.get(key)) for key in keys]
+    parts = [_part_from_cache(cache.get(key), job[2]) for key, job in zip(keys, jobs)]
     todo = [i for i, part in enumerate(parts) if part is None]
     done = list(map_forked(_render_part, *zip(*[jobs[i] for i in todo]), workers=min(workers, len(todo)))) if todo else []
     for i, part in zip(todo, done):
