@@ -13,7 +13,7 @@ from ..load.config import BookConfig, Edition, load_config
 from ..load.paths import SOURCE_FOLDERS
 from ..infra.theme import styles_dir
 
-__all__ = ["SOURCE_FOLDERS", "build_if_changed", "inputs_digest"]
+__all__ = ["SOURCE_FOLDERS", "build_if_changed", "inputs_digests"]
 
 
 def _files(folder: Path):
@@ -21,24 +21,28 @@ def _files(folder: Path):
         yield from sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
 
 
-def inputs_digest(root: Path, strict: bool | None = None, language: str | None = None) -> str:
-    """A hash of everything a build of `language`'s editions reads (all languages': None): sources, styles,
-    layouts, config, guidebook itself, SOURCE_DATE_EPOCH, and `--no-strict` (a strict build must not skip an
-    edition a lenient one made). Another language's chapters are left out: an edit to one translation (or to the
-    original, which each translation replaces file by file) rebuilds only its own language's editions."""
-    config = load_config(root)
-    digest = hashlib.sha256(f"{code_digest()}|{os.environ.get('SOURCE_DATE_EPOCH', '')}|{strict}".encode())
+def inputs_digests(root: Path, strict: bool | None, languages: set[str], config: BookConfig | None = None) -> dict[str, str]:
+    """For each of `languages`, a hash of everything a build of its editions reads: sources, styles, layouts,
+    config, guidebook itself, SOURCE_DATE_EPOCH, and `--no-strict` (a strict build must not skip an edition a
+    lenient one made). Another language's chapters are left out: an edit to one translation (or to the original,
+    which each translation replaces file by file) rebuilds only its own language's editions. Each file is read
+    and hashed once, whatever the number of languages."""
+    config = config or load_config(root)
     paths = [root / "book.yaml", *config.chapters, *config.stylesheets, *filter(None, [config.cover])]
     paths += [e.stylesheet for e in config.editions if e.stylesheet]
     paths += _branding_files(root, config)
     for folder in (*(root / f for f in SOURCE_FOLDERS), styles_dir(root)):
         paths += list(_files(folder))
-    if language is not None:
-        paths = [p for p in paths if p not in _other_languages_chapters(root, config, language)]
-    for path in sorted(set(paths)):
-        digest.update(str(path).encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+    hashes = {path: hashlib.sha256(path.read_bytes()).digest() for path in sorted(set(paths))}
+    digests = {}
+    for language in sorted(languages):
+        digest = hashlib.sha256(f"{code_digest()}|{os.environ.get('SOURCE_DATE_EPOCH', '')}|{strict}".encode())
+        others = _other_languages_chapters(root, config, language)
+        for path, file_hash in hashes.items():
+            if path not in others:
+                digest.update(str(path).encode() + file_hash)
+        digests[language] = digest.hexdigest()
+    return digests
 
 
 def _other_languages_chapters(root: Path, config: BookConfig, language: str) -> set[Path]:
@@ -90,7 +94,7 @@ def build_if_changed(root: Path, out: Path, names: list[str], say: Callable[[str
         state = {}
     if not isinstance(state, dict):
         state = {}
-    digests = {language: inputs_digest(root, strict, language) for language in {e.language for e in editions}}
+    digests = inputs_digests(root, strict, {e.language for e in editions}, config)
     stale = []
     for edition in editions:
         paths = outputs(out, config, edition)
