@@ -8,6 +8,7 @@ from lxml import html as lxml_html
 
 from ..assemble import Book
 from ..load.project import Project
+from ..infra.cache import Cache, file_digest
 from ..render.context import RenderContext, Sheet
 from ..render.page_list import PageBreak
 from ..render.site import OutputFile
@@ -54,7 +55,7 @@ def render_context(project: Project, book: Book | None = None,
         fonts = tuple((path.name, path.read_bytes()) for path in sorted((styles / "fonts").glob("*.[ot]tf"))) \
             if edition.epub_fonts else ()
         return RenderContext(
-            layouts, project.date, styles, cover=cover, page_breaks=page_breaks or {},
+            layouts, project.date, styles, cover=cover, cover_png=_cover_png(book, context), page_breaks=page_breaks or {},
             ebook_css=highlight[0].encode("utf-8") + b"\n" + (styles / "ebook.css").read_bytes(),
             fonts_css=(styles / "fonts.css").read_bytes() if edition.epub_fonts else b"", fonts=fonts,
             images=tuple((src, (config.root / src).read_bytes()) for src in image_sources(book)))
@@ -63,6 +64,31 @@ def render_context(project: Project, book: Book | None = None,
         print_css=(highlight, _sheet(styles / "print.css"), *map(_sheet, config.stylesheets)),
         edition_css=(_sheet(edition.stylesheet),) if edition.stylesheet else (),
         parts_css=layout_sheet(layouts, "parts.css"), chrome_css=layout_sheet(layouts, "chrome.css"))
+
+
+def _cover_png(book: Book, context: RenderContext) -> bytes | None:
+    """The EPUB's PNG cover drawn from the SVG one, from the cache when the SVG, the language and the fonts are
+    those of an earlier build (drawing and compressing it takes most of a second); None when the cover is a
+    raster file or cannot be drawn (the renderer then says why)."""
+    from ..render.cover import UnsupportedCover, cover_png
+    from ..render.epub import cover_picture
+
+    config = book.config
+    if config.cover and config.cover.suffix.lower() != ".svg":
+        return None
+    svg = cover_picture(book, context)
+    fonts = [str(path) for path in sorted(context.fonts_dir.glob("*")) if path.is_file()]
+    key = Cache.key("cover png", svg, config.language, *(f"{font}={file_digest(font)}" for font in fonts))
+    cache = Cache(config.root, "parts")
+    entry = cache.get(key)
+    if entry is not None and entry[1].startswith(b"\x89PNG"):
+        return entry[1]
+    try:
+        png = cover_png(svg, context.fonts_dir, config.language)
+    except (UnsupportedCover, etree.XMLSyntaxError):
+        return None
+    cache.put(key, {"png": "cover"}, png)
+    return png
 
 
 def output_files(out: Path, slug: str) -> dict[str, OutputFile]:

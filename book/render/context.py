@@ -31,6 +31,7 @@ class RenderContext:
     fonts: tuple[tuple[str, bytes], ...] = ()
     images: tuple[tuple[str, bytes], ...] = ()  # image path as the chapters give it (relative to the project) → bytes
     cover: bytes | None = None  # book.yaml's cover file, None when the cover is drawn from cover.svg.j2
+    cover_png: bytes | None = None  # the EPUB's raster cover drawn from an SVG cover (kept in the build's cache)
     # where a character may come from besides the chapters: (path as messages show it, text) of book.yaml and data/
     sources: tuple[tuple[str, str], ...] = ()
     # the EPUB's print page numbers: the print edition's page starts by chapter id ('' = the front matter)

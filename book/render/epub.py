@@ -279,17 +279,22 @@ def _ncx_id(anchor: str) -> str:
     return "nav-" + re.sub(r"[^A-Za-z0-9-]", lambda m: f"_{ord(m.group()):x}_", anchor)
 
 
+def cover_picture(book: Book, context: RenderContext) -> bytes:
+    """The cover as SVG: book.yaml's cover file, or the one drawn from cover.svg.j2."""
+    if book.config.cover:
+        return context.cover
+    return cover_svg(book.config, context.layouts, context.fonts_dir, book.messages.direction == "rtl")
+
+
 def _add_cover(package: epub.EpubBook, book: Book, context: RenderContext) -> str:
     """Add the cover-image, always raster (a PNG drawn from an SVG cover); returns its name for the cover page."""
     config = book.config
     suffix = config.cover.suffix.lower() if config.cover else ".svg"
-    picture = context.cover if config.cover else cover_svg(
-        config, context.layouts, context.fonts_dir, book.messages.direction == "rtl")
     if suffix != ".svg":
-        package.add_item(_item("cover-image", f"images/cover{suffix}", MEDIA_TYPES[suffix], picture, ["cover-image"]))
+        package.add_item(_item("cover-image", f"images/cover{suffix}", MEDIA_TYPES[suffix], context.cover, ["cover-image"]))
         return f"images/cover{suffix}"
     try:
-        png = cover_png(picture, context.fonts_dir, config.language)
+        png = context.cover_png or cover_png(cover_picture(book, context), context.fonts_dir, config.language)
     except (UnsupportedCover, etree.XMLSyntaxError) as error:
         where = config.cover.relative_to(config.root) if config.cover else "layouts/cover.svg.j2"
         raise BookError(where, getattr(error, "line", None) or getattr(error, "lineno", None), str(error),
