@@ -10,7 +10,9 @@ once, on the 16-copy book only, its untagged and tagged (PDF/UA) PDF against Pan
 Then the newer workloads: the clinic batch (the guide's brochure and booklet for 50, 200 and 1,000 clinics from
 a clinic list, bench/clinics.py, against one-clinic builds), the brochure in Chinese and in Arabic against the
 English one, and the real-world corpus (tests/corpus/, 163 documents) as one book against Pandoc.
-`--quick` measures 50 clinics only; `--workloads` runs only these (stdout only).
+`--quick` measures 50 clinics only; `--workloads` runs only these (stdout only). Last, on a copy of the guide:
+every edition cold, after a one-sentence edit (a new process) and with `watch` running, against Pandoc's one
+PDF (`--edits`: only these, stdout only).
 """
 from __future__ import annotations
 
@@ -171,6 +173,62 @@ def rebuild_times(project: Path, work: Path, env: dict) -> dict:
     return {"full": full, "noop": noop, "edit": edit, "pages": pages_of(out / f"{load_project(project).config.slug}-print.pdf")}
 
 
+# One sentence of the guide's costs chapter, edited and edited back (issue 16's edit latency)
+GUIDE_EDIT = ("Clinics usually ask for a deposit", "Clinics often ask for a deposit")
+
+
+def edit_times(work: Path, env: dict) -> dict[str, float]:
+    """On a copy of the guide, wall seconds of: Pandoc's one PDF (the fastest of three), every edition built cold,
+    every edition again after one sentence of one chapter changed (`build`, a new process), and with `watch`
+    running, from the write of the next edit to the end of its rebuild (the "total" line, after the renames)."""
+    project = work / "edit-guide"
+    shutil.copytree(REPO, project, ignore=shutil.ignore_patterns(".venv", ".cache", "dist", ".git", "bench", "tests"))
+    markdown = work / "edit-guide.md"
+    pandoc_markdown(project, markdown)
+    pandoc = ["pandoc", str(markdown), "-s", "--toc", "--pdf-engine=weasyprint", "--css", str(REPO / "styles" / "print.css"),
+              "-o", str(work / "edit-guide-pandoc.pdf")]
+    times = {"pandoc": min(measure(pandoc, env)[0] for _ in range(3))}
+    build = [PYTHON, str(REPO / "build.py"), "build", "-q", "--project", str(project)]
+    times["cold"] = measure(build + ["--force"], env, cold=project)[0]
+    chapter = next(p for p in sorted((project / "chapters").glob("*.md")) if GUIDE_EDIT[0] in p.read_text(encoding="utf-8"))
+
+    def edit(old: str, new: str) -> None:
+        chapter.write_text(chapter.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+
+    edit(*GUIDE_EDIT)
+    times["edit"] = measure(build, env)[0]
+    watcher = subprocess.Popen([PYTHON, str(REPO / "build.py"), "watch", "--project", str(project)], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        for line in watcher.stdout:
+            if line.startswith("watching"):
+                break
+        time.sleep(1)
+        started = time.perf_counter()
+        edit(*reversed(GUIDE_EDIT))
+        for line in watcher.stdout:
+            if line.startswith("total"):
+                break
+        times["watch"] = time.perf_counter() - started
+    finally:
+        watcher.terminate()
+        watcher.wait()
+    return times
+
+
+def edit_targets(edits: dict[str, float]) -> list[str]:
+    """Table rows for issue 16's cold build and edit latency, against Pandoc's one PDF of the guide."""
+    pandoc = edits["pandoc"]
+    rows = []
+    for key, text, limit in (("cold", "guide, every edition, cold ≤ 1.0 × Pandoc's one PDF", 1.0),
+                             ("edit", "guide, every edition after a one-sentence edit, new process ≤ 0.6 × Pandoc's one PDF", 0.6)):
+        share = edits[key] / pandoc
+        rows.append(f"| {text} ({edits[key]:.1f} s / {pandoc:.1f} s) | {share:.2f}× | {'PASS' if share <= limit else 'FAIL'} |")
+    rows.append(f"| guide, `watch` running: the edited language's editions replaced ≤ 1.0 s after the save | "
+                f"{edits['watch']:.2f} s | {'PASS' if edits['watch'] <= 1.0 else 'FAIL'} |")
+    return rows
+
+
 CLINIC_COUNTS = (50, 200, 1000)
 BROCHURES = ("brochure", "brochure-zh-hans", "brochure-ar")
 CORPUS_EDITIONS = """strict: false
@@ -238,6 +296,8 @@ def main() -> None:
     parser.add_argument("--tagged", action="store_true", help="one repetition; the 16-copy book's PDFs only (stdout)")
     parser.add_argument("--workloads", action="store_true",
                         help="the clinic batch, the brochure in three languages and the corpus only (stdout)")
+    parser.add_argument("--edits", action="store_true",
+                        help="the guide's cold build and edit latency (a new process, watch) only (stdout)")
     args = parser.parse_args()
     if not shutil.which("pandoc"):
         raise SystemExit("pandoc is not installed (apt-get install pandoc)")
@@ -246,6 +306,10 @@ def main() -> None:
     if args.tagged:
         rows = run_input(f"{COPIES[-1]} copies", make_large_book(COPIES[-1], work), work, 1, env, only_pdf=True)
         print(format_report(rows, None, machine()))
+        shutil.rmtree(work, ignore_errors=True)
+        return
+    if args.edits:
+        print(format_report([], {}, machine(), edits=edit_times(work, env)))
         shutil.rmtree(work, ignore_errors=True)
         return
     if args.workloads:
@@ -265,14 +329,15 @@ def main() -> None:
     print(f"rebuild times on {inputs[-1][0]} ...", file=sys.stderr, flush=True)
     rebuild = rebuild_times(largest, work, env)
     more, brochures, batch = workloads(work, env, args.quick)
-    report = format_report(rows + more, rebuild, machine(), brochures, batch)
+    print("benchmarking the guide's edit latency ...", file=sys.stderr, flush=True)
+    report = format_report(rows + more, rebuild, machine(), brochures, batch, edit_times(work, env))
     print(report)
     (REPO / "bench" / "results.md").write_text(report, encoding="utf-8")
     shutil.rmtree(work, ignore_errors=True)
 
 
 def format_report(rows: list[dict], rebuild: dict, description: str, brochures: dict | None = None,
-                  batch: dict | None = None) -> str:
+                  batch: dict | None = None, edits: dict | None = None) -> str:
     lines = ["# Benchmark results", "", f"Machine: {description}", "",
              "| input | command | wall (s) | peak RSS (MB) | PDF pages | pages/s |", "| --- | --- | --- | --- | --- | --- |"]
     for r in rows:
@@ -320,6 +385,7 @@ def format_report(rows: list[dict], rebuild: dict, description: str, brochures: 
             target(f"brochure in {language} ≤ 1.5 × the English one ({brochures[name]:.2f} s / {english:.2f} s)",
                    brochures[name] / english, 1.5)
     lines.extend(clinic_targets(batch) if batch else [])
+    lines.extend(edit_targets(edits) if edits else [])
     lines += ["", "The clinic batch builds the guide's brochure and its booklet (one PDF of each per clinic) from a",
               "generated clinic list; a one-clinic build is the same two files from a `branding:` mapping, and",
               "fifty of them are what fifty one-clinic builds would cost. The brochures in other languages are",
