@@ -6,6 +6,7 @@ import functools
 import errno
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -394,8 +395,20 @@ def _render_one(project: Project, edition: Edition, derived: list[Edition]):
     return _with_derived(edition, rendered, time.perf_counter() - tick, derived, _notes(book, context))
 
 
-def _render_in_worker(edition: Edition, derived: list[Edition]):
-    return _render_one(_FORKED_PROJECT, edition, derived)
+def _render_in_worker(edition: Edition, derived: list[Edition], in_parts: bool = False):
+    """_render_one (or, `in_parts`, _render_parts on this process alone) in a forked worker, with the warnings
+    it logged, which the parent logs again: the command line counts them there."""
+    captured: list[str] = []
+
+    class Capture(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            captured.append(record.getMessage())
+
+    logger = logging.getLogger("guidebook.warnings")
+    logger.handlers = [Capture()]
+    if in_parts:
+        return _render_parts(_FORKED_PROJECT, edition, derived, workers=1), captured
+    return _render_one(_FORKED_PROJECT, edition, derived), captured
 
 
 # Characters of chapter text above which `auto` lays an edition out in parallel parts. Measured: the guide's
@@ -415,11 +428,11 @@ def uses_parts(project: Project, edition: Edition) -> bool:
     return size > PARTS_THRESHOLD
 
 
-def _render_parts(project: Project, edition: Edition, derived: list[Edition]):
+def _render_parts(project: Project, edition: Edition, derived: list[Edition], workers: int | None = None):
     from ..render.pdf_parts import render_pdf_parts
     tick = time.perf_counter()
     book = assemble(project.chapters, project.config, edition)
-    workers = worker_count(MAX_WORKERS)
+    workers = workers or worker_count(MAX_WORKERS)
     context = render_context(project, book)
     rendered = render_pdf_parts(book, context, workers, Cache(project.config.root, "parts"))
     return _with_derived(edition, rendered, time.perf_counter() - tick, derived, _notes(book, context))
@@ -457,18 +470,28 @@ def _render_pdfs(project: Project, editions: list[Edition], derived: list[Editio
     # fontconfig sees only the book's fonts: set up once, before WeasyPrint is imported and workers fork
     isolate_fonts(styles_dir(project.config.root) / "fonts", project.config.root / ".cache" / "fontconfig")
     in_parts = [e for e in editions if uses_parts(project, e)]
+    # One long edition lays its chapters out on every core. Several go side by side, each in a process of its own
+    # laying its chapters out one after the other: after an edit each has one chapter to lay out again, so the
+    # editions, not the chapters, are what can share the cores.
+    side_by_side = in_parts if len(in_parts) > 1 and worker_count(len(in_parts)) > 1 else []
     for edition in in_parts:
-        yield _render_parts(project, edition, derived)
+        if edition not in side_by_side:
+            yield _render_parts(project, edition, derived)
     editions = [e for e in editions if e not in in_parts]
-    workers = worker_count(len(editions), spare=1)
+    jobs = [(e, True) for e in side_by_side] + [(e, False) for e in editions]
+    workers = worker_count(len(jobs), spare=1)
     if workers < 2:
-        yield from (_render_one(project, edition, derived) for edition in editions)
+        yield from (_render_one(project, edition, derived) for edition, _ in jobs)
         return
     import weasyprint  # noqa: F401 - imported once here, shared by the forked workers
 
     global _FORKED_PROJECT
     _FORKED_PROJECT = project
     try:
-        yield from map_forked(_render_in_worker, editions, [derived] * len(editions), workers=workers)
+        for result, warnings in map_forked(_render_in_worker, [e for e, _ in jobs], [derived] * len(jobs),
+                                           [parts for _, parts in jobs], workers=workers):
+            for warning in warnings:
+                logging.getLogger("guidebook.warnings").warning("%s", warning)
+            yield result
     finally:
         _FORKED_PROJECT = None

@@ -195,10 +195,10 @@ def text_width(text: str, size: float, fonts_dir: Path, language: str) -> float:
     faces = [(fonts_dir / "Lato-Bold.ttf", 0)] if (fonts_dir / "Lato-Bold.ttf").is_file() else []
     for family in (f"Noto Sans CJK {region}", "Noto Sans Arabic", "Noto Sans Hebrew"):
         faces += [(SYSTEM_FONTS / f.file, f.index) for f in available_faces() if f.family == family and "-Bold." in f.file]
-    tables = [_advances(path, index) for path, index in faces]
     width = 0.0
     for char in text:
-        for advances, units in tables:
+        for path, index in faces:  # a face is read the first time a character needs it: Latin text never opens CJK
+            advances, units = _advances(path, index)
             if ord(char) in advances:
                 width += advances[ord(char)] * size / units
                 break

@@ -208,13 +208,13 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
         return render("front", [], layout.numbers), base_css, roots, variant
 
     def chrome_jobs(layout: Layout, front_pages: int) -> list[tuple]:
-        """The running heads and folios, one chunk per worker, each chunk starting at a chapter opening, folios
+        """The running heads and folios, in CHROME_CHUNKS chunks, each chunk starting at a chapter opening, folios
         continuing, and on the side of the page it has in the book (after `front_pages` pages, made even when
         two-sided), as in a single document: heads and folios differ between left- and right-hand pages."""
         sized = [dict(c, sheets=sheets) for c, sheets in zip(prepared.chapters, layout.sheets)]
         front_pages += edition.two_sided and front_pages % 2
         jobs = []
-        for first, last in _chunks(len(sized), list(layout.offsets), layout.count, workers):
+        for first, last in _chunks(len(sized), list(layout.offsets), layout.count, CHROME_CHUNKS):
             restart = f"@page body-start:nth(1 of body-start) {{ counter-reset: page {layout.offsets[first] + 1}; }}"
             verso = [VERSO] if (front_pages + layout.offsets[first]) % 2 else []
             jobs.append((render("chrome", sized[first:last], {}), base_css + [chrome_css, (restart, "")] + verso, roots, None))
@@ -248,7 +248,7 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
     cache.put(hint, {"numbers": {target: layout.numbers[target] for target in targets if target in layout.numbers},
                      "versos": list(layout.versos), "front_pages": len(front.heights)})
     offsets, count = list(layout.offsets), layout.count
-    chunks = _chunks(len(prepared.chapters), offsets, count, workers)
+    chunks = _chunks(len(prepared.chapters), offsets, count, CHROME_CHUNKS)
     return _merge(book, front, content, offsets, list(zip([offsets[f] for f, _ in chunks], chrome)), count)
 
 
@@ -271,11 +271,16 @@ def _front_pages_hint(entry: tuple[dict, bytes] | None) -> int:
     return pages if isinstance(pages, int) and 0 <= pages < 10_000 else 0
 
 
-def _chunks(chapters: int, offsets: list[int], pages: int, workers: int) -> list[tuple[int, int]]:
-    """[first, last) chapter ranges of about equal page counts, one per worker."""
-    bounds, target = [0], pages / max(workers, 1)
+# The running heads are laid out in this many chunks, side by side on two cores. A constant, not the number of
+# cores: each chunk embeds its own font subsets, and the files must not depend on the machine.
+CHROME_CHUNKS = 2
+
+
+def _chunks(chapters: int, offsets: list[int], pages: int, count: int) -> list[tuple[int, int]]:
+    """[first, last) chapter ranges of about equal page counts, `count` of them (fewer for a short book)."""
+    bounds, target = [0], pages / max(count, 1)
     for index in range(1, chapters):
-        if offsets[index] >= target * len(bounds) and len(bounds) < workers:
+        if offsets[index] >= target * len(bounds) and len(bounds) < count:
             bounds.append(index)
     bounds.append(chapters)
     return [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
