@@ -30,6 +30,7 @@ from pathlib import Path
 import markdown
 from lxml import etree
 from lxml import html as lxml_html
+import pytest
 from pypdf import PdfReader
 
 from book.convert import markdown as book_markdown
@@ -311,3 +312,35 @@ def pdf_losses(builds: list[Build]) -> list[str]:
 
 def epub_losses(builds: list[Build]) -> list[str]:
     return _losses(builds, lambda b: epub_chapter_texts(b.output(".epub"), len(b.documents)))
+
+
+# --- what every corpus book must give: tests/test_corpus.py and tests/test_corpus_groups.py import these, and
+# pytest runs them there against that file's `books` fixture ((builds, EPUBCheck reports)) ---------------------
+@pytest.mark.slow
+def test_every_build_exits_0_without_internal_error(books):
+    failed = exit_failures(books[0])
+    assert not failed, "\n\n".join(failed)
+
+
+@pytest.mark.slow
+def test_every_epub_passes_epubcheck(books):
+    bad = epubcheck_failures(*books)
+    assert not bad, "\n\n".join(f"{name}:\n{report}" for name, report in bad.items())
+
+
+@pytest.mark.slow
+def test_every_pdf_passes_qpdf_check(books):
+    problems = qpdf_failures(books[0])
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.slow
+def test_no_text_lost_in_the_pdf(books):
+    problems = pdf_losses(books[0])
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.slow
+def test_no_text_lost_in_the_epub(books):
+    problems = epub_losses(books[0])
+    assert not problems, "\n".join(problems)
