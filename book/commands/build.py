@@ -1,12 +1,7 @@
 """The build flow: load and check everything, render each edition, then write all outputs at once."""
 from __future__ import annotations
 
-import dataclasses
-import functools
 import errno
-import hashlib
-import json
-import logging
 import os
 import shutil
 import tempfile
@@ -17,14 +12,15 @@ from typing import Callable
 
 from ..assemble import assemble
 from .assets import render_context
-from ..infra.cache import Cache, file_digest, files_unchanged
+from ..infra.cache import Cache
 from ..load.config import BookConfig, Edition, load_config
 from ..infra.errors import BookError
 from ..infra.output import write_outputs
-from ..infra.parallel import MAX_WORKERS, map_forked, worker_count
 from ..load.project import Project, load_project
 from ..infra.templating import layout_errors
 from ..render.epub import PageBreak, render_epub
+from .clinics import clinic_files, clinic_output_path
+from .runner import render_pdfs
 
 
 @dataclass(frozen=True)
@@ -160,7 +156,7 @@ def _build_language(project: Project, editions: list[Edition], out: Path, files:
     derived = [e for e in editions if e.source]
     if to_render:  # layouts take seconds to minutes: say what is under way before the first one ends
         progress(f"layout   {', '.join(e.name for e in to_render)} …")
-    for edition, rendered, seconds, made in _render_pdfs(project, to_render, derived):
+    for edition, rendered, seconds, made in render_pdfs(project, to_render, derived):
         pdfs[edition.name] = rendered
         if edition.name == project.config.print_edition:
             page_map = (rendered.labels, rendered.starts)
@@ -214,7 +210,7 @@ def _write_download_page(project: Project, out: Path, progress: Callable[[str], 
     from ..render.site import download_page
     page = download_page(project.config, render_context(project), output_files(out, project.config.slug))
     write_outputs({out / "index.html": page})
-    progress(f"page     index.html (downloads)")
+    progress("page     index.html (downloads)")
 
 
 def _warn_about_logos(project: Project, progress: Callable[[str], None]) -> None:
@@ -268,230 +264,16 @@ def _pdf_order(config: BookConfig, editions: list[Edition]) -> list[Edition]:
     return ordered
 
 
-_FORKED_PROJECT: Project | None = None  # what a forked worker renders from (lxml trees do not pickle)
-
-
-def derive(source: Edition, rendered, edition: Edition, notes: Callable[[], bytes] | None = None) -> tuple[bytes, int]:
-    """(PDF, page count) of a booklet or press edition, made from its source edition's PDF without a new layout;
-    `notes` makes the Notes page a booklet prints on its padding pages."""
-    if edition.format == "booklet":
-        from ..render.impose import impose_booklet
-        from ..infra.i18n import is_rtl
-        data, sheets = impose_booklet(rendered.data, back_cover=source.branding is not None or source.back_cover,
-                                      right_to_left=is_rtl(source.language), pad_page=notes() if notes else None)
-        return data, sheets * 2
-    from ..render.press import add_bleed_and_marks, points
-    data = add_bleed_and_marks(rendered.data, points(edition.bleed or "0pt"), edition.marks, edition.name)
-    return data, rendered.page_count
-
-
-def _with_derived(edition: Edition, rendered, seconds: float, derived: list[Edition], notes=None):
-    """The rendered edition and what is derived from it: (edition, rendered, seconds, [(edition, PDF, pages, s)]).
-
-    An edition with a clinic list derives its booklet and press editions per clinic (_write_per_clinic). `notes`
-    makes the Notes page: on the empty page before a back cover, and on a booklet's padding pages."""
-    if notes and edition.two_sided and (edition.branding or edition.back_cover):
-        from ..render.notes import notes_before_back_cover
-        rendered = dataclasses.replace(rendered, data=notes_before_back_cover(rendered.data, rendered.starts, notes))
-    made = []
-    for other in [e for e in derived if e.source == edition.name and not edition.clinics]:
-        tick = time.perf_counter()
-        made.append((other, *derive(edition, rendered, other, notes), time.perf_counter() - tick))
-    return edition, rendered, seconds, made
-
-
-def clinic_output_path(out: Path, config: BookConfig, edition: Edition, clinic_id: str) -> Path:
-    return out / f"{config.slug}-{edition.name}-{clinic_id}.{edition.extension}"
-
-
 def _write_per_clinic(project: Project, out: Path, files: dict, edition: Edition, rendered, derived: list[Edition],
-                      progress: Callable[[str], None], with_source: bool = True) -> list[Built]:
-    """One PDF per row of the edition's clinic list (and per derived edition). The layout, and the booklet and
-    press files derived from it, are made once, with the first clinic's back cover; the other clinics' back covers
-    are laid out in batches, one WeasyPrint document each (book/render/backcover.py), and swapped into copies of
-    those files, the batches spread over the cores. Without `with_source` only the derived files are written (a
-    booklet asked for alone). Adds to `files`; returns what was made."""
-    global _CLINIC_BATCH
+                      progress: Callable[[str], None], with_source: bool) -> list[Built]:
+    """The edition's files per clinic (book/commands/clinics.py) into `files`; returns what was made."""
     tick = time.perf_counter()
-    others = [e for e in derived if e.source == edition.name]
-    book = assemble(project.chapters, project.config, edition)
-    context = render_context(project, book)  # read once: every batch lays its back covers out from it
-    shared = {edition.name: (rendered.data, rendered.page_count)}
-    for other in others:  # a booklet's padding pages print the Notes page, as the single brochure's do
-        shared[other.name] = derive(edition, rendered, other, _notes(book, context))
-    clinics = edition.clinics
-    _CLINIC_BATCH = (book, context, [edition, *others], shared, rendered.page_count)
-    try:
-        count = len(clinics) - 1
-        batches = [range(start, min(start + CLINICS_PER_BATCH, count)) for start in range(0, count, CLINICS_PER_BATCH)]
-        workers = worker_count(len(batches))
-        made = [[(e, *shared[e.name]) for e in [edition, *others]]]
-        for batch in map_forked(_clinic_batch, batches, workers=workers):
-            made += batch
-    finally:
-        _CLINIC_BATCH = None
     built = []
-    for clinic, outputs in zip(clinics, made):
-        for other, data, pages in outputs if with_source else outputs[1:]:
-            path = clinic_output_path(out, project.config, other, clinic.id)
-            files[path] = data
-            built.append(Built(other, path, pages, 0.0))
-    progress(f"clinics  {edition.name:<10} {len(clinics):>4} clinics × {len(others) + with_source} files  "
+    for clinic_id, other, data, pages in clinic_files(project, edition, rendered, derived, with_source):
+        path = clinic_output_path(out, project.config, other, clinic_id)
+        files[path] = data
+        built.append(Built(other, path, pages, 0.0))
+    others = len([e for e in derived if e.source == edition.name])
+    progress(f"clinics  {edition.name:<10} {len(edition.clinics):>4} clinics × {others + with_source} files  "
              f"{time.perf_counter() - tick:.1f} s")
     return built
-
-
-# Back covers laid out per WeasyPrint document: enough to pay its start-up (stylesheets, fonts: ~0.3 s) once for
-# many clinics, few enough to keep its memory small and both cores busy with 50 clinics. Not derived from the
-# number of cores: a batch's fonts are subset for its clinics, and the files must not depend on the machine.
-CLINICS_PER_BATCH = 25
-_CLINIC_BATCH = None  # what a forked worker lays out and swaps back covers into
-
-
-@dataclass(frozen=True)
-class _Data:
-    """Just the PDF, where derive() expects a rendered edition."""
-
-    data: bytes
-    page_count: int = 0
-
-
-def _clinic_batch(rows: range) -> list[list[tuple[Edition, bytes, int]]]:
-    """For the clinics of list rows rows + 1: (edition, PDF, pages) of each of its files."""
-    from ..render.backcover import LastPageSwapper, open_back_covers, render_back_covers
-    from ..render.impose import BookletPageSwapper
-
-    book, context, editions, shared, page_count = _CLINIC_BATCH
-    source = editions[0]
-    covers_pdf = render_back_covers(book, context, [source.clinics[i + 1] for i in rows])
-    covers = {}
-    for edition in editions:
-        # a press file's back cover goes through the same PDF/X conversion as its shared pages, once per batch
-        data = derive(source, _Data(covers_pdf), edition)[0] if edition.format == "press" else covers_pdf
-        covers[edition.name] = open_back_covers(data)
-    swappers = {e.name: BookletPageSwapper(shared[e.name][0], page_count) if e.format == "booklet"
-                else LastPageSwapper(shared[e.name][0], covers[e.name]) for e in editions}
-    made = []
-    for index in range(len(rows)):
-        files = []
-        for edition in editions:
-            swapper, pages = swappers[edition.name], shared[edition.name][1]
-            if edition.format == "booklet":
-                data = swapper.swap(covers[edition.name].pdf.pages[index])
-            else:
-                data = swapper.swap(index)
-            files.append((edition, data, pages))
-        made.append(files)
-    return made
-
-
-def _render_one(project: Project, edition: Edition, derived: list[Edition]):
-    from ..render.pdf import render_pdf
-    tick = time.perf_counter()
-    book = assemble(project.chapters, project.config, edition)
-    context = render_context(project, book)
-    with layout_errors(project.layouts):  # here too: in a forked worker the traceback does not travel back
-        rendered = render_pdf(book, context)
-    return _with_derived(edition, rendered, time.perf_counter() - tick, derived, _notes(book, context))
-
-
-def _render_in_worker(edition: Edition, derived: list[Edition], in_parts: bool = False):
-    """_render_one (or, `in_parts`, _render_parts on this process alone) in a forked worker, with the warnings
-    it logged, which the parent logs again: the command line counts them there."""
-    captured: list[str] = []
-
-    class Capture(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            captured.append(record.getMessage())
-
-    logger = logging.getLogger("guidebook.warnings")
-    logger.handlers = [Capture()]
-    if in_parts:
-        return _render_parts(_FORKED_PROJECT, edition, derived, workers=1), captured
-    return _render_one(_FORKED_PROJECT, edition, derived), captured
-
-
-# Characters of chapter text above which `auto` lays an edition out in parallel parts. Measured: the guide's
-# chapters once (45,000 characters, 37 pages) took 2.1 s in parts and 2.6 s as one document.
-PARTS_THRESHOLD = 20_000
-
-
-def uses_parts(project: Project, edition: Edition) -> bool:
-    """Whether this edition takes the parts path (book/render/pdf_parts.py): untagged and PDF/UA editions can,
-    since the parts' structure trees are merged into the single document's tree (tests/test_parts.py); PDF/A
-    and bleed cannot."""
-    if edition.pdf_engine != "auto":
-        return edition.pdf_engine == "parts"
-    if edition.pdf_variant not in ("none", "pdf/ua-1") or edition.bleed:
-        return False
-    size = sum(len(p.text) for p in project.chapters)
-    return size > PARTS_THRESHOLD
-
-
-def _render_parts(project: Project, edition: Edition, derived: list[Edition], workers: int | None = None):
-    from ..render.pdf_parts import render_pdf_parts
-    tick = time.perf_counter()
-    book = assemble(project.chapters, project.config, edition)
-    workers = workers or worker_count(MAX_WORKERS)
-    context = render_context(project, book)
-    rendered = render_pdf_parts(book, context, workers, Cache(project.config.root, "parts"))
-    return _with_derived(edition, rendered, time.perf_counter() - tick, derived, _notes(book, context))
-
-
-def _notes(book, context) -> Callable[[], bytes]:
-    """The edition's Notes page (book/render/notes.py), made once when a booklet or a back cover needs it; from
-    the edition's own RenderContext, not read again, and kept in the cache by its HTML and stylesheets (the page
-    is the same from build to build)."""
-    from ..render.notes import notes_page_source, render_notes_page
-
-    def made() -> bytes:
-        cache, roots = Cache(book.config.root, "parts"), [book.config.root, context.styles]
-        html, sheets = notes_page_source(book, context)
-        key = Cache.key("notes page", html, repr(sheets), book.config.identifier)
-        entry = cache.get(key)
-        if entry is not None and entry[1].startswith(b"%PDF-") and files_unchanged(entry[0].get("files"), roots):
-            return entry[1]
-        pdf, files = render_notes_page(book, context)
-        cache.put(key, {"files": [[path, file_digest(path) or ""] for path in files]}, pdf)
-        return pdf
-    return functools.cache(made)
-
-
-def _render_pdfs(project: Project, editions: list[Edition], derived: list[Edition]):
-    """(edition, RenderedPdf, seconds, derived outputs) for each PDF edition, on every core when there are several.
-
-    Each WeasyPrint layout is single-threaded, so editions render in forked worker processes; a worker's
-    memory goes back to the system when it exits. The booklet and press editions made from an edition are
-    made in the same worker, alongside the other layouts. Long editions split into parts instead (uses_parts).
-    """
-    from ..render.fonts import isolate_fonts
-    from ..infra.theme import styles_dir
-
-    # fontconfig sees only the book's fonts: set up once, before WeasyPrint is imported and workers fork
-    isolate_fonts(styles_dir(project.config.root) / "fonts", project.config.root / ".cache" / "fontconfig")
-    in_parts = [e for e in editions if uses_parts(project, e)]
-    # One long edition lays its chapters out on every core. Several go side by side, each in a process of its own
-    # laying its chapters out one after the other: after an edit each has one chapter to lay out again, so the
-    # editions, not the chapters, are what can share the cores.
-    side_by_side = in_parts if len(in_parts) > 1 and worker_count(len(in_parts)) > 1 else []
-    for edition in in_parts:
-        if edition not in side_by_side:
-            yield _render_parts(project, edition, derived)
-    editions = [e for e in editions if e not in in_parts]
-    jobs = [(e, True) for e in side_by_side] + [(e, False) for e in editions]
-    workers = worker_count(len(jobs), spare=1)
-    if workers < 2:
-        yield from (_render_one(project, edition, derived) for edition, _ in jobs)
-        return
-    import weasyprint  # noqa: F401 - imported once here, shared by the forked workers
-
-    global _FORKED_PROJECT
-    _FORKED_PROJECT = project
-    try:
-        for result, warnings in map_forked(_render_in_worker, [e for e, _ in jobs], [derived] * len(jobs),
-                                           [parts for _, parts in jobs], workers=workers):
-            for warning in warnings:
-                logging.getLogger("guidebook.warnings").warning("%s", warning)
-            yield result
-    finally:
-        _FORKED_PROJECT = None

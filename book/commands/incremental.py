@@ -7,7 +7,8 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from .build import build, clinic_output_path, output_path, select_editions
+from .build import build, output_path, select_editions
+from .clinics import clinic_output_path
 from ..infra.cache import code_digest, read_regular, write_file_atomically
 from ..load.config import BookConfig, Edition, load_config
 from ..load.paths import SOURCE_FOLDERS

@@ -1,0 +1,111 @@
+"""The layouts of a build's PDF editions, run on every core: each edition in a forked worker, or a long one in
+parallel parts (book/render/pdf_parts.py); the booklet and print-shop files derived from each in the same
+worker. The fork trick (workers see the parent's loaded project instead of receiving it) lives here only."""
+from __future__ import annotations
+
+import logging
+import time
+
+from ..assemble import assemble
+from ..infra.cache import Cache
+from ..infra.parallel import MAX_WORKERS, map_forked, worker_count
+from ..infra.templating import layout_errors
+from ..load.config import Edition
+from ..load.project import Project
+from .assets import render_context
+from .derived import notes_page, with_derived
+
+_FORKED_PROJECT: Project | None = None  # what a forked worker renders from (lxml trees do not pickle)
+
+
+def _render_one(project: Project, edition: Edition, derived: list[Edition]):
+    from ..render.pdf import render_pdf
+    tick = time.perf_counter()
+    book = assemble(project.chapters, project.config, edition)
+    context = render_context(project, book)
+    with layout_errors(project.layouts):  # here too: in a forked worker the traceback does not travel back
+        rendered = render_pdf(book, context)
+    return with_derived(edition, rendered, time.perf_counter() - tick, derived, notes_page(book, context))
+
+
+def _render_in_worker(edition: Edition, derived: list[Edition], in_parts: bool = False):
+    """_render_one (or, `in_parts`, _render_parts on this process alone) in a forked worker, with the warnings
+    it logged, which the parent logs again: the command line counts them there."""
+    captured: list[str] = []
+
+    class Capture(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            captured.append(record.getMessage())
+
+    logger = logging.getLogger("guidebook.warnings")
+    logger.handlers = [Capture()]
+    if in_parts:
+        return _render_parts(_FORKED_PROJECT, edition, derived, workers=1), captured
+    return _render_one(_FORKED_PROJECT, edition, derived), captured
+
+
+# Characters of chapter text above which `auto` lays an edition out in parallel parts. Measured: the guide's
+# chapters once (45,000 characters, 37 pages) took 2.1 s in parts and 2.6 s as one document.
+PARTS_THRESHOLD = 20_000
+
+
+def uses_parts(project: Project, edition: Edition) -> bool:
+    """Whether this edition takes the parts path (book/render/pdf_parts.py): untagged and PDF/UA editions can,
+    since the parts' structure trees are merged into the single document's tree (tests/test_parts.py); PDF/A
+    and bleed cannot."""
+    if edition.pdf_engine != "auto":
+        return edition.pdf_engine == "parts"
+    if edition.pdf_variant not in ("none", "pdf/ua-1") or edition.bleed:
+        return False
+    size = sum(len(p.text) for p in project.chapters)
+    return size > PARTS_THRESHOLD
+
+
+def _render_parts(project: Project, edition: Edition, derived: list[Edition], workers: int | None = None):
+    from ..render.pdf_parts import render_pdf_parts
+    tick = time.perf_counter()
+    book = assemble(project.chapters, project.config, edition)
+    workers = workers or worker_count(MAX_WORKERS)
+    context = render_context(project, book)
+    rendered = render_pdf_parts(book, context, workers, Cache(project.config.root, "parts"))
+    return with_derived(edition, rendered, time.perf_counter() - tick, derived, notes_page(book, context))
+
+
+def render_pdfs(project: Project, editions: list[Edition], derived: list[Edition]):
+    """(edition, RenderedPdf, seconds, derived outputs) for each PDF edition, on every core when there are several.
+
+    Each WeasyPrint layout is single-threaded, so editions render in forked worker processes; a worker's
+    memory goes back to the system when it exits. The booklet and press editions made from an edition are
+    made in the same worker, alongside the other layouts. Long editions split into parts instead (uses_parts).
+    """
+    from ..render.fonts import isolate_fonts
+    from ..infra.theme import styles_dir
+
+    # fontconfig sees only the book's fonts: set up once, before WeasyPrint is imported and workers fork
+    isolate_fonts(styles_dir(project.config.root) / "fonts", project.config.root / ".cache" / "fontconfig")
+    in_parts = [e for e in editions if uses_parts(project, e)]
+    # One long edition lays its chapters out on every core. Several go side by side, each in a process of its own
+    # laying its chapters out one after the other: after an edit each has one chapter to lay out again, so the
+    # editions, not the chapters, are what can share the cores.
+    side_by_side = in_parts if len(in_parts) > 1 and worker_count(len(in_parts)) > 1 else []
+    for edition in in_parts:
+        if edition not in side_by_side:
+            yield _render_parts(project, edition, derived)
+    editions = [e for e in editions if e not in in_parts]
+    jobs = [(e, True) for e in side_by_side] + [(e, False) for e in editions]
+    workers = worker_count(len(jobs), spare=1)
+    if workers < 2:
+        yield from (_render_one(project, edition, derived) for edition, _ in jobs)
+        return
+    import weasyprint  # noqa: F401 - imported once here, shared by the forked workers
+
+    global _FORKED_PROJECT
+    _FORKED_PROJECT = project
+    try:
+        for result, warnings in map_forked(_render_in_worker, [e for e, _ in jobs], [derived] * len(jobs),
+                                           [parts for _, parts in jobs], workers=workers):
+            for warning in warnings:
+                logging.getLogger("guidebook.warnings").warning("%s", warning)
+            yield result
+    finally:
+        _FORKED_PROJECT = None
