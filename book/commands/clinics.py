@@ -22,7 +22,7 @@ def clinic_files(project: Project, edition: Edition, rendered, derived: list[Edi
     """One PDF per row of the edition's clinic list (and per derived edition). The layout, and the booklet and
     press files derived from it, are made once, with the first clinic's back cover; the other clinics' back covers
     are laid out in batches, one WeasyPrint document each (book/render/backcover.py), and swapped into copies of
-    those files, the batches spread over the cores. Without `with_source` only the derived files are written (a
+    those files, the batches spread over the cores. Without `with_source` only the derived files are made (a
     booklet asked for alone). Returns (clinic id, edition, PDF, pages) of each file."""
     global _CLINIC_BATCH
     others = [e for e in derived if e.source == edition.name]
