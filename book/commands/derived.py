@@ -7,7 +7,7 @@ import functools
 import time
 from typing import Callable
 
-from ..infra.cache import Cache, file_digest, files_unchanged
+from ..infra.cache import Cache, recorded
 from ..load.config import Edition
 
 
@@ -50,10 +50,10 @@ def notes_page(book, context) -> Callable[[], bytes]:
         cache, roots = Cache(book.config.root, "parts"), [book.config.root, context.styles]
         html, sheets = notes_page_source(book, context)
         key = Cache.key("notes page", html, repr(sheets), book.config.identifier)
-        entry = cache.get(key)
-        if entry is not None and entry[1].startswith(b"%PDF-") and files_unchanged(entry[0].get("files"), roots):
+        entry = cache.get_fresh(key, roots)
+        if entry is not None and entry[1].startswith(b"%PDF-"):
             return entry[1]
         pdf, files = render_notes_page(book, context)
-        cache.put(key, {"files": [[path, file_digest(path) or ""] for path in files]}, pdf)
+        cache.put(key, {"files": recorded(files)}, pdf)
         return pdf
     return functools.cache(made)

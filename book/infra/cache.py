@@ -72,8 +72,13 @@ def file_digest(path: str) -> str | None:
     return _DIGESTS[key]
 
 
-def files_unchanged(files, roots: list[Path]) -> bool:
-    """Whether every (path, sha256) recorded with an entry still holds. An entry comes from the project folder:
+def recorded(paths) -> list[list[str]]:
+    """[path, sha256] of each file, for an entry that is good only while they stay the same (Cache.get_fresh)."""
+    return [[path, file_digest(path) or ""] for path in sorted(paths)]
+
+
+def _files_unchanged(files, roots: list[Path]) -> bool:
+    """Whether every [path, sha256] recorded with an entry still holds. An entry comes from the project folder:
     a path outside `roots`, or anything not shaped like a record, counts as changed (nothing outside is read)."""
     if not isinstance(files, list):
         return False
@@ -139,6 +144,12 @@ class Cache:
             if data is None or hashlib.sha256(data).hexdigest() != entry["sha256"]:
                 return None
         return entry["meta"], data
+
+    def get_fresh(self, key: str, roots: list[Path]) -> tuple[dict, bytes] | None:
+        """get(), for an entry whose meta records the files it was made from (`"files": recorded(...)`): only
+        while each of them, inside `roots`, is unchanged."""
+        entry = self.get(key)
+        return entry if entry is not None and _files_unchanged(entry[0].get("files"), roots) else None
 
     def put(self, key: str, meta: dict, data: bytes = b"") -> None:
         """Store `meta` (JSON-serialisable) and optional raw bytes under `key`; failures are ignored."""

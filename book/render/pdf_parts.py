@@ -20,7 +20,7 @@ from pathlib import Path
 import pikepdf
 
 from ..assemble import Book
-from ..infra.cache import Cache, file_digest, files_unchanged
+from ..infra.cache import Cache, recorded
 from ..infra.parallel import map_forked
 from ..assemble.xrefs import with_page_numbers, xref_targets
 from . import struct_merge
@@ -113,7 +113,7 @@ def _render_part(html: str, css: list[tuple[str, str]], roots: list[str], varian
             document.pages[0].anchors.setdefault(target, (0, 0, 0, 0))
     from .pdf_tags import describe_links
     pdf = document.write_pdf(pdf_variant=variant, finisher=(lambda d, _: describe_links(d)) if variant else None)
-    files = tuple((path, file_digest(path) or "") for path in sorted(fetcher.fetched))
+    files = tuple(tuple(item) for item in recorded(fetcher.fetched))
     return Part(pdf, tuple(page.height * PX for page in document.pages), anchors, tuple(links), tuple(bookmarks),
                 tuple(_first_block(page) for page in document.pages), files)
 
@@ -126,10 +126,9 @@ def _part_meta(part: Part) -> dict:
             "files": [list(f) for f in part.files]}
 
 
-def _part_from_cache(entry: tuple[dict, bytes] | None, roots: list[str]) -> Part | None:
-    """The Part a cache entry holds, or None when the entry is missing, not shaped like one, or a file its layout
-    read (an image, a font, an imported stylesheet) has changed since."""
-    if entry is None or not files_unchanged(entry[0].get("files"), [Path(r) for r in roots]):
+def _part_from_cache(entry: tuple[dict, bytes] | None) -> Part | None:
+    """The Part a cache entry holds, or None when the entry is missing or not shaped like one."""
+    if entry is None:
         return None
     meta, pdf = entry
     try:
@@ -150,7 +149,8 @@ def _key(html: str, css: list[tuple[str, str]], variant: str | None) -> str:
 def _render_all(jobs: list[tuple], cache: Cache, workers: int) -> list[Part]:
     """Each (html, css, roots, variant) job as a Part: cached ones reused, the rest on `workers` processes."""
     keys = [_key(job[0], job[1], job[3]) for job in jobs]
-    parts = [_part_from_cache(cache.get(key), job[2]) for key, job in zip(keys, jobs)]
+    # a part is reused while the files its layout read (images, fonts, imported stylesheets) are unchanged
+    parts = [_part_from_cache(cache.get_fresh(key, [Path(r) for r in job[2]])) for key, job in zip(keys, jobs)]
     todo = [i for i, part in enumerate(parts) if part is None]
     done = list(map_forked(_render_part, *zip(*[jobs[i] for i in todo]), workers=min(workers, len(todo)))) if todo else []
     for i, part in zip(todo, done):
@@ -228,14 +228,15 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
     # first pass uses what the last build settled on: after an edit that moves no page, it settles at once and
     # only the edited chapter is laid out.
     hint = Cache.key("cross-reference pages", edition.name, book.config.language)
-    plan = _plan_hint(cache.get(hint), targets, (False,) * len(prepared.chapters) + (edition.two_sided,) * len(back))
+    hinted = cache.get(hint)
+    plan = _plan_hint(hinted, targets, (False,) * len(prepared.chapters) + (edition.two_sided,) * len(back))
     content = _render_all(content_jobs(plan), cache, workers)
     layout, finished = placed(content), None
     for _ in range(2):
         if plan.versos == layout.versos and all(plan.numbers.get(t) == layout.numbers.get(t) for t in targets):
             break
         plan = Plan(layout.numbers, layout.versos)
-        front_pages = 0 if edition.two_sided else _front_pages_hint(cache.get(hint))
+        front_pages = 0 if edition.two_sided else _front_pages_hint(hinted)
         results = _render_all(content_jobs(plan) + [front_job(layout)] + chrome_jobs(layout, front_pages), cache, workers)
         content, guessed = results[:parts], results[parts:]
         moved, layout = layout, placed(content)
