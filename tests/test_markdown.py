@@ -100,6 +100,16 @@ def test_gfm_constructs():
     assert '<th class="align-left">' in out and '<td class="align-center">' in out and '<td class="align-right">' in out
 
 
+@pytest.mark.parametrize("text", ["> quote\n\n: after a quote", "# Heading\n\n: after a heading",
+                                  "- item\n\n: after a list"])
+def test_a_definition_without_a_term_is_a_paragraph(text):
+    # found by test_fuzz: Python-Markdown made these a <dl> opening with a <dd>, which EPUBCheck refuses
+    tree = markdown_to_tree(text)
+    assert not tree.xpath("//dl | //dd") and tree.xpath("//p")[-1].text.startswith(": after")
+    definitions = markdown_to_tree("Term\n: one\n\n: two\n\nLoose term\n\n: three\n")
+    assert [e.tag for e in definitions.xpath("//dl/*")] == ["dt", "dd", "dd", "dt", "dd"]
+
+
 def test_gfm_output_passes_the_allow_list(tmp_path):
     text = "- [x] done\n\n~~gone~~ https://example.com\n\n```js\nlet a = 1;\n```\n\n| a |\n|--:|\n| 1 |\n"
     assert problems(tmp_path, text) == []

@@ -12,6 +12,7 @@ import markdown
 from lxml import etree
 from lxml import html as lxml_html
 from markdown.extensions import Extension
+from markdown.extensions.def_list import DefListProcessor
 from markdown import util
 from markdown.extensions.toc import unescape
 from markdown.inlinepatterns import HTML_RE, HtmlInlineProcessor
@@ -100,8 +101,20 @@ class _UnnestLinks(Postprocessor):
         return NESTED_LINK.sub(r"\1\2</a>", text)
 
 
+class _Definitions(DefListProcessor):
+    """Definition lists, where a `: text` line with no term before it (after a quote, a list or a heading) is a
+    paragraph, as in Pandoc: Python-Markdown makes it a <dl> that opens with a <dd>, which HTML and EPUBCheck refuse."""
+
+    def run(self, parent, blocks):
+        sibling = self.lastChild(parent)
+        if sibling is not None and sibling.tag not in ("p", "dl") and not self.RE.search(blocks[0]).start():
+            return False  # the block starts with its `:` line: no term in it either
+        return super().run(parent, blocks)
+
+
 class _Guidebook(Extension):
     def extendMarkdown(self, md):
+        md.parser.blockprocessors.register(_Definitions(md.parser), "deflist", 25)
         md.inlinePatterns.register(_InlineHtml(HTML_RE, md), "html", 90)
         md.treeprocessors.register(_HeadingIds(md), "guidebook_heading_ids", 4)  # after attr_list's explicit ids
         md.postprocessors.register(_UnnestLinks(md), "guidebook_unnest_links", 5)  # after raw HTML is back
