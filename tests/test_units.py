@@ -285,3 +285,31 @@ def test_renderers_take_everything_from_the_context(tmp_path):
     with zipfile.ZipFile(io.BytesIO(render_epub(book, context))) as epub:
         assert epub.read("EPUB/style/ebook.css") == b"/* from the context */"
         assert epub.read("EPUB/images/dot.png") == b"dot"
+
+
+def test_an_incremental_update_holds_what_changed_and_nothing_left_behind():
+    import io
+    import pikepdf
+    from book.render.pdf_update import UpdatablePdf
+
+    original = pikepdf.new()
+    original.add_blank_page()
+    original.Root.Note = original.make_indirect(pikepdf.Dictionary(Text=pikepdf.String("shared")))
+    saved = io.BytesIO()
+    original.save(saved, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    base = saved.getvalue()
+    updatable = UpdatablePdf(base)
+    pdf = updatable.pdf
+    files = []
+    for name in ("first clinic", "second clinic"):  # one open file, changed once per clinic
+        pdf.Root.Note.Extra = pdf.make_indirect(pikepdf.Dictionary(Text=pikepdf.String(name)))
+        files.append(updatable.updated([pdf.Root.Note]))
+    for name, data in zip(("first clinic", "second clinic"), files):
+        assert data.startswith(base) and data.count(b"%%EOF") == 2
+        other = ({"first clinic", "second clinic"} - {name}).pop()
+        assert name.encode() in data[len(base):] and other.encode() not in data
+        with pikepdf.open(io.BytesIO(data)) as reread:
+            assert not reread.check_pdf_syntax()
+            assert str(reread.Root.Note.Text) == "shared" and str(reread.Root.Note.Extra.Text) == name
+            assert bytes(reread.trailer.ID[0]) == bytes(pdf.trailer.ID[0])  # the same document, changed
+    assert files[0] != files[1] and updatable.updated([pdf.Root.Note]) == files[1]  # reproducible

@@ -22,6 +22,7 @@ from ..infra.errors import BookError
 from .context import RenderContext
 from .fetcher import ProjectFetcher, ResourceRefused
 from .pdf import VARIANTS, prepare_print
+from .pdf_update import UpdatablePdf
 
 SECTION_START = '<section class="back-cover"'
 ANCHOR = "guidebook-back-cover-"  # each clinic's section in the batch document, found again on its page
@@ -153,19 +154,39 @@ def open_back_covers(data: bytes) -> BackCovers:
 
 
 class LastPageSwapper:
-    """A brochure opened once, whose last page's content, links and tags are replaced by a back cover's for
-    each clinic in turn (`swap(index)` gives that clinic's file). One open file serves a whole batch: qpdf's
-    first copy into a file costs as much as the rest of a swap, and a save writes only what the file still
-    refers to, so nothing of the previous clinic remains."""
+    """A brochure whose last page's content, links and tags are replaced by a back cover's for each clinic in turn
+    (`swap(index)` gives that clinic's file). The brochure is opened once for a whole batch (qpdf's first copy
+    into a file costs as much as the rest of a swap), with its back cover emptied first, and each clinic's file is
+    that blank brochure plus an update holding the clinic's back cover (book/render/pdf_update.py): nothing of
+    the clinic whose back cover the brochure was laid out with, nor of the one before, is in another's file."""
 
     def __init__(self, pdf: bytes, covers: BackCovers):
-        self.target, self.covers = pikepdf.open(io.BytesIO(pdf)), covers
-        tree = self.target.Root.get("/StructTreeRoot")
-        page = self.target.pages[-1].obj
+        self.covers = covers
+        brochure = pikepdf.open(io.BytesIO(pdf))
+        tree = brochure.Root.get("/StructTreeRoot")
+        page = brochure.pages[-1].obj
         self.tagged = tree is not None and covers.pdf.Root.get("/StructTreeRoot") is not None and "/StructParents" in page
-        # the brochure's own back cover: its section (the document's last) and its links' parent-tree entries
-        self.kids = list(_document_element(tree).K) if self.tagged else []
-        self.link_keys = [int(a.StructParent) for a in page.get("/Annots", []) if "/StructParent" in a]
+        # the brochure's own back cover (the document's last section, all of it on the last page) and its links
+        self.kids = list(_document_element(tree).K)[:-1] if self.tagged else []
+        links = [int(a.StructParent) for a in page.get("/Annots", []) if "/StructParent" in a]
+        page.Contents = brochure.make_stream(b"")
+        page.Resources = pikepdf.Dictionary()
+        if "/Annots" in page:
+            del page.Annots
+        if self.tagged:
+            _document_element(tree).K = pikepdf.Array(self.kids)
+            parents = pikepdf.NumberTree(tree.ParentTree)
+            parents[int(page.StructParents)] = pikepdf.Array()
+            for key in links:
+                if key in parents:
+                    del parents[key]
+        blank = io.BytesIO()
+        brochure.save(blank, **SAVE_OPTIONS)
+        self.blank = UpdatablePdf(blank.getvalue())
+        self.target = self.blank.pdf
+        if self.tagged:  # the sections before the back cover, as objects of the blank brochure
+            self.kids = list(_document_element(self.target.Root.StructTreeRoot).K)
+        self.link_keys: list[int] = []  # the previous clinic's links in the parent tree
 
     def swap(self, index: int) -> bytes:
         target = self.target
@@ -175,22 +196,33 @@ class LastPageSwapper:
         page.obj.Resources = target.copy_foreign(new.obj.Resources)
         for annotation in annotations:
             annotation.P = page.obj
+        changed = [page.obj]
         if self.tagged:
             self.link_keys = _swap_structure(target, self.covers, index, annotations, self.kids, self.link_keys)
+            tree = target.Root.StructTreeRoot
+            changed += [tree, _document_element(tree), *_number_tree_nodes(tree.ParentTree)]
         elif annotations:
             page.obj.Annots = pikepdf.Array(annotations)
         elif "/Annots" in page.obj:
             del page.obj.Annots
-        out = io.BytesIO()
-        target.save(out, **SAVE_OPTIONS)
-        return out.getvalue()
+        return self.blank.updated(changed)
+
+
+def _number_tree_nodes(node) -> list:
+    """A number tree's nodes and their /Nums arrays: what adding or removing an entry may change."""
+    nodes = [node]
+    if "/Nums" in node:
+        nodes.append(node.Nums)
+    for kid in node.get("/Kids", []):
+        nodes += _number_tree_nodes(kid)
+    return nodes
 
 
 def _swap_structure(target, covers: BackCovers, index: int, annotations, sections_before: list,
                     link_keys: list[int]) -> list[int]:
-    """Put page `index`'s sections in place of the back cover's in `target`'s structure tree, whose document
-    element had `sections_before` (the last: the back cover, all of it on the last page) and whose links on that page have
-    `link_keys` in the parent tree; returns the new links' keys."""
+    """Put page `index`'s sections after `sections_before` (the brochure's, up to its back cover) in `target`'s
+    structure tree, the previous back cover's links (`link_keys` in the parent tree) taken out; returns the new
+    links' keys."""
     page, new = target.pages[-1], covers.pdf.pages[index]
     tree, new_tree = target.Root.StructTreeRoot, covers.pdf.Root.StructTreeRoot
     parents, new_parents = pikepdf.NumberTree(tree.ParentTree), pikepdf.NumberTree(new_tree.ParentTree)
@@ -207,7 +239,7 @@ def _swap_structure(target, covers: BackCovers, index: int, annotations, section
             for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
                 if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR":
                     kid.Pg = page.obj
-    document.K = pikepdf.Array([*sections_before[:-1], *sections]) if sections_before else document.K
+    document.K = pikepdf.Array([*sections_before, *sections])
     # marked content: the page keeps its StructParents key, which now lists the new page's elements
     marked = new_parents[int(new.obj.StructParents)]  # a direct array, which copy_foreign refuses: copy each element
     parents[int(page.obj.StructParents)] = pikepdf.Array([target.copy_foreign(e) if isinstance(e, pikepdf.Dictionary)

@@ -5,6 +5,8 @@ import io
 
 import pikepdf
 
+from .pdf_update import UpdatablePdf
+
 A4_LANDSCAPE = (841.8898, 595.2756)
 
 
@@ -138,19 +140,29 @@ def _named_destination(pdf: pikepdf.Pdf, name: str):
 class BookletPageSwapper:
     """A booklet (imposed by impose_booklet) opened once, whose source page `page_number` (1-based) is drawn
     from another page for each clinic in turn: a clinic's booklet made from the shared one by changing only
-    its back cover, not by imposing it again (`swap(page)` gives that clinic's file)."""
+    its back cover, not by imposing it again (`swap(page)` gives that clinic's file). As with a brochure
+    (book/render/backcover.py), the back cover is emptied first, and each clinic's file is that blank booklet
+    plus an update holding the clinic's back cover (book/render/pdf_update.py)."""
 
     def __init__(self, booklet: bytes, page_number: int):
-        self.document = pikepdf.open(io.BytesIO(booklet))
-        self.name = pikepdf.Name(f"/Page{page_number}")
-        self.sides = [side for side in self.document.pages if self.name in side.obj.Resources.XObject]
+        document = pikepdf.open(io.BytesIO(booklet))
+        name = pikepdf.Name(f"/Page{page_number}")
+        sides = [side for side in document.pages if name in side.obj.Resources.XObject]
+        for side in sides:
+            drawn = side.obj.Resources.XObject[name]
+            side.obj.Resources.XObject[name] = document.make_stream(
+                b"", Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form, BBox=drawn.BBox)
+        blank = io.BytesIO()
+        # the streams are compressed already: decoding and compressing them again is most of a save's time
+        document.save(blank, deterministic_id=True, fix_metadata_version=False, min_version="1.7",
+                      stream_decode_level=pikepdf.StreamDecodeLevel.none)
+        self.blank, self.name = UpdatablePdf(blank.getvalue()), name
+        self.sides = [side for side in self.blank.pdf.pages if name in side.obj.Resources.XObject]
 
     def swap(self, page: pikepdf.Page) -> bytes:
-        drawing = self.document.copy_foreign(page.as_form_xobject())
+        drawing = self.blank.pdf.copy_foreign(page.as_form_xobject())
+        changed = []
         for side in self.sides:
             side.obj.Resources.XObject[self.name] = drawing
-        out = io.BytesIO()
-        # the streams are compressed already: decoding and compressing them again is most of a save's time
-        self.document.save(out, deterministic_id=True, fix_metadata_version=False, min_version="1.7",
-                           stream_decode_level=pikepdf.StreamDecodeLevel.none)
-        return out.getvalue()
+            changed += [side.obj, side.obj.Resources, side.obj.Resources.XObject]  # the indirect ones are kept
+        return self.blank.updated(changed)
