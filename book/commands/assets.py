@@ -91,16 +91,17 @@ def _cover_png(book: Book, context: RenderContext) -> bytes | None:
     return png
 
 
-def output_files(out: Path, slug: str) -> dict[str, OutputFile]:
-    """The book's PDFs and EPUBs now in `out` (`slug`-…) by name, with sizes and page counts, for the download page."""
+def output_files(out: Path, slug: str, page_counts: dict[str, int] | None = None) -> dict[str, OutputFile]:
+    """The book's PDFs and EPUBs now in `out` (`slug`-…) by name, with sizes and page counts (from `page_counts`
+    by file name for what this build wrote, else read from the file), for the download page."""
     import pikepdf
 
     found = {}
     for path in sorted(out.glob(f"{slug}-*.*")):
         if path.suffix not in (".pdf", ".epub") or not path.is_file():
             continue
-        pages = None
-        if path.suffix == ".pdf":
+        pages = (page_counts or {}).get(path.name)
+        if path.suffix == ".pdf" and pages is None:
             with pikepdf.open(path) as pdf:
                 pages = len(pdf.pages)
         found[path.name] = OutputFile(path.stat().st_size, pages)

@@ -140,7 +140,7 @@ def _build(root: Path, out: Path, names: list[str] | None, progress: Callable[[s
         with layout_errors(project.layouts):  # a mistake in a project layout is the author's: its file and line
             _build_language(project, [e for e in editions if e.language == language], out, files, built, progress)
     write_outputs(files)
-    _write_download_page(projects[0], out, progress)
+    _write_download_page(projects[0], out, {b.path.name: b.pages for b in built if b.pages}, progress)
     progress(f"total    {len(built)} editions  {time.perf_counter() - started:.1f} s")
     return built
 
@@ -204,11 +204,13 @@ def _check_essentials(project: Project, editions: list[Edition], progress: Calla
     raise_all(errors)
 
 
-def _write_download_page(project: Project, out: Path, progress: Callable[[str], None]) -> None:
-    """dist/index.html listing every edition file now in `out` (book/render/site.py)."""
+def _write_download_page(project: Project, out: Path, page_counts: dict[str, int],
+                         progress: Callable[[str], None]) -> None:
+    """dist/index.html listing every edition file now in `out` (book/render/site.py); `page_counts` of the files
+    just written, by name."""
     from .assets import output_files
     from ..render.site import download_page
-    page = download_page(project.config, render_context(project), output_files(out, project.config.slug))
+    page = download_page(project.config, render_context(project), output_files(out, project.config.slug, page_counts))
     write_outputs({out / "index.html": page})
     progress("page     index.html (downloads)")
 
