@@ -19,7 +19,7 @@ from ..infra.output import write_outputs
 from ..load.project import Project, load_project
 from ..infra.templating import layout_errors
 from ..render.epub import PageBreak, render_epub
-from .clinics import clinic_files, clinic_output_path
+from .clinics import clinic_back_covers, clinic_files, clinic_output_path
 from .runner import render_pdfs
 
 
@@ -156,26 +156,29 @@ def _build_language(project: Project, editions: list[Edition], out: Path, files:
     derived = [e for e in editions if e.source]
     if to_render:  # layouts take seconds to minutes: say what is under way before the first one ends
         progress(f"layout   {', '.join(e.name for e in to_render)} …")
-    for edition, rendered, seconds, made in render_pdfs(project, to_render, derived):
-        pdfs[edition.name] = rendered
-        if edition.name == project.config.print_edition:
-            page_map = (rendered.labels, rendered.starts)
-            _store_page_map(project, page_map)
-        note = "" if edition in editions else "  (laid out for page numbers only)"
-        if edition.clinics and (edition in editions or any(e.source == edition.name for e in derived)):
-            progress(f"pdf      {edition.name:<10} {rendered.page_count:>4} pages  {seconds:.1f} s  (laid out once)")
-            built += _write_per_clinic(project, out, files, edition, rendered, derived, progress, edition in editions)
-            continue
-        if edition in editions:
-            path = output_path(out, project.config, edition)
-            files[path] = rendered.data
-            built.append(Built(edition, path, rendered.page_count, seconds))
-        progress(f"pdf      {edition.name:<10} {rendered.page_count:>4} pages  {seconds:.1f} s{note}")
-        for other, data, pages, seconds in made:
-            path = output_path(out, project.config, other)
-            files[path] = data
-            built.append(Built(other, path, pages, seconds))
-            progress(f"{other.format:<8} {other.name:<10} {pages:>4} pages  {seconds:.1f} s")
+    per_clinic = [e for e in to_render if e.clinics and (e in editions or any(d.source == e.name for d in derived))]
+    with clinic_back_covers(project, per_clinic, derived) as back_covers:
+        for edition, rendered, seconds, made in render_pdfs(project, to_render, derived):
+            pdfs[edition.name] = rendered
+            if edition.name == project.config.print_edition:
+                page_map = (rendered.labels, rendered.starts)
+                _store_page_map(project, page_map)
+            note = "" if edition in editions else "  (laid out for page numbers only)"
+            if edition in per_clinic:
+                progress(f"pdf      {edition.name:<10} {rendered.page_count:>4} pages  {seconds:.1f} s  (laid out once)")
+                built += _write_per_clinic(project, out, files, edition, rendered, derived, back_covers.get(edition.name),
+                                           progress, edition in editions)
+                continue
+            if edition in editions:
+                path = output_path(out, project.config, edition)
+                files[path] = rendered.data
+                built.append(Built(edition, path, rendered.page_count, seconds))
+            progress(f"pdf      {edition.name:<10} {rendered.page_count:>4} pages  {seconds:.1f} s{note}")
+            for other, data, pages, seconds in made:
+                path = output_path(out, project.config, other)
+                files[path] = data
+                built.append(Built(other, path, pages, seconds))
+                progress(f"{other.format:<8} {other.name:<10} {pages:>4} pages  {seconds:.1f} s")
     for edition in [e for e in editions if e.format == "epub"]:
         tick = time.perf_counter()
         breaks = page_breaks(*page_map) if page_map else {}
@@ -267,11 +270,11 @@ def _pdf_order(config: BookConfig, editions: list[Edition]) -> list[Edition]:
 
 
 def _write_per_clinic(project: Project, out: Path, files: dict, edition: Edition, rendered, derived: list[Edition],
-                      progress: Callable[[str], None], with_source: bool) -> list[Built]:
+                      back_covers, progress: Callable[[str], None], with_source: bool) -> list[Built]:
     """The edition's files per clinic (book/commands/clinics.py) into `files`; returns what was made."""
     tick = time.perf_counter()
     built = []
-    for clinic_id, other, data, pages in clinic_files(project, edition, rendered, derived, with_source):
+    for clinic_id, other, data, pages in clinic_files(project, edition, rendered, derived, back_covers, with_source):
         path = clinic_output_path(out, project.config, other, clinic_id)
         files[path] = data
         built.append(Built(other, path, pages, 0.0))

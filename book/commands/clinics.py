@@ -1,14 +1,21 @@
 """A clinic list: one brochure (and booklet, print-shop PDF) per clinic, the shared pages laid out once and only
-each clinic's back cover made per clinic (book/render/backcover.py)."""
+each clinic's back cover made per clinic (book/render/backcover.py).
+
+The back covers do not depend on the brochure's pages, so they are laid out in forked workers from the start
+of the build, while the brochure itself is laid out (clinic_back_covers); once it is, each batch's back covers
+are swapped into copies of the brochure and of the files derived from it (clinic_files).
+"""
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..assemble import assemble
-from ..infra.parallel import map_forked, worker_count
+from ..assemble import Book, assemble
+from ..infra.parallel import forked_pool, worker_count
 from ..load.config import BookConfig, Edition
 from ..load.project import Project
+from ..render.context import RenderContext
 from .assets import render_context
 from .derived import derive, notes_page
 
@@ -17,40 +24,87 @@ def clinic_output_path(out: Path, config: BookConfig, edition: Edition, clinic_i
     return out / f"{config.slug}-{edition.name}-{clinic_id}.{edition.extension}"
 
 
-def clinic_files(project: Project, edition: Edition, rendered, derived: list[Edition],
-                 with_source: bool = True) -> list[tuple[str, Edition, bytes, int]]:
-    """One PDF per row of the edition's clinic list (and per derived edition). The layout, and the booklet and
-    press files derived from it, are made once, with the first clinic's back cover; the other clinics' back covers
-    are laid out in batches, one WeasyPrint document each (book/render/backcover.py), and swapped into copies of
-    those files, the batches spread over the cores. Without `with_source` only the derived files are made (a
-    booklet asked for alone). Returns (clinic id, edition, PDF, pages) of each file."""
-    global _CLINIC_BATCH
-    others = [e for e in derived if e.source == edition.name]
-    book = assemble(project.chapters, project.config, edition)
-    context = render_context(project, book)  # read once: every batch lays its back covers out from it
-    shared = {edition.name: (rendered.data, rendered.page_count)}
-    for other in others:  # a booklet's padding pages print the Notes page, as the single brochure's do
-        shared[other.name] = derive(edition, rendered, other, notes_page(book, context))
-    clinics = edition.clinics
-    _CLINIC_BATCH = (book, context, [edition, *others], shared, rendered.page_count)
-    try:
-        count = len(clinics) - 1
-        batches = [range(start, min(start + CLINICS_PER_BATCH, count)) for start in range(0, count, CLINICS_PER_BATCH)]
-        workers = worker_count(len(batches))
-        made = [[(e, *shared[e.name]) for e in [edition, *others]]]
-        for batch in map_forked(_clinic_batch, batches, workers=workers):
-            made += batch
-    finally:
-        _CLINIC_BATCH = None
-    return [(clinic.id, other, data, pages) for clinic, outputs in zip(clinics, made)
-            for other, data, pages in (outputs if with_source else outputs[1:])]
-
-
 # Back covers laid out per WeasyPrint document: enough to pay its start-up (stylesheets, fonts: ~0.3 s) once for
 # many clinics, few enough to keep its memory small and both cores busy with 50 clinics. Not derived from the
 # number of cores: a batch's fonts are subset for its clinics, and the files must not depend on the machine.
 CLINICS_PER_BATCH = 25
-_CLINIC_BATCH = None  # what a forked worker lays out and swaps back covers into
+
+
+@dataclass(frozen=True)
+class _ClinicList:
+    """What a forked worker lays an edition's back covers out from: the edition and those made from it."""
+
+    book: Book
+    context: RenderContext
+    editions: tuple[Edition, ...]  # the edition with the list, then its booklet and press editions
+
+    def batches(self) -> list[range]:
+        """Rows of the list, from the second (the first clinic's back cover is in the edition's own layout)."""
+        return [range(start, min(start + CLINICS_PER_BATCH, len(self.editions[0].clinics)))
+                for start in range(1, len(self.editions[0].clinics), CLINICS_PER_BATCH)]
+
+
+_LISTS: dict[str, _ClinicList] = {}  # what forked workers see: set before they fork (the fork trick)
+
+
+@contextlib.contextmanager
+def clinic_back_covers(project: Project, editions: list[Edition], derived: list[Edition]):
+    """Start laying out the back covers of each clinic list among `editions`, in forked workers alongside the
+    editions' own layouts; yields {edition name: (the pool, each batch's future)} for clinic_files."""
+    lists = [e for e in editions if len(e.clinics) > 1]
+    if not lists:
+        yield {}
+        return
+    from .runner import prepare_layouts
+    prepare_layouts(project)  # the workers fork now: fontconfig and WeasyPrint first
+    for edition in lists:
+        book = assemble(project.chapters, project.config, edition)
+        others = tuple(e for e in derived if e.source == edition.name)
+        _LISTS[edition.name] = _ClinicList(book, render_context(project, book), (edition, *others))
+    try:
+        batches = [(name, rows) for name, clinic_list in _LISTS.items() for rows in clinic_list.batches()]
+        with forked_pool(worker_count(len(batches))) as pool:
+            futures = {name: [] for name in _LISTS}
+            for name, rows in batches:
+                futures[name].append(pool.submit(_lay_out_back_covers, name, rows))
+            yield {name: (pool, batch) for name, batch in futures.items()}
+    finally:
+        _LISTS.clear()
+
+
+def _lay_out_back_covers(name: str, rows: range) -> dict[str, bytes]:
+    """The back covers of list rows `rows` of edition `name`, as a PDF per edition made from it (a press file's
+    back covers go through the same PDF/X conversion as its shared pages, once per batch)."""
+    from ..render.backcover import render_back_covers
+    clinic_list = _LISTS[name]
+    source = clinic_list.editions[0]
+    covers = render_back_covers(clinic_list.book, clinic_list.context, [source.clinics[i] for i in rows])
+    return {edition.name: derive(source, _Data(covers), edition)[0] if edition.format == "press" else covers
+            for edition in clinic_list.editions}
+
+
+def clinic_files(project: Project, edition: Edition, rendered, derived: list[Edition], back_covers,
+                 with_source: bool = True) -> list[tuple[str, Edition, bytes, int]]:
+    """One PDF per row of the edition's clinic list (and per derived edition), from the edition laid out once
+    (`rendered`, with the first clinic's back cover) and the other clinics' back covers (`back_covers`, from
+    clinic_back_covers): the booklet and press files are derived once, then each batch's back covers are swapped
+    into copies of the three, the batches spread over the cores. Without `with_source` only the derived files
+    are made (a booklet asked for alone). Returns (clinic id, edition, PDF, pages) of each file; writes nothing."""
+    editions = [edition, *[e for e in derived if e.source == edition.name]]
+    book = assemble(project.chapters, project.config, edition)
+    context = render_context(project, book)
+    shared = {edition.name: (rendered.data, rendered.page_count)}
+    for other in editions[1:]:  # a booklet's padding pages print the Notes page, as the single brochure's do
+        shared[other.name] = derive(edition, rendered, other, notes_page(book, context))
+    made = [[(e, *shared[e.name]) for e in editions]]
+    if back_covers:
+        pool, batches = back_covers
+        swaps = [pool.submit(_swap_back_covers, editions, shared, rendered.page_count, batch.result())
+                 for batch in batches]
+        for swap in swaps:
+            made += swap.result()
+    return [(clinic.id, other, data, pages) for clinic, outputs in zip(edition.clinics, made)
+            for other, data, pages in (outputs if with_source else outputs[1:])]
 
 
 @dataclass(frozen=True)
@@ -61,23 +115,18 @@ class _Data:
     page_count: int = 0
 
 
-def _clinic_batch(rows: range) -> list[list[tuple[Edition, bytes, int]]]:
-    """For the clinics of list rows rows + 1: (edition, PDF, pages) of each of its files."""
-    from ..render.backcover import LastPageSwapper, open_back_covers, render_back_covers
+def _swap_back_covers(editions: list[Edition], shared: dict[str, tuple[bytes, int]], page_count: int,
+                      covers_pdfs: dict[str, bytes]) -> list[list[tuple[Edition, bytes, int]]]:
+    """For each clinic of a batch, whose back covers are `covers_pdfs` (per edition): (edition, PDF, pages) of
+    each of its files, made from the `shared` files (per edition: the PDF laid out with the first clinic)."""
+    from ..render.backcover import LastPageSwapper, open_back_covers
     from ..render.impose import BookletPageSwapper
 
-    book, context, editions, shared, page_count = _CLINIC_BATCH
-    source = editions[0]
-    covers_pdf = render_back_covers(book, context, [source.clinics[i + 1] for i in rows])
-    covers = {}
-    for edition in editions:
-        # a press file's back cover goes through the same PDF/X conversion as its shared pages, once per batch
-        data = derive(source, _Data(covers_pdf), edition)[0] if edition.format == "press" else covers_pdf
-        covers[edition.name] = open_back_covers(data)
+    covers = {name: open_back_covers(data) for name, data in covers_pdfs.items()}
     swappers = {e.name: BookletPageSwapper(shared[e.name][0], page_count) if e.format == "booklet"
                 else LastPageSwapper(shared[e.name][0], covers[e.name]) for e in editions}
     made = []
-    for index in range(len(rows)):
+    for index in range(len(covers[editions[0].name].pdf.pages)):
         files = []
         for edition in editions:
             swapper, pages = swappers[edition.name], shared[edition.name][1]

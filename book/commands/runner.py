@@ -52,11 +52,13 @@ PARTS_THRESHOLD = 20_000
 def uses_parts(project: Project, edition: Edition) -> bool:
     """Whether this edition takes the parts path (book/render/pdf_parts.py): untagged and PDF/UA editions can,
     since the parts' structure trees are merged into the single document's tree (tests/test_parts.py); PDF/A
-    and bleed cannot."""
+    and bleed cannot. An edition with a clinic list is one document under `auto`."""
     if edition.pdf_engine != "auto":
         return edition.pdf_engine == "parts"
     if edition.pdf_variant not in ("none", "pdf/ua-1") or edition.bleed:
         return False
+    if len(edition.clinics) > 1:  # the other cores lay the clinics' back covers out meanwhile (clinics.py): one
+        return False              # document on one core took 4.5 s of CPU for the guide's brochure, parts 9 s
     size = sum(len(p.text) for p in project.chapters)
     return size > PARTS_THRESHOLD
 
@@ -71,6 +73,15 @@ def _render_parts(project: Project, edition: Edition, derived: list[Edition], wo
     return with_derived(edition, rendered, time.perf_counter() - tick, derived, notes_page(book, context))
 
 
+def prepare_layouts(project: Project) -> None:
+    """Before the first layout and before any layout worker forks: fontconfig made to see only the book's fonts
+    (it reads its configuration once per process), and WeasyPrint imported once (~0.7 s) for every worker."""
+    from ..render.fonts import isolate_fonts
+    from ..infra.theme import styles_dir
+    isolate_fonts(styles_dir(project.config.root) / "fonts", project.config.root / ".cache" / "fontconfig")
+    import weasyprint  # noqa: F401
+
+
 def render_pdfs(project: Project, editions: list[Edition], derived: list[Edition]):
     """(edition, RenderedPdf, seconds, derived outputs) for each PDF edition, on every core when there are several.
 
@@ -78,11 +89,7 @@ def render_pdfs(project: Project, editions: list[Edition], derived: list[Edition
     memory goes back to the system when it exits. The booklet and press editions made from an edition are
     made in the same worker, alongside the other layouts. Long editions split into parts instead (uses_parts).
     """
-    from ..render.fonts import isolate_fonts
-    from ..infra.theme import styles_dir
-
-    # fontconfig sees only the book's fonts: set up once, before WeasyPrint is imported and workers fork
-    isolate_fonts(styles_dir(project.config.root) / "fonts", project.config.root / ".cache" / "fontconfig")
+    prepare_layouts(project)
     in_parts = [e for e in editions if uses_parts(project, e)]
     # One long edition lays its chapters out on every core. Several go side by side, each in a process of its own
     # laying its chapters out one after the other: after an edit each has one chapter to lay out again, so the
@@ -97,8 +104,6 @@ def render_pdfs(project: Project, editions: list[Edition], derived: list[Edition
     if workers < 2:
         yield from (_render_one(project, edition, derived) for edition, _ in jobs)
         return
-    import weasyprint  # noqa: F401 - imported once here, shared by the forked workers
-
     global _FORKED_PROJECT
     _FORKED_PROJECT = project
     try:

@@ -5,6 +5,7 @@ loaded project, and give their memory back to the system when they exit.
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -30,3 +31,35 @@ def map_forked(function, *iterables, workers: int, chunksize: int = 1):
         return
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         yield from pool.map(function, *iterables, chunksize=chunksize)
+
+
+@contextlib.contextmanager
+def forked_pool(workers: int):
+    """An executor for work started now and collected later (`submit(function, *args).result()`), while this
+    process does work of its own: `workers` forked processes, which see this process as it is at the first
+    submit; with one worker, this process itself, each function run when its result is asked for."""
+    if workers < 2:
+        yield _Later()
+        return
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _Later:
+    """forked_pool's executor without processes."""
+
+    def submit(self, function, *args):
+        return _Result(function, args)
+
+
+class _Result:
+    def __init__(self, function, args):
+        self.function, self.args = function, args
+
+    def result(self):
+        if self.function is not None:
+            self.value, self.function = self.function(*self.args), None
+        return self.value
