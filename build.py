@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Entry point: `python build.py build [EDITION ...]` (see `python build.py --help`)."""
-from book.cli import main
+from book.cli import run
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()
