@@ -240,15 +240,18 @@ editions:
 
 def clinic_times(work: Path, env: dict, counts: tuple[int, ...]) -> dict:
     """Wall seconds of the guide's brochure + booklet for one clinic (the fastest of three builds: the reference
-    is not inflated by a busy moment) and (wall, peak RSS, CPU) for each count of clinics in a clinic list."""
+    is not inflated by a busy moment) and (wall, peak RSS, CPU) for each count of clinics in a clinic list (for
+    50, the build of median wall time of three)."""
     single = clinics.project_with(work / "clinic-one", "{name: Clinic number 1, lines: [1 Teheran-ro, Seoul]}")
     build = clinics.BUILD + ["--project", str(single), "--out", str(work / "out-clinic-one")]
     times = {"one": min(measure(build, env, cold=single)[0] for _ in range(3))}
     for count in counts:
         project = clinics.clinic_list_project(work / f"clinics-{count}", count)
         out = work / f"out-clinics-{count}"
-        times[count] = measure(clinics.BUILD + ["--project", str(project), "--out", str(out)], env, cold=project,
-                               cpu=True)
+        # the target's count (50: ~9 s) is the median of three builds, as this machine's speed varies by ±1 s
+        samples = [measure(clinics.BUILD + ["--project", str(project), "--out", str(out)], env, cold=project, cpu=True)
+                   for _ in range(3 if count <= 50 else 1)]
+        times[count] = sorted(samples)[len(samples) // 2]
         made = len(list(out.glob("*.pdf")))
         if made != 2 * count:
             raise SystemExit(f"{count} clinics made {made} PDFs, not {2 * count}")

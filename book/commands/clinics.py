@@ -67,6 +67,8 @@ def clinic_back_covers(project: Project, editions: list[Edition], derived: list[
             futures = {name: [] for name in _LISTS}
             for name, rows in batches:
                 futures[name].append(pool.submit(_lay_out_back_covers, name, rows))
+            for name in _LISTS:  # into the cache, where the edition's layout finds it when it is done (derived.py)
+                pool.submit(_notes_page, name)
             yield {name: (pool, batch) for name, batch in futures.items()}
     finally:
         _LISTS.clear()
@@ -81,6 +83,11 @@ def _lay_out_back_covers(name: str, rows: range) -> dict[str, bytes]:
     covers = render_back_covers(clinic_list.book, clinic_list.context, [source.clinics[i] for i in rows])
     return {edition.name: derive(source, _Data(covers), edition)[0] if edition.format == "press" else covers
             for edition in clinic_list.editions}
+
+
+def _notes_page(name: str) -> None:
+    clinic_list = _LISTS[name]
+    notes_page(clinic_list.book, clinic_list.context)()
 
 
 def clinic_files(project: Project, edition: Edition, rendered, derived: list[Edition], back_covers,
