@@ -100,6 +100,17 @@ def test_gfm_constructs():
     assert '<th class="align-left">' in out and '<td class="align-center">' in out and '<td class="align-right">' in out
 
 
+@pytest.mark.parametrize("abrupt", ["<!--->", "<!-->"])
+def test_abrupt_comments_are_text_and_swallow_no_blocks(abrupt):
+    # found by test_fuzz: `<!--->` made Python-Markdown read on to the next `-->`, and the <figure> between ended
+    # up inside a <p>, which EPUBCheck refuses. GitHub (and Pandoc -f gfm) show `<!-->` and `<!--->` as text.
+    tree = markdown_to_tree(f"- item {abrupt} text\n\n<figure>\n<figcaption>A</figcaption>\n</figure>\n"
+                            "> <!-- a real comment -->\n")
+    assert [e.tag for e in tree] == ["ul", "figure", "blockquote"]
+    assert tree.xpath("string(//li)") == f"item {abrupt} text"
+    assert "real comment" not in etree.tostring(tree, encoding="unicode")
+
+
 @pytest.mark.parametrize("text", ["> quote\n\n: after a quote", "# Heading\n\n: after a heading",
                                   "- item\n\n: after a list"])
 def test_a_definition_without_a_term_is_a_paragraph(text):

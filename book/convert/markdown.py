@@ -152,9 +152,29 @@ class ChapterHtml:
     generated_ids: frozenset[str]
 
 
+def _text_not_comment(parse_comment):
+    """Python-Markdown's comment parsing (its raw-HTML block extractor's), except that `<!-->` and `<!--->` are
+    text, as GitHub shows them (GFM: a comment's text may not start with `>` or `->`). Python-Markdown read on to
+    the next `-->`, and the blocks in between (a `<figure>`, say) ended up inside a paragraph: found by test_fuzz,
+    an EPUB that EPUBCheck refuses."""
+
+    @functools.wraps(parse_comment)
+    def parse(self, i, report=True):
+        for text in ("<!-->", "<!--->"):
+            if self.rawdata.startswith(text, i):
+                self.handle_data(text)
+                return i + len(text)
+        return parse_comment(self, i, report)
+    parse.guidebook = True
+    return parse
+
+
 @functools.lru_cache(maxsize=1)
 def _converter() -> markdown.Markdown:
     """One converter per process, reset between chapters (building it costs more than a short chapter)."""
+    from markdown.htmlparser import HTMLExtractor
+    if not getattr(HTMLExtractor.parse_comment, "guidebook", False):
+        HTMLExtractor.parse_comment = _text_not_comment(HTMLExtractor.parse_comment)
     return markdown.Markdown(extensions=[*EXTENSIONS, _Guidebook(), SourceLines()],
                              extension_configs=EXTENSION_CONFIG, output_format="html")
 
