@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -91,10 +92,11 @@ CASES = {
 
 
 @pytest.fixture
-def built_project(tmp_path, capsys):
-    """The small fixture after one good build: (project, {output: sha256})."""
-    project = copy_fixture("small", tmp_path)
-    assert run(["build", "-q", "--project", str(project)], capsys)[0] == 0
+def built_project(small_build, tmp_path):
+    """The small fixture after one good build (built once per session, conftest.small_build, and copied with its
+    dist/ and .cache/): (project, {output: sha256})."""
+    project = tmp_path / "small"
+    shutil.copytree(small_build, project, symlinks=True)
     return project, _digests(project / "dist")
 
 
