@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_fixture, run
+from conftest import run
 
 INTRO = "chapters/01-intro.md"
 
