@@ -1,13 +1,14 @@
-"""The corpus books of tests/test_corpus.py (the whole corpus) and tests/test_corpus_groups.py (the groups).
+"""The corpus books of tests/test_corpus.py (the documents no group holds) and tests/test_corpus_groups.py (the
+groups).
 
 Real Markdown nobody here wrote (tests/corpus/, origins and licences in MANIFEST.tsv), built in lenient mode.
 
-The whole corpus is one book (an untagged PDF, which the fast parts engine lays out, and an EPUB), and a few
-packages are books of their own (the default tagged PDF and the EPUB, with each package's own folder tree so
-its links between files resolve). Nothing may end in an internal error, every EPUB passes EPUBCheck and every
-PDF `qpdf --check`, at least 99 % of the words of each document reach the PDF and the EPUB, and `check` in
-strict mode lists every problem as `path:line: ...`. Two test files, so that `make test`'s two workers build the
-whole book and the groups at the same time.
+Each document is laid out once: a few packages as books of their own (the default tagged PDF and the EPUB, in
+each package's own folder tree so its links between files resolve), the other documents as one book (an untagged
+PDF, which the parts engine lays out, and an EPUB). Nothing may end in an internal error, every EPUB passes
+EPUBCheck and every PDF `qpdf --check`, at least 99 % of the words of each document reach the PDF and the EPUB,
+and `check` in strict mode lists every problem of the whole corpus as `path:line: ...`. Two test files, so that
+`make test`'s two workers build the one book and the groups at the same time.
 """
 from __future__ import annotations
 

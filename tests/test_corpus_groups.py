@@ -1,6 +1,6 @@
 """Packages of the real-world corpus built as books of their own (the default tagged PDF and the EPUB, each
 package's own folder tree, so its links between files resolve), and the whole corpus through `check` in strict
-mode. Same standards as tests/test_corpus.py (the whole corpus as one book); shared code in tests/corpus_books.py.
+mode. Same standards as tests/test_corpus.py (the other documents as one book); shared code in tests/corpus_books.py.
 """
 from __future__ import annotations
 
