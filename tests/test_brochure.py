@@ -338,6 +338,8 @@ def test_clinic_batch_gives_every_clinic_its_own_tagged_brochure_booklet_and_pre
     # several back covers come from one batch document: each file must carry its own page and its own tags
     project = copy_fixture("brochure", tmp_path)
     ids = _clinic_list(project, 4)
+    with open(project / "chapters" / "02-risks.md", "a", encoding="utf-8") as chapter:  # 10 pages: the booklet
+        chapter.write("\n\n" + "Patients should discuss every risk with their doctor. " * 60 + "\n")  # is padded
     code, out, err = run(["build", "brochure", "booklet", "press", "--project", str(project)], capsys)
     assert code == 0, err
     for n, clinic in enumerate(ids, 1):
@@ -349,6 +351,9 @@ def test_clinic_batch_gives_every_clinic_its_own_tagged_brochure_booklet_and_pre
         assert not _structure_problems(brochure)
         booklet = project / "dist" / f"{SLUG}-booklet-{clinic}.pdf"
         assert f"Clinic Number {n}" in "".join(pdf_pages_text(booklet))
+        # the Notes page on the booklet's padding, in every clinic's booklet alike (12 pages for 10: two pads, the
+        # first printed with Notes, the last, inside the back cover, left blank)
+        assert "".join(pdf_pages_text(booklet)).count("Notes") == 1, pdf_pages_text(booklet)
         gs = subprocess.run(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-sDEVICE=nullpage", str(booklet)],
                             capture_output=True, text=True)
         assert not (gs.stdout + gs.stderr).strip()
