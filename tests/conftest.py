@@ -139,7 +139,8 @@ def assert_epubcheck_clean(path: Path) -> None:
 
 # The longest files first (`make test` hands out whole files with --no-loadscope-reorder, in this order): the two
 # corpus files start together on the two workers, and the short files fill in around the long ones at the end.
-LONGEST_FIRST = ("test_corpus.py", "test_corpus_groups.py", "test_accessibility.py", "test_fuzz.py", "test_languages.py")
+LONGEST_FIRST = ("test_corpus.py", "test_corpus_groups.py", "test_accessibility.py", "test_hostile.py", "test_fuzz.py",
+                 "test_languages.py", "test_cli.py", "test_parts.py")
 
 
 def pytest_collection_modifyitems(items):
