@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..assemble import Book, assemble
-from ..infra.parallel import forked_pool, worker_count
+from ..infra.parallel import MAX_WORKERS, forked_pool, worker_count
 from ..load.config import BookConfig, Edition
 from ..load.project import Project
 from ..render.context import RenderContext
@@ -63,7 +63,8 @@ def clinic_back_covers(project: Project, editions: list[Edition], derived: list[
         _LISTS[edition.name] = _ClinicList(book, render_context(project, book), (edition, *others))
     try:
         batches = [(name, rows) for name, clinic_list in _LISTS.items() for rows in clinic_list.batches()]
-        with forked_pool(worker_count(len(batches))) as pool:
+        cores = worker_count(MAX_WORKERS)  # beside this process, which lays the editions out meanwhile
+        with forked_pool(min(len(batches), cores) if cores > 1 else 0) as pool:
             futures = {name: [] for name in _LISTS}
             for name, rows in batches:
                 futures[name].append(pool.submit(_lay_out_back_covers, name, rows))

@@ -37,8 +37,8 @@ def map_forked(function, *iterables, workers: int, chunksize: int = 1):
 def forked_pool(workers: int):
     """An executor for work started now and collected later (`submit(function, *args).result()`), while this
     process does work of its own: `workers` forked processes, which see this process as it is at the first
-    submit; with one worker, this process itself, each function run when its result is asked for."""
-    if workers < 2:
+    submit; with none, this process itself, each function run when its result is asked for."""
+    if workers < 1:
         yield _Later()
         return
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
