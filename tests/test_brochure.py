@@ -1,9 +1,11 @@
 """Clinic brochures: a clinic list made into one brochure per clinic, logo and QR code, never a placeholder."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import sys
 import zlib
 
 import pikepdf
@@ -12,6 +14,7 @@ from pypdf import PdfReader
 
 from conftest import FIXTURES, copy_fixture, pdf_pages_text, run
 
+REPO = FIXTURES.parent.parent
 SLUG = "brochure-test-book"
 CLINICS = ("seoul-knee", "busan-joint")
 
@@ -428,3 +431,19 @@ def test_back_cover_too_long_for_one_page_names_its_clinic(tmp_path, capsys):
     assert code == 1 and "edition 'brochure': the back cover for 'clinic-3' takes" in err
     assert "pages, not one (shorten that clinic's lines or note" in err
     assert "Traceback" not in err and not list((project / "dist").glob("*.pdf"))
+
+
+def test_clinic_files_are_the_same_on_one_core_and_on_two(tmp_path):
+    # With one worker the back covers are laid out in this process after the brochure (forked_pool's inline
+    # executor), with two in forked workers beside it: the files must not show which.
+    project = copy_fixture("brochure", tmp_path)
+    _clinic_list(project, 3)
+    files = {}
+    for workers in ("1", "2"):
+        out = tmp_path / f"out-{workers}"
+        shutil.rmtree(project / ".cache", ignore_errors=True)  # no Notes page or part from the other build
+        subprocess.run([sys.executable, str(REPO / "build.py"), "build", "brochure", "booklet", "press", "--force",
+                        "-q", "--project", str(project), "--out", str(out)], check=True, capture_output=True,
+                       env={**os.environ, "GUIDEBOOK_WORKERS": workers, "SOURCE_DATE_EPOCH": "1767225600"})
+        files[workers] = {p.name: p.read_bytes() for p in sorted(out.glob("*.pdf"))}
+    assert len(files["1"]) == 9 and files["1"] == files["2"]
