@@ -188,7 +188,7 @@ def test_links_and_duplicate_ids_name_their_lines(tmp_path):
     assert [str(e) for e in duplicate_ids([one, two])] == [
         "two.md:4: duplicate id 'same' (also one.md:3) (ids must be unique in the whole book: rename one of them)"]
     renames = unique_ids([one, two])
-    found = [str(e) for e in resolve_links([one, two], renames, tmp_path)[1]]
+    found = [str(e) for e in resolve_links([one, two], renames)[1]]
     assert found == ["one.md:5: no anchor '#nowhere' in two.md (check the file name and the #anchor)",
                      "one.md:7: link to unknown chapter 'gone.md' (check the file name and the #anchor)",
                      "two.md:6: no anchor '#missing' in this chapter or the book (check the file name and the #anchor)"]
@@ -208,7 +208,7 @@ def test_a_chapters_own_title_is_an_anchor(tmp_path):
     two = ParsedChapter.of(Chapter(tmp_path / "two.md", "two.md", "two", "Part one: The basics", True, "chapter", "", "Hi.\n"),
                            "Hi.\n", convert("Hi.\n"))
     (tmp_path / "two.md").write_text("# Part one: The basics\n\nHi.\n")
-    (one, _), errors = resolve_links([one, two], unique_ids([one, two]), tmp_path)
+    (one, _), errors = resolve_links([one, two], unique_ids([one, two]))
     assert errors == [] and [a.get("href") for a in one.body().iter("a")] == ["#ch-two", "#ch-one"]
 
 
@@ -216,7 +216,7 @@ def test_a_chapters_own_title_is_an_anchor(tmp_path):
 
 def test_lenient_links_are_warnings_and_plain_text(tmp_path):
     one = chapter(tmp_path, "one", "Go to [the site](other.html), [gone](gone.md) or [nowhere](#nowhere).\n")
-    (resolved,), found = resolve_links([one], unique_ids([one]), tmp_path, strict=False)
+    (resolved,), found = resolve_links([one], unique_ids([one]), strict=False)
     assert [e.warning for e in found] == [True, True, True]
     assert str(found[0]).startswith("one.md:1: warning: link to 'other.html' is not a chapter")
     body = resolved.body()

@@ -59,7 +59,7 @@ def test_ids_unique_across_chapters_and_links_follow(tmp_path):
     two = parsed(tmp_path, "two", "## Overview\n\nBack to [one](one.md#overview).\n")
     renames = unique_ids([one, two])
     assert renames.links == {"one": {"overview": "overview"}, "two": {"overview": "two-overview"}}
-    (one, two), errors = resolve_links([one, two], renames, tmp_path)
+    (one, two), errors = resolve_links([one, two], renames)
     assert errors == []
     hrefs = [(a.get("href"), a.get("data-chapter")) for a in one.body().iter("a")]
     assert hrefs == [("#two-overview", "two"), ("#overview", "one")]
@@ -89,7 +89,7 @@ def test_load_steps_return_new_values_and_change_nothing_they_are_given(tmp_path
     assert duplicate_ids(chapters) == [] and chapters == given
     renames = unique_ids(chapters)
     assert renames["one"] == {"overview": "one-overview"} and chapters == given
-    resolved, errors = resolve_links(chapters, renames, tmp_path, strict=False)
+    resolved, errors = resolve_links(chapters, renames, strict=False)
     assert chapters == given and [str(e) for e in errors] == [
         "one.md:3: warning: no anchor '#gone' in this chapter or the book (check the file name and the #anchor)"]
     assert [a.get("href") for a in resolved[0].body().iter("a")] == ["#overview", "#one-overview"]
@@ -132,14 +132,14 @@ def test_a_body_kept_as_text_reads_back_as_it_was(tmp_path):
     kept, errors = sanitize(one.chapter, one.text, convert(one.text), tmp_path)
     assert errors == [] and [i.get("src") for i in parse_body(kept).iter("img")] == ["my photo.png"]
     chapters = [ParsedChapter(one.chapter, one.text, kept), parsed(tmp_path, "two", "## Café\n")]
-    (one, _), errors = resolve_links(chapters, unique_ids(chapters), tmp_path)
+    (one, _), errors = resolve_links(chapters, unique_ids(chapters))
     assert errors == [] and [a.get("href") for a in one.body().iter("a")] == ["#café"]
 
 
 def test_broken_link_is_traced_to_its_line(tmp_path):
     one = parsed(tmp_path, "one", "Text.\n\nMore [gone](two.md#nowhere).\n")
     two = parsed(tmp_path, "two", "## Here\n")
-    _, errors = resolve_links([one, two], unique_ids([one, two]), tmp_path)
+    _, errors = resolve_links([one, two], unique_ids([one, two]))
     assert [str(e) for e in errors] == ["one.md:3: no anchor '#nowhere' in two.md (check the file name and the #anchor)"]
 
 

@@ -3,7 +3,6 @@ renames and new chapters."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..convert.body import body_html
@@ -76,7 +75,7 @@ def unique_ids(parsed: list[ParsedChapter]) -> Renames:
     return Renames(links, made)
 
 
-def resolve_links(parsed: list[ParsedChapter], renames: Renames, root: Path,
+def resolve_links(parsed: list[ParsedChapter], renames: Renames,
                   strict: bool = True) -> tuple[list[ParsedChapter], list[BookError]]:
     """(the chapters with their ids renamed and every internal link pointing at its final id, `#id` +
     data-chapter; an error for each link that goes nowhere). Not strict: a warning instead, and the link becomes
@@ -102,7 +101,7 @@ def resolve_links(parsed: list[ParsedChapter], renames: Renames, root: Path,
             if href is None or urlsplit(href).scheme:
                 continue
             changed = True
-            target, fragment = _resolve(p, href, by_source, renames, by_id, root)
+            target, fragment = _resolve(p, href, by_source, renames, by_id)
             if target is None:
                 line = p.line(body, link, f"]({href}", f'"{href}"', href)
                 errors.append(BookError(p.chapter.display, line, fragment, "check the file name and the #anchor",
@@ -119,7 +118,7 @@ def resolve_links(parsed: list[ParsedChapter], renames: Renames, root: Path,
     return resolved, errors
 
 
-def _resolve(p, href, by_source, renames, by_id, root):
+def _resolve(p, href, by_source, renames, by_id):
     """(target chapter, final id) or (None, what is wrong)."""
     path_part, _, fragment = href.partition("#")
     if path_part:

@@ -121,7 +121,7 @@ def load_project(root: Path, language: str = "", strict: bool | None = None) -> 
         errors.extend(found)
         parsed.append(ParsedChapter(chapter, text, kept, html.block_lines, html.generated_ids))
     errors.extend(duplicate_ids(parsed))
-    parsed, found = resolve_links(parsed, unique_ids(parsed), config.root, strict)
+    parsed, found = resolve_links(parsed, unique_ids(parsed), strict)
     errors.extend(found)
     warnings = tuple(e for e in errors if e.warning)
     raise_all([e for e in errors if not e.warning])
