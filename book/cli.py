@@ -87,8 +87,11 @@ def run() -> None:
     try:
         code = main()
     finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except OSError:  # a reader that went away (`| head`): nothing more to tell it
+                pass
     os._exit(code)
 
 
