@@ -89,6 +89,8 @@ def render_pdfs(project: Project, editions: list[Edition], derived: list[Edition
     memory goes back to the system when it exits. The booklet and press editions made from an edition are
     made in the same worker, alongside the other layouts. Long editions split into parts instead (uses_parts).
     """
+    if not editions:  # the EPUB alone, its print page numbers known: no layout, no WeasyPrint to import
+        return
     prepare_layouts(project)
     in_parts = [e for e in editions if uses_parts(project, e)]
     # One long edition lays its chapters out on every core. Several go side by side, each in a process of its own
