@@ -148,7 +148,6 @@ def _build(root: Path, out: Path, names: list[str] | None, progress: Callable[[s
 def _build_language(project: Project, editions: list[Edition], out: Path, files: dict, built: list[Built],
                     progress: Callable[[str], None]) -> None:
     """Render `editions` (all in the project's language) into `files` and `built`."""
-    pdfs = {}
     to_render = _pdf_order(project.config, editions)
     page_map = _cached_page_map(project, to_render, editions)
     if page_map is not None:  # the EPUB alone: its print page numbers are known from an earlier build
@@ -159,7 +158,6 @@ def _build_language(project: Project, editions: list[Edition], out: Path, files:
     per_clinic = [e for e in to_render if e.clinics and (e in editions or any(d.source == e.name for d in derived))]
     with clinic_back_covers(project, per_clinic, derived) as back_covers:
         for edition, rendered, seconds, made in render_pdfs(project, to_render, derived):
-            pdfs[edition.name] = rendered
             if edition.name == project.config.print_edition:
                 page_map = (rendered.labels, rendered.starts)
                 _store_page_map(project, page_map)
