@@ -313,3 +313,23 @@ def test_an_incremental_update_holds_what_changed_and_nothing_left_behind():
             assert str(reread.Root.Note.Text) == "shared" and str(reread.Root.Note.Extra.Text) == name
             assert bytes(reread.trailer.ID[0]) == bytes(pdf.trailer.ID[0])  # the same document, changed
     assert files[0] != files[1] and updatable.updated([pdf.Root.Note]) == files[1]  # reproducible
+
+
+def test_image_check_does_not_depend_on_what_the_process_imported():
+    """WeasyPrint's import lets Pillow load truncated images for the whole process: a truncated JPEG passed the
+    image check in `watch` (or any build after the first) and failed it in a fresh process."""
+    import json
+    import subprocess
+    import sys
+
+    script = ("import io, json; from PIL import Image; from book.load.images import _raster_problem\n"
+              "out = io.BytesIO(); Image.new('RGB', (300, 300), 'red').save(out, 'JPEG'); data = out.getvalue()\n"
+              "cases = [(data[:len(data) // 2], 'JPEG'), (b'\\x89PNG\\r\\n\\x1a\\nbroken', 'PNG')]\n"
+              "before = [_raster_problem(*case) for case in cases]\n"
+              "import weasyprint\n"
+              "print(json.dumps([before, [_raster_problem(*case) for case in cases]]))\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                            cwd=Path(__file__).resolve().parent.parent)
+    before, after = json.loads(result.stdout)
+    assert before == after
+    assert before[0].startswith("is corrupt (image file is truncated") and before[1].startswith("is not an image")

@@ -30,8 +30,12 @@ def image_problem(path: Path) -> str | None:
 def _raster_problem(data: bytes, expected: str) -> str | None:
     import io
 
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageFile, UnidentifiedImageError
 
+    # WeasyPrint's import sets Pillow's LOAD_TRUNCATED_IMAGES for the whole process, after which a truncated JPEG
+    # loads (grey where data is missing) and plugins answer differently: the check must not depend on whether a
+    # build in this process (`watch`, a clinic list's workers) has imported it yet.
+    truncated_allowed, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -51,6 +55,8 @@ def _raster_problem(data: bytes, expected: str) -> str | None:
         return f"is above the limit of {MAX_IMAGE_PIXELS:,} pixels (scale it down)"  # Pillow's own, far above ours
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         return f"is corrupt ({error})"
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated_allowed
     return None
 
 
