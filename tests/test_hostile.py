@@ -1,20 +1,24 @@
 """Hostile and broken projects (issue 18): each case is a project a stranger could hand us.
 
 Every case copies one built fixture (tests/hostile/base, built once), breaks it in one way, and runs the real
-command line in a subprocess under a 2 GB address-space limit and a time limit. Each asserts the exit code,
+command line in a process of its own (forked from one that has only imported guidebook and WeasyPrint,
+tests/tools/fork_server.py) under a 2 GB address-space limit and a time limit. Each asserts the exit code,
 the one-line `path:line: message` it must print, that no traceback appears, that nothing outside the project
-was opened (an audit hook in the subprocess reports any open() that lands outside), that nothing outside
+was opened (an audit hook in the case's process reports any open() that lands outside), that nothing outside
 the project was written, that no scratch folder is left in the temporary folder, and that the outputs of
 the previous build in dist/ are byte-for-byte intact.
 """
 from __future__ import annotations
 
+import atexit
+import json
 import os
 import re
 import shutil
 import struct
 import subprocess
 import sys
+import tempfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,15 +58,47 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
+class ForkServer:
+    """tests/tools/fork_server.py, started once per test process: each case runs in a child forked from a process
+    that has imported WeasyPrint and guidebook and done nothing else (a fresh interpreter would spend a second
+    of CPU on those imports); limits, audit hook, environment and folder are each case's own."""
+
+    def __init__(self, environment: dict):
+        self.environment = environment
+        self.process: subprocess.Popen | None = None
+        self.output = Path(tempfile.mkdtemp(prefix="hostile-output-"))
+        atexit.register(shutil.rmtree, self.output, True)
+
+    def run(self, args: list[str], env: dict, cwd: Path) -> subprocess.CompletedProcess:
+        if self.process is None:
+            self.process = subprocess.Popen([sys.executable, str(REPO / "tests" / "tools" / "fork_server.py")],
+                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=self.environment)
+            atexit.register(self.process.kill)
+        out, err = self.output / "stdout", self.output / "stderr"
+        request = {"argv": args, "env": env, "cwd": str(cwd), "stdout": str(out), "stderr": str(err),
+                   "timeout": TIME_LIMIT, "code": RUNNER}
+        self.process.stdin.write((json.dumps(request) + "\n").encode())
+        self.process.stdin.flush()
+        answer = json.loads(self.process.stdout.readline())
+        if answer["timed_out"]:
+            raise subprocess.TimeoutExpired(args, TIME_LIMIT)
+        return subprocess.CompletedProcess(args, answer["returncode"], out.read_text(errors="replace"),
+                                           err.read_text(errors="replace"))
+
+
+SERVERS: dict[str, ForkServer] = {}
+
+
 def run_cli(project: Path, outside: Path, scratch: Path, args: list[str], env: dict | None = None,
             fsize: int | None = None) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "GUIDEBOOK_WORKERS": "1", "SOURCE_DATE_EPOCH": EPOCH, "TMPDIR": str(scratch),
-                   "PYTHONPATH": str(REPO), "HOSTILE_MEMORY": str(MEMORY_LIMIT), "HOSTILE_OUTSIDE": str(outside)}
-    environment.update(env or {})
+    # what every case shares (the fork server imports guidebook in it: GUIDEBOOK_WORKERS is read at import)
+    shared = {**os.environ, "GUIDEBOOK_WORKERS": "1", "SOURCE_DATE_EPOCH": EPOCH, "PYTHONPATH": str(REPO),
+              "HOSTILE_MEMORY": str(MEMORY_LIMIT)}
+    environment = {**shared, "TMPDIR": str(scratch), "HOSTILE_OUTSIDE": str(outside), **(env or {})}
     if fsize:
         environment["HOSTILE_FSIZE"] = str(fsize)
-    return subprocess.run([sys.executable, "-c", RUNNER, *args, "--project", str(project)], capture_output=True,
-                          text=True, env=environment, timeout=TIME_LIMIT, cwd=project)
+    server = SERVERS.setdefault("server", ForkServer(shared))
+    return server.run([*args, "--project", str(project)], environment, project)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
