@@ -64,7 +64,9 @@ def clinic_back_covers(project: Project, editions: list[Edition], derived: list[
     try:
         batches = [(name, rows) for name, clinic_list in _LISTS.items() for rows in clinic_list.batches()]
         cores = worker_count(MAX_WORKERS)  # beside this process, which lays the editions out meanwhile
-        with forked_pool(min(len(batches), cores) if cores > 1 else 0) as pool:
+        # The edition's own layout, in this process, is the longest piece of work and what everything after it
+        # waits for: the workers get the cores it leaves.
+        with forked_pool(min(len(batches), cores) if cores > 1 else 0, niceness=10) as pool:
             futures = {name: [] for name in _LISTS}
             for name, rows in batches:
                 futures[name].append(pool.submit(_lay_out_back_covers, name, rows))

@@ -34,14 +34,18 @@ def map_forked(function, *iterables, workers: int, chunksize: int = 1):
 
 
 @contextlib.contextmanager
-def forked_pool(workers: int):
+def forked_pool(workers: int, niceness: int = 0):
     """An executor for work started now and collected later (`submit(function, *args).result()`), while this
     process does work of its own: `workers` forked processes, which see this process as it is at the first
-    submit; with none, this process itself, each function run when its result is asked for."""
+    submit; with none, this process itself, each function run when its result is asked for.
+
+    `niceness` lowers the workers' scheduling priority: when this process's own work is what the rest waits
+    for, it keeps a core to itself and the workers share what is left, instead of all taking turns."""
     if workers < 1:
         yield _Later()
         return
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=os.nice, initargs=(niceness,))
     try:
         yield pool
     finally:
