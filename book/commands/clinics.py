@@ -55,12 +55,14 @@ def clinic_back_covers(project: Project, editions: list[Edition], derived: list[
     if not lists:
         yield {}
         return
+    from ..render.backcover import parse_back_cover_styles
     from .runner import prepare_layouts
     prepare_layouts(project)  # the workers fork now: fontconfig and WeasyPrint first
     for edition in lists:
         book = assemble(project.chapters, project.config, edition)
         others = tuple(e for e in derived if e.source == edition.name)
         _LISTS[edition.name] = _ClinicList(book, render_context(project, book), (edition, *others))
+        parse_back_cover_styles(book, _LISTS[edition.name].context)
     try:
         batches = [(name, rows) for name, clinic_list in _LISTS.items() for rows in clinic_list.batches()]
         cores = worker_count(MAX_WORKERS)  # beside this process, which lays the editions out meanwhile

@@ -20,7 +20,7 @@ from ..assemble import Book
 from ..load.branding import Branding
 from ..infra.errors import BookError
 from .context import RenderContext
-from .fetcher import ProjectFetcher, ResourceRefused
+from .fetcher import ResourceRefused
 from .pdf import VARIANTS, prepare_print
 from .pdf_update import UpdatablePdf
 
@@ -43,6 +43,19 @@ def _back_cover_sections(html: str, index: int) -> tuple[str, str, str]:
     return html[:start], section, html[end:]
 
 
+def _back_part(book: Book, branding: Branding) -> Book:
+    """The edition without its chapters: what the back covers are laid out from."""
+    return dataclasses.replace(book, chapters=(), edition=dataclasses.replace(book.edition, branding=branding))
+
+
+def parse_back_cover_styles(book: Book, context: RenderContext) -> None:
+    """Parse the edition's stylesheets in this process: before workers fork, once for all of them (the edition's
+    own layout, which has the same stylesheets, finds them parsed too)."""
+    from .pdf import parsed_styles
+    parsed_styles(prepare_print(_back_part(book, book.edition.branding), context).css,
+                  [book.config.root, context.styles])
+
+
 def render_back_covers(book: Book, context: RenderContext, brandings: list[Branding]) -> bytes:
     """A PDF whose page i is the edition's back cover for brandings[i], all laid out as one document.
 
@@ -51,16 +64,15 @@ def render_back_covers(book: Book, context: RenderContext, brandings: list[Brand
     left out of the PDF), so every page looks as it does at the end of the brochure. Links are described and
     tags finished as in a whole brochure (book/render/pdf_tags.py).
     """
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint import HTML
 
     from .branding import back_cover
     from .linebreak import patch_line_breaking
-    from .pdf import check_glyphs
+    from .pdf import check_glyphs, parsed_styles
     from .pdf_tags import describe_links, finish_tags
     patch_line_breaking()
     config = book.config
-    book = dataclasses.replace(book, chapters=(), edition=dataclasses.replace(book.edition, branding=brandings[0]))
+    book = _back_part(book, brandings[0])
     root, styles = config.root, context.styles
     source = prepare_print(book, context)  # once: only the contact block differs from clinic to clinic
     parts = []
@@ -77,11 +89,9 @@ def render_back_covers(book: Book, context: RenderContext, brandings: list[Brand
     html = head + "".join(section for _, section, _ in parts) + parts[0][2]
     left_out, _ = check_glyphs(book, html, context)  # no tofu: as the brochure's own check
     html = html.translate(dict.fromkeys(map(ord, left_out)))
-    fetcher = ProjectFetcher([root, styles])
-    fonts = FontConfiguration()
     variant = VARIANTS[book.edition.pdf_variant]
     try:
-        css = [CSS(string=text, base_url=base, url_fetcher=fetcher, font_config=fonts) for text, base in source.css]
+        fetcher, fonts, css, _ = parsed_styles(source.css, [root, styles])  # parsed before the workers forked
         document = HTML(string=html, base_url=str(root) + "/", url_fetcher=fetcher
                         ).render(stylesheets=css, font_config=fonts, pdf_variant=variant)
     except ResourceRefused as error:

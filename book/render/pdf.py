@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import logging
 import re
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from lxml import html as lxml_html
 
@@ -238,28 +240,47 @@ def prepare_print(book: Book, context: RenderContext) -> PrintSource:
     return replace(source, left_out=left_out, warnings=warnings)
 
 
+_STYLES: dict = {}  # per process: parsed stylesheets and their fonts, shared by every document it lays out
+_STYLES_KEPT = 16  # a long `watch` session parses new ones after each edit
+
+
+def parsed_styles(css: list[tuple[str, str]], roots: list):
+    """(fetcher, font configuration, parsed stylesheets, files the stylesheets read) for `css` ((text, base URL)
+    pairs), parsed once per process: parsed before a fork, once for every worker (clinic lists' back covers, the
+    parts engine's parts)."""
+    key = hashlib.sha256(repr((css, [str(r) for r in roots])).encode()).hexdigest()
+    if key not in _STYLES:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        fetcher = ProjectFetcher([Path(r) for r in roots])
+        fonts = FontConfiguration()
+        sheets = [CSS(string=text, base_url=base, url_fetcher=fetcher, font_config=fonts) for text, base in css]
+        while len(_STYLES) >= _STYLES_KEPT:
+            del _STYLES[next(iter(_STYLES))]
+        _STYLES[key] = (fetcher, fonts, sheets, frozenset(fetcher.fetched))
+    return _STYLES[key]
+
+
 def render_pdf(book: Book, context: RenderContext) -> RenderedPdf:
     """The edition as one WeasyPrint document, with the label and first block of each page.
 
     Fontconfig must already see only the book's fonts (fonts.isolate_fonts, called by the build)."""
     config, edition = book.config, book.edition
     root = config.root
-    from weasyprint import CSS, HTML  # imported here: ~0.7 s that `check` and the EPUB never need
-    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint import HTML  # imported here: ~0.7 s that `check` and the EPUB never need
 
     patch_line_breaking()
     source = prepare_print(book, context)
     for warning in source.warnings:
         WARNINGS.warning("%s", warning)
     html = source.render_html("all", source.chapters, {})
-    fetcher = ProjectFetcher([root, context.styles])
-    font_config = FontConfiguration()
     from weasyprint import LOGGER
 
     gate = _NotdefGate()
     LOGGER.addHandler(gate)
     try:
-        css = [CSS(string=text, base_url=base, url_fetcher=fetcher, font_config=font_config) for text, base in source.css]
+        fetcher, font_config, css, _ = parsed_styles(source.css, [root, context.styles])
         document = HTML(string=html, base_url=str(root) + "/", url_fetcher=fetcher).render(
             stylesheets=css, font_config=font_config, pdf_variant=VARIANTS[edition.pdf_variant])
         starts = [_first_block(page) for page in document.pages]

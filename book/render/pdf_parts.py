@@ -11,7 +11,6 @@ and, when tagged, structure tree (tests/test_parts.py).
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import warnings
 from dataclasses import dataclass
@@ -26,7 +25,8 @@ from ..assemble.xrefs import with_page_numbers, xref_targets
 from . import struct_merge
 from .context import RenderContext
 from .overlay import draw_page
-from .pdf import VARIANTS, WARNINGS, RenderedPdf, _first_block, label_ranges, page_labels, prepare_print
+from .pdf import (VARIANTS, WARNINGS, RenderedPdf, _first_block, label_ranges, page_labels, parsed_styles,
+                  prepare_print)
 
 PX = 0.75  # CSS px → PDF points
 
@@ -69,25 +69,6 @@ class Plan:
 VERSO = ("html { break-before: verso; }", "")
 
 
-_STYLES: dict = {}  # per worker process: parsed stylesheets and loaded fonts, shared by every part it lays out
-
-
-def _styles(css: list[tuple[str, str]], roots: list[str]):
-    """(fetcher, font configuration, parsed stylesheets) for these stylesheets, parsed once per process."""
-    key = hashlib.sha256(repr((css, roots)).encode()).hexdigest()
-    if key not in _STYLES:
-        from weasyprint import CSS
-        from weasyprint.text.fonts import FontConfiguration
-
-        from .fetcher import ProjectFetcher
-
-        fetcher = ProjectFetcher([Path(r) for r in roots])
-        font_config = FontConfiguration()
-        sheets = [CSS(string=text, base_url=base, url_fetcher=fetcher, font_config=font_config) for text, base in css]
-        _STYLES[key] = (fetcher, font_config, sheets, frozenset(fetcher.fetched))  # what the stylesheets read
-    return _STYLES[key]
-
-
 def _render_part(html: str, css: list[tuple[str, str]], roots: list[str], variant: str | None) -> Part:
     """Lay out one part (in a worker forked after fontconfig was set up): `css` is (text, base URL) pairs,
     `variant` WeasyPrint's pdf_variant."""
@@ -96,7 +77,7 @@ def _render_part(html: str, css: list[tuple[str, str]], roots: list[str], varian
     from .linebreak import patch_line_breaking
     patch_line_breaking()
 
-    fetcher, font_config, sheets, read_by_styles = _styles(css, roots)
+    fetcher, font_config, sheets, read_by_styles = parsed_styles(css, roots)
     fetcher.fetched = set(read_by_styles)
     document = HTML(string=html, base_url=roots[0] + "/", url_fetcher=fetcher).render(
         stylesheets=sheets, font_config=font_config, pdf_variant=variant)
