@@ -333,3 +333,16 @@ def test_image_check_does_not_depend_on_what_the_process_imported():
     before, after = json.loads(result.stdout)
     assert before == after
     assert before[0].startswith("is corrupt (image file is truncated") and before[1].startswith("is not an image")
+
+
+def test_parsed_stylesheets_are_reused_until_a_file_they_read_changes(tmp_path):
+    """`watch` builds many times in one process: a changed font or imported sheet must not be served stale."""
+    from book.render.pdf import parsed_styles
+
+    (tmp_path / "imported.css").write_text("p { color: red; }")
+    css = [("@import url(imported.css); h1 { color: blue; }", (tmp_path / "main.css").as_uri())]
+    first = parsed_styles(css, [tmp_path])
+    assert str(tmp_path / "imported.css") in first[3]
+    assert parsed_styles(css, [tmp_path])[2] is first[2]
+    (tmp_path / "imported.css").write_text("p { color: green; }")
+    assert parsed_styles(css, [tmp_path])[2] is not first[2]
