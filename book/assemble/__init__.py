@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..load.config import BookConfig, Edition
+from ..load.config import BookConfig
+from ..load.editions import Edition
 from ..load.content import Chapter
 from ..infra.errors import BookError
 from ..infra.i18n import Messages, messages

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from . import Book
 from .parsed import ParsedChapter
-from ..load.config import BookConfig, Edition
+from ..load.config import BookConfig
+from ..load.editions import Edition
 from ..infra.errors import BookError
 from ..convert.markdown import source_line
 

@@ -13,7 +13,8 @@ from typing import Callable
 from ..assemble import assemble
 from .assets import render_context
 from ..infra.cache import Cache
-from ..load.config import BookConfig, Edition, load_config
+from ..load.config import BookConfig, load_config
+from ..load.editions import Edition
 from ..infra.errors import BookError
 from ..infra.output import write_outputs
 from ..load.project import Project, load_project

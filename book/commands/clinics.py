@@ -13,7 +13,8 @@ from pathlib import Path
 
 from ..assemble import Book, assemble
 from ..infra.parallel import MAX_WORKERS, forked_pool, worker_count
-from ..load.config import BookConfig, Edition
+from ..load.config import BookConfig
+from ..load.editions import Edition
 from ..load.project import Project
 from ..render.context import RenderContext
 from .assets import render_context

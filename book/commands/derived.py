@@ -8,7 +8,7 @@ import time
 from typing import Callable
 
 from ..infra.cache import Cache, recorded
-from ..load.config import Edition
+from ..load.editions import Edition
 
 
 def derive(source: Edition, rendered, edition: Edition, notes: Callable[[], bytes] | None = None) -> tuple[bytes, int]:

@@ -10,7 +10,8 @@ from typing import Callable
 from .build import build, output_path, select_editions
 from .clinics import clinic_output_path
 from ..infra.cache import code_digest, read_regular, write_file_atomically
-from ..load.config import BookConfig, Edition, load_config
+from ..load.config import BookConfig, load_config
+from ..load.editions import Edition
 from ..load.paths import SOURCE_FOLDERS
 from ..infra.theme import styles_dir
 

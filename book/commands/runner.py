@@ -10,7 +10,7 @@ from ..assemble import assemble
 from ..infra.cache import Cache
 from ..infra.parallel import MAX_WORKERS, map_forked, worker_count
 from ..infra.templating import layout_errors
-from ..load.config import Edition
+from ..load.editions import Edition
 from ..load.project import Project
 from .assets import render_context
 from .derived import notes_page, with_derived

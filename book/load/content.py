@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import IDENT, BookConfig
+from .config import BookConfig
+from .editions import IDENT
 from ..infra.errors import BookError, raise_all
 from ..convert.markdown import HTML_ELEMENTS
 from .yamlfile import parse_yaml, read_text

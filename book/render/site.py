@@ -9,7 +9,8 @@ import base64
 from dataclasses import dataclass
 from typing import Mapping
 
-from ..load.config import BookConfig, Edition
+from ..load.config import BookConfig
+from ..load.editions import Edition
 from .context import RenderContext
 
 MEDIA_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
