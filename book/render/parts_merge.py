@@ -1,0 +1,129 @@
+"""The parts engine's last step (pdf_parts.py): separately laid-out parts joined into one PDF, with the running
+heads overlaid, links and outline pointing across parts, structure trees joined and page labels set."""
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+import pikepdf
+
+from ..assemble import Book
+from . import struct_merge
+from .overlay import draw_page
+from .pdf import RenderedPdf, label_ranges, page_labels
+
+PX = 0.75  # CSS px → PDF points
+
+
+@dataclass(frozen=True)
+class Part:
+    """A laid-out part as plain data (it crosses process boundaries and lives in the cache)."""
+
+    pdf: bytes
+    heights: tuple[float, ...]  # page heights in points
+    anchors: dict  # id → (page, x_px, y_px)
+    links: tuple  # (page, target id, (x, y, w, h) px)
+    bookmarks: tuple  # (page, level, label, y_px)
+    starts: tuple[str, ...]
+    files: tuple[tuple[str, str], ...] = ()  # (path, sha256) of every file the layout read: images, fonts, CSS
+
+
+def merge_parts(book: Book, front: Part, content: list[Part], offsets: list[int], chrome: list[tuple[int, Part]],
+                body_count: int):
+    """One PDF: the front part, blank pages where chapters need a right-hand start, chrome overlaid.
+
+    qpdf (through pikepdf) copies the parts' pages without parsing their content: a few times faster than
+    pypdf on a long book. The front part is the base, so its metadata, language and viewer settings stay, and
+    the other parts' structure trees join its tree.
+    """
+    two_sided = book.edition.two_sided
+    pdf = pikepdf.open(io.BytesIO(front.pdf))
+    if "/Outlines" in pdf.Root:  # rebuilt below for the whole book, as are the links
+        del pdf.Root.Outlines
+    if "/Names" in pdf.Root and "/Dests" in pdf.Root.Names:
+        del pdf.Root.Names.Dests
+    width, height = (float(v) for v in pdf.pages[0].mediabox[2:])
+    if two_sided and len(pdf.pages) % 2:
+        pdf.add_blank_page(page_size=(width, height))
+    first_body = len(pdf.pages)
+    starts = list(front.starts) + [""] * (first_body - len(front.starts))
+    placed: list[tuple[Part, int]] = [(front, 0)]
+    sources = []  # kept open until saved: the copied pages' objects are read from them
+    key = struct_merge.next_key(pdf)
+    for number, (part, offset) in enumerate(zip(content, offsets), 1):
+        while len(pdf.pages) < first_body + offset:
+            pdf.add_blank_page(page_size=(width, height))
+            starts.append("")
+        placed.append((part, len(pdf.pages)))
+        sources.append(pikepdf.open(io.BytesIO(part.pdf)))
+        with warnings.catch_warnings():  # "named destinations are not copied": links are rebuilt below
+            warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+            pdf.pages.extend(sources[-1].pages)
+        key = struct_merge.adopt(pdf, sources[-1], len(pdf.pages) - len(part.heights), number, key)
+        starts += part.starts
+    assert body_count == len(pdf.pages) - first_body, "body pages miscounted"
+    # Chapter openings, blank pages and the back cover carry no running head or folio: nothing to overlay there.
+    bare = set(offsets) | {i for i, start in enumerate(starts[first_body:]) if start in ("", "back-cover")}
+    for offset, chunk in chrome:
+        sources.append(pikepdf.open(io.BytesIO(chunk.pdf)))
+        for index, chrome_page in enumerate(sources[-1].pages):
+            if offset + index not in bare:
+                number = first_body + offset + index  # a part's pages share one resource dictionary: one name each
+                draw_page(pdf.pages[number], chrome_page, f"Chrome{number + 1}", artifact=True)
+
+    anchors = {}
+    for part, start in placed:
+        for name, (page, x, y) in part.anchors.items():
+            anchors.setdefault(name, (start + page, x, y))
+    _point_links(pdf, placed, anchors)
+    _rebuild_outline(pdf, placed)
+    struct_merge.finish(pdf, key)
+    labels = page_labels(starts, book.chapters[0].id)
+    numbers = [item for start, style in label_ranges(labels) for item in (start, pikepdf.Dictionary(S=pikepdf.Name(style)))]
+    pdf.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(numbers))
+    if book.messages.direction == "rtl":  # a right-to-left book: viewers show its spreads right to left
+        if "/ViewerPreferences" not in pdf.Root:
+            pdf.Root.ViewerPreferences = pikepdf.Dictionary()
+        pdf.Root.ViewerPreferences.Direction = pikepdf.Name.R2L
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True, fix_metadata_version=False, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    for source in sources:
+        source.close()
+    from .pdf_tags import contents_pages, finish_tags  # the same PDF/UA fixes as a single document gets
+    data = finish_tags(out.getvalue(), book.config.identifier, book.edition.name, contents_pages(starts))
+    return RenderedPdf(data, labels, tuple(starts))
+
+
+def _point_links(pdf, placed, anchors) -> None:
+    """Internal links as explicit destinations: the parts' named destinations do not survive merging.
+
+    The annotations stay where WeasyPrint put them, so a tagged Link element's reference to its annotation (and
+    the annotation's parent-tree key) stays true."""
+    for part, start in placed:
+        for number in range(len(part.heights)):
+            for annotation in pdf.pages[start + number].obj.get("/Annots", []):
+                name = annotation.get("/Dest")
+                if not isinstance(name, pikepdf.String):
+                    continue
+                if str(name) not in anchors:  # a target left out of this edition: an inert link, as plain text
+                    del annotation.Dest
+                    continue
+                target_page, x, y = anchors[str(name)]
+                destination = pdf.pages[target_page]
+                annotation.Dest = pikepdf.Array([destination.obj, pikepdf.Name.XYZ, x * PX,
+                                                 float(destination.mediabox[3]) - y * PX, 0])
+
+
+def _rebuild_outline(pdf, placed) -> None:
+    """The bookmarks of every part, nested by level, in page order."""
+    with pdf.open_outline() as outline:
+        stack: list[tuple[int, pikepdf.OutlineItem]] = []
+        for part, start in placed:
+            for number, level, label, y in part.bookmarks:
+                while stack and stack[-1][0] >= level:
+                    stack.pop()
+                top = float(pdf.pages[start + number].mediabox[3]) - y * PX
+                item = pikepdf.OutlineItem(label, start + number, pikepdf.PageLocation.XYZ, left=0, top=top, zoom=0)
+                (stack[-1][1].children if stack else outline.root).append(item)
+                stack.append((level, item))
