@@ -13,7 +13,8 @@ from book.assemble import ParsedChapter
 from book.assemble.ids import duplicate_ids, resolve_links, unique_ids
 from book.load.content import Chapter, load_chapter
 from book.infra.errors import BookError
-from book.convert.markdown import convert, github_slug, markdown_to_tree
+from book.convert.gfm import github_slug
+from book.convert.markdown import convert, markdown_to_tree
 from book.render.pdf import footnotes_inline
 from book.convert.sanitize import check_disclaimer, disclaimer_html, sanitize
 from conftest import assert_epubcheck_clean, copy_fixture, epub_files, pdf_pages_text, run

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from ..convert.body import body_html
-from ..convert.markdown import github_slug
+from ..convert.gfm import github_slug
 from ..infra.errors import BookError
 from .parsed import ParsedChapter
 

@@ -5,131 +5,16 @@ from __future__ import annotations
 import functools
 import html as html_lib
 import re
-import unicodedata
 from dataclasses import dataclass
 
 import markdown
 from lxml import etree
 from lxml import html as lxml_html
-from markdown.extensions import Extension
-from markdown.extensions.def_list import DefListProcessor
-from markdown import util
-from markdown.extensions.toc import unescape
-from markdown.inlinepatterns import HTML_RE, HtmlInlineProcessor
-from markdown.postprocessors import Postprocessor
-from markdown.treeprocessors import Treeprocessor
 
 from ..infra.parallel import map_forked, worker_count
 from .body import body_html, parse_body
+from .gfm import EXTENSION_CONFIG, EXTENSIONS, GitHubFlavour, text_not_comment
 from .source_lines import MARKER, SourceLines
-
-# Every element name HTML has or had. A "tag" with any other name (`<string>`, `<T>`, `<number[]>` in prose about
-# code) is not HTML at all, so it is printed as the author typed it.
-HTML_ELEMENTS = frozenset("""
-a abbr acronym address applet area article aside audio b base basefont bdi bdo bgsound big blink blockquote body br
-button canvas caption center cite code col colgroup data datalist dd del details dfn dialog dir div dl dt em embed
-fieldset figcaption figure font footer form frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html i iframe
-image img input ins isindex kbd keygen label legend li link listing main map mark marquee math menu menuitem meta
-meter multicol nav nextid nobr noembed noframes noscript object ol optgroup option output p param picture plaintext
-portal pre progress q rb rp rt rtc ruby s samp script search section select slot small source spacer span strike
-strong style sub summary sup svg table tbody td template textarea tfoot th thead time title tr track tt u ul var
-video wbr xmp
-""".split())
-TAG_NAME = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)(?=[\s/>])")
-
-
-class _InlineHtml(HtmlInlineProcessor):
-    """Raw inline HTML as Python-Markdown keeps it, except "tags" whose name is no HTML element: those stay text."""
-
-    def handleMatch(self, m, data):
-        name = TAG_NAME.match(m.group(1))
-        if m.group(1).startswith("<") and m.group(1)[1:2] not in "!?" and (
-                name is None or name.group(1).lower() not in HTML_ELEMENTS):
-            return m.group(1), m.start(0), m.end(0)  # a plain string: escaped when serialised
-        return super().handleMatch(m, data)
-
-
-XML_NAME_CATEGORIES = {"Lu", "Ll", "Lt", "Lm", "Lo", "Nl", "Nd", "Mn", "Mc", "Me"}
-
-
-def github_slug(text: str) -> str:
-    """The id GitHub gives a heading: lowercase, punctuation dropped, each space a '-', letters of any script kept."""
-    # GitHub keeps every letter, mark and number; numbers such as '²' or '½' (category No) are left out here
-    # because an EPUB's ids must be XML names.
-    kept = (c for c in text.strip().lower() if c in " -_" or unicodedata.category(c) in XML_NAME_CATEGORIES)
-    return "".join(kept).replace(" ", "-")
-
-
-class _HeadingIds(Treeprocessor):
-    """Gives each heading without an explicit id its GitHub id (`-1`, `-2` for repeats); remembers which it made."""
-
-    def run(self, root):
-        headings = [e for e in root.iter() if e.tag in ("h1", "h2", "h3", "h4", "h5", "h6")]
-        used = {e.get("id") for e in root.iter() if e.get("id")}
-        made = []
-        for heading in headings:
-            if heading.get("id") is not None:
-                continue
-            text = unescape(self._without_html("".join(heading.itertext())))
-            base = github_slug(text) or "section"
-            slug, n = base, 0
-            while slug in used:
-                n += 1
-                slug = f"{base}-{n}"
-            used.add(slug)
-            made.append(slug)
-            heading.set("id", slug)
-        self.md.generated_ids = tuple(made)
-
-    def _without_html(self, text: str) -> str:
-        """The heading's text with its raw inline HTML reduced to the words inside it."""
-        def words(match):
-            raw = self.md.htmlStash.rawHtmlBlocks[int(match.group(1))]
-            return re.sub(r"<[^>]*>", "", raw) if isinstance(raw, str) else ""
-        return util.HTML_PLACEHOLDER_RE.sub(words, text)
-
-
-# magiclink also turns the text of a raw `<a href="…">https://…</a>` into a link (it cannot see the raw tag;
-# upstream wontfix, pymdown-extensions #1074), nesting one link in another, with `</a>` in the inner href.
-NESTED_LINK = re.compile(r'(<a\b[^>]*>)<a href="[^"]*">([^<]*)</a></a>')
-
-
-class _UnnestLinks(Postprocessor):
-    """The author's raw link around its own URL text, without magiclink's link inside it."""
-
-    def run(self, text):
-        return NESTED_LINK.sub(r"\1\2</a>", text)
-
-
-class _Definitions(DefListProcessor):
-    """Definition lists, where a `: text` line with no term before it (after a quote, a list or a heading) is a
-    paragraph, as in Pandoc: Python-Markdown makes it a <dl> that opens with a <dd>, which HTML and EPUBCheck refuse."""
-
-    def run(self, parent, blocks):
-        sibling = self.lastChild(parent)
-        if sibling is not None and sibling.tag not in ("p", "dl") and not self.RE.search(blocks[0]).start():
-            return False  # the block starts with its `:` line: no term in it either
-        return super().run(parent, blocks)
-
-
-class _Guidebook(Extension):
-    def extendMarkdown(self, md):
-        md.parser.blockprocessors.register(_Definitions(md.parser), "deflist", 25)
-        md.inlinePatterns.register(_InlineHtml(HTML_RE, md), "html", 90)
-        md.treeprocessors.register(_HeadingIds(md), "guidebook_heading_ids", 4)  # after attr_list's explicit ids
-        md.postprocessors.register(_UnnestLinks(md), "guidebook_unnest_links", 5)  # after raw HTML is back
-
-
-EXTENSIONS = ["tables", "footnotes", "attr_list", "def_list", "pymdownx.superfences", "pymdownx.highlight",
-              "admonition", "md_in_html", "sane_lists", "pymdownx.tasklist", "pymdownx.tilde", "pymdownx.magiclink"]
-EXTENSION_CONFIG = {
-    # ':' in footnote ids is legal HTML but not an XML NCName; EPUB readers choke on it.
-    "footnotes": {"SEPARATOR": "-", "BACKLINK_TEXT": "↩\ufe0e"},
-    # CSS classes (book/layouts/highlight.css), never inline styles: the allow-list refuses `style`.
-    "pymdownx.highlight": {"use_pygments": True, "noclasses": False, "guess_lang": False, "css_class": "highlight"},
-    "pymdownx.tilde": {"subscript": False},  # GitHub: ~~strike~~ only
-    "pymdownx.magiclink": {"hide_protocol": False},
-}
 
 PARALLEL_CHARACTERS = 200_000  # above this much Markdown, chapters are converted on every core
 
@@ -152,30 +37,13 @@ class ChapterHtml:
     generated_ids: frozenset[str]
 
 
-def _text_not_comment(parse_comment):
-    """Python-Markdown's comment parsing (its raw-HTML block extractor's), except that `<!-->` and `<!--->` are
-    text, as GitHub shows them (GFM: a comment's text may not start with `>` or `->`). Python-Markdown read on to
-    the next `-->`, and the blocks in between (a `<figure>`, say) ended up inside a paragraph: found by test_fuzz,
-    an EPUB that EPUBCheck refuses."""
-
-    @functools.wraps(parse_comment)
-    def parse(self, i, report=True):
-        for text in ("<!-->", "<!--->"):
-            if self.rawdata.startswith(text, i):
-                self.handle_data(text)
-                return i + len(text)
-        return parse_comment(self, i, report)
-    parse.guidebook = True
-    return parse
-
-
 @functools.lru_cache(maxsize=1)
 def _converter() -> markdown.Markdown:
     """One converter per process, reset between chapters (building it costs more than a short chapter)."""
     from markdown.htmlparser import HTMLExtractor
     if not getattr(HTMLExtractor.parse_comment, "guidebook", False):
-        HTMLExtractor.parse_comment = _text_not_comment(HTMLExtractor.parse_comment)
-    return markdown.Markdown(extensions=[*EXTENSIONS, _Guidebook(), SourceLines()],
+        HTMLExtractor.parse_comment = text_not_comment(HTMLExtractor.parse_comment)
+    return markdown.Markdown(extensions=[*EXTENSIONS, GitHubFlavour(), SourceLines()],
                              extension_configs=EXTENSION_CONFIG, output_format="html")
 
 

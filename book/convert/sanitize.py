@@ -13,7 +13,8 @@ from ..infra.errors import BookError
 from ..load.images import image_problem
 from ..infra.limits import MAX_HTML_DEPTH
 from .body import body_html, parse_body
-from .markdown import HTML_ELEMENTS, ChapterHtml, block_line, heading_text
+from .gfm import HTML_ELEMENTS
+from .markdown import ChapterHtml, block_line, heading_text
 from ..load.paths import remote_reason, resolve_inside
 
 ALLOWED_TAGS = {

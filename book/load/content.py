@@ -9,7 +9,7 @@ from pathlib import Path
 from .config import BookConfig
 from .editions import IDENT
 from ..infra.errors import BookError, raise_all
-from ..convert.markdown import HTML_ELEMENTS
+from ..convert.gfm import HTML_ELEMENTS
 from .yamlfile import parse_yaml, read_text
 
 CHAPTER_TYPES = ("chapter", "preface", "introduction", "appendix", "glossary", "backmatter")
