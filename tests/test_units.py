@@ -337,7 +337,7 @@ def test_image_check_does_not_depend_on_what_the_process_imported():
 
 def test_parsed_stylesheets_are_reused_until_a_file_they_read_changes(tmp_path):
     """`watch` builds many times in one process: a changed font or imported sheet must not be served stale."""
-    from book.render.pdf import parsed_styles
+    from book.render.fetcher import parsed_styles
 
     (tmp_path / "imported.css").write_text("p { color: red; }")
     css = [("@import url(imported.css); h1 { color: blue; }", (tmp_path / "main.css").as_uri())]

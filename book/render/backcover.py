@@ -20,7 +20,7 @@ from ..assemble import Book
 from ..load.branding import Branding
 from ..infra.errors import BookError
 from .context import RenderContext
-from .fetcher import ResourceRefused
+from .fetcher import ResourceRefused, parsed_styles
 from .pdf import VARIANTS, prepare_print
 from .pdf_update import UpdatablePdf
 
@@ -51,7 +51,6 @@ def _back_part(book: Book, branding: Branding) -> Book:
 def parse_back_cover_styles(book: Book, context: RenderContext) -> None:
     """Parse the edition's stylesheets in this process: before workers fork, once for all of them (the edition's
     own layout, which has the same stylesheets, finds them parsed too)."""
-    from .pdf import parsed_styles
     parsed_styles(prepare_print(_back_part(book, book.edition.branding), context).css,
                   [book.config.root, context.styles])
 
@@ -68,7 +67,7 @@ def render_back_covers(book: Book, context: RenderContext, brandings: list[Brand
 
     from .branding import back_cover
     from .linebreak import patch_line_breaking
-    from .pdf import check_glyphs, parsed_styles
+    from .pdf import check_glyphs
     from .pdf_tags import describe_links, finish_tags
     patch_line_breaking()
     config = book.config

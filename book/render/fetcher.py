@@ -1,6 +1,9 @@
-"""The only way WeasyPrint reads a resource: files inside the allowed folders, and data: URLs."""
+"""The only way WeasyPrint reads a resource: files inside the allowed folders, and data: URLs; and stylesheets,
+read that way, parsed once per process."""
 from __future__ import annotations
 
+import hashlib
+import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -41,3 +44,41 @@ class ProjectFetcher(URLFetcher):
             raise ResourceRefused(f"refused to read '{path}': it {problem}")
         self.fetched.add(str(path))
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")})
+
+
+_STYLES: dict = {}  # per process: parsed stylesheets and their fonts, shared by every document it lays out
+_STYLES_KEPT = 16  # a long `watch` session parses new ones after each edit
+
+
+def parsed_styles(css: list[tuple[str, str]], roots: list):
+    """(fetcher, font configuration, parsed stylesheets, files the stylesheets read) for `css` ((text, base URL)
+    pairs), parsed once per process: parsed before a fork, once for every worker (clinic lists' back covers, the
+    parts engine's parts). Parsed again when a file they read (a font, an imported sheet) has changed since:
+    `watch` keeps this process for many builds."""
+    key = hashlib.sha256(repr((css, [str(r) for r in roots])).encode()).hexdigest()
+    entry = _STYLES.get(key)
+    if entry is None or _stamps(entry[3]) != entry[4]:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        fetcher = ProjectFetcher([Path(r) for r in roots])
+        fonts = FontConfiguration()
+        sheets = [CSS(string=text, base_url=base, url_fetcher=fetcher, font_config=fonts) for text, base in css]
+        _STYLES.pop(key, None)
+        while len(_STYLES) >= _STYLES_KEPT:
+            del _STYLES[next(iter(_STYLES))]
+        read = frozenset(fetcher.fetched)
+        entry = _STYLES[key] = (fetcher, fonts, sheets, read, _stamps(read))
+    return entry[:4]
+
+
+def _stamps(paths) -> dict:
+    """Size and modification time of each file (None when gone)."""
+    stamps = {}
+    for path in paths:
+        try:
+            info = os.stat(path)
+            stamps[path] = (info.st_size, info.st_mtime_ns)
+        except OSError:
+            stamps[path] = None
+    return stamps

@@ -2,12 +2,9 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 import logging
-import os
 import re
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from lxml import html as lxml_html
 
@@ -17,7 +14,7 @@ from ..infra.i18n import join_hangul_html
 from ..assemble.xrefs import page_reference_spans
 from .branding import back_cover
 from .context import RenderContext
-from .fetcher import ProjectFetcher, ResourceRefused
+from .fetcher import ResourceRefused, parsed_styles
 from .fonts import FACES, available_faces, missing_characters, script_name
 from .pdf_tags import contents_pages, describe_links, finish_tags
 from .linebreak import patch_line_breaking
@@ -239,44 +236,6 @@ def prepare_print(book: Book, context: RenderContext) -> PrintSource:
     source = PrintSource(chapters, css, layouts.get_template("print.html.j2"), values)
     left_out, warnings = check_glyphs(book, source.render_html("all", chapters, {}), context)
     return replace(source, left_out=left_out, warnings=warnings)
-
-
-_STYLES: dict = {}  # per process: parsed stylesheets and their fonts, shared by every document it lays out
-_STYLES_KEPT = 16  # a long `watch` session parses new ones after each edit
-
-
-def parsed_styles(css: list[tuple[str, str]], roots: list):
-    """(fetcher, font configuration, parsed stylesheets, files the stylesheets read) for `css` ((text, base URL)
-    pairs), parsed once per process: parsed before a fork, once for every worker (clinic lists' back covers, the
-    parts engine's parts). Parsed again when a file they read (a font, an imported sheet) has changed since:
-    `watch` keeps this process for many builds."""
-    key = hashlib.sha256(repr((css, [str(r) for r in roots])).encode()).hexdigest()
-    entry = _STYLES.get(key)
-    if entry is None or _stamps(entry[3]) != entry[4]:
-        from weasyprint import CSS
-        from weasyprint.text.fonts import FontConfiguration
-
-        fetcher = ProjectFetcher([Path(r) for r in roots])
-        fonts = FontConfiguration()
-        sheets = [CSS(string=text, base_url=base, url_fetcher=fetcher, font_config=fonts) for text, base in css]
-        _STYLES.pop(key, None)
-        while len(_STYLES) >= _STYLES_KEPT:
-            del _STYLES[next(iter(_STYLES))]
-        read = frozenset(fetcher.fetched)
-        entry = _STYLES[key] = (fetcher, fonts, sheets, read, _stamps(read))
-    return entry[:4]
-
-
-def _stamps(paths) -> dict:
-    """Size and modification time of each file (None when gone)."""
-    stamps = {}
-    for path in paths:
-        try:
-            info = os.stat(path)
-            stamps[path] = (info.st_size, info.st_mtime_ns)
-        except OSError:
-            stamps[path] = None
-    return stamps
 
 
 def render_pdf(book: Book, context: RenderContext) -> RenderedPdf:

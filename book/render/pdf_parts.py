@@ -20,7 +20,8 @@ from ..infra.cache import Cache, recorded
 from ..infra.parallel import map_forked
 from .context import RenderContext
 from .parts_merge import PX, Part, merge_parts
-from .pdf import VARIANTS, WARNINGS, RenderedPdf, _first_block, parsed_styles, prepare_print
+from .fetcher import parsed_styles
+from .pdf import VARIANTS, WARNINGS, RenderedPdf, _first_block, prepare_print
 
 @dataclass(frozen=True)
 class Layout:
