@@ -1,14 +1,15 @@
 """Shared helpers: build fixture projects for real and read what came out."""
 from __future__ import annotations
 
-import atexit
 import fcntl
 import hashlib
 import os
 import json
 import shutil
+import socket
 import subprocess
-import threading
+import tempfile
+import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -59,40 +60,73 @@ def epubcheck_jars() -> list[list[str]]:
 
 
 class EpubCheckServer:
-    """One warm EPUBCheck JVM per jar for the whole session (tests/tools/EpubCheckServer.java).
+    """One warm EPUBCheck JVM per jar for the whole run, shared by pytest's workers (tests/tools/EpubCheckServer.java,
+    on a Unix socket named after the run).
 
     A fresh JVM spends 8-14 s of CPU before it checks anything, a warm one checks a small EPUB in half a second;
-    the reports and exit codes are the command line's own. Without a JDK (the server is a single-file Java
-    program, which needs javac's module) every check falls back to a fresh `java -jar`.
+    the reports and exit codes are the command line's own. The first worker to need it starts it; it exits a
+    minute after the last request. Without a JDK (the server is a single-file Java program, which needs javac's
+    module) every check falls back to a fresh `java -jar`.
     """
 
     SOURCE = Path(__file__).resolve().parent / "tools" / "EpubCheckServer.java"
 
     def __init__(self, jar: str):
         self.jar = jar
-        self.lock = threading.Lock()
-        self.process: subprocess.Popen | None = None
+        run = os.environ.get("PYTEST_XDIST_TESTRUNUID", f"pid{os.getpid()}")[:16]  # the same in every worker
+        name = f"guidebook-epubcheck-{run}-{hashlib.sha256(jar.encode()).hexdigest()[:12]}"
+        self.socket = Path(tempfile.gettempdir()) / f"{name}.sock"
+        self.lock = Path(tempfile.gettempdir()) / f"{name}.lock"
         self.broken = False
 
     def run(self, args: list[str]) -> tuple[int, str] | None:
         """(exit code, report), or None when the server cannot run here."""
-        with self.lock:
-            if self.broken:
-                return None
-            if self.process is None:
-                self.process = subprocess.Popen(
-                    ["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", self.jar, str(self.SOURCE)],
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-                atexit.register(self.process.kill)
+        if self.broken:
+            return None
+        for _ in range(2):
             try:
-                self.process.stdin.write(("\t".join(args) + "\n").encode("utf-8"))
-                self.process.stdin.flush()
-                code, length = self.process.stdout.readline().split()
-                return int(code), self.process.stdout.read(int(length)).decode("utf-8")
-            except (OSError, ValueError):  # no JDK, or the JVM died: the command line from now on
-                self.broken = True
-                self.process.kill()
-                return None
+                return self._ask(args)
+            except (FileNotFoundError, ConnectionRefusedError):  # not started yet, or it has exited since
+                if not self._start():
+                    break
+            except (OSError, ValueError):
+                break
+        self.broken = True
+        return None
+
+    def _ask(self, args: list[str]) -> tuple[int, str]:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+            connection.connect(str(self.socket))
+            connection.sendall(("\t".join(args) + "\n").encode("utf-8"))
+            answer = connection.makefile("rb").read()
+        header, _, report = answer.partition(b"\n")
+        code, length = header.split()
+        if len(report) != int(length):
+            raise ValueError("a cut-off answer")
+        return int(code), report.decode("utf-8")
+
+    def _start(self) -> bool:
+        """Start the server unless another worker has; whether it now answers."""
+        with open(self.lock, "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                self._ask(["--version"])
+                return True
+            except OSError:
+                pass
+            process = subprocess.Popen(
+                ["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", self.jar, str(self.SOURCE), str(self.socket)],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            for _ in range(1200):  # compiling the server and starting the JVM: seconds
+                if process.poll() is not None:
+                    return False  # no JDK here
+                try:
+                    self._ask(["--version"])
+                    return True
+                except OSError:
+                    time.sleep(0.1)
+            process.kill()
+            return False
 
 
 EPUBCHECK_SERVERS: dict[str, EpubCheckServer] = {}
