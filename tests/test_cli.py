@@ -94,6 +94,12 @@ def test_ebook_alone_reuses_the_print_page_map(tmp_path, capsys):
     code, out, _ = run(["build", "--force", "--project", str(project), "ebook"], capsys)
     assert code == 0 and "pdf " not in out  # no layout of the print edition this time
     assert (project / "dist" / "a-small-test-book-ebook.epub").read_bytes() == first
+    # nor the second of importing WeasyPrint for nothing (a new process: this one has imported it)
+    script = ("import sys; from book.cli import main\n"
+              f"code = main(['build', '-q', '--force', '--project', {str(project)!r}, 'ebook'])\n"
+              "print(code, 'weasyprint' in sys.modules)\n")
+    alone = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO)
+    assert alone.stdout == "0 False\n", alone.stderr
     (project / "chapters" / "02-details.md").write_text((project / "chapters" / "02-details.md").read_text() + "\nMore.\n")
     code, out, _ = run(["build", "--project", str(project), "ebook"], capsys)
     assert "pdf      print" in out  # the print layout changed, so its page numbers are taken afresh

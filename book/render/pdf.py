@@ -14,7 +14,6 @@ from ..infra.i18n import join_hangul_html
 from ..assemble.xrefs import page_reference_spans
 from .branding import back_cover
 from .context import RenderContext
-from .fetcher import ResourceRefused, parsed_styles
 from .fonts import FACES, available_faces, missing_characters, script_name
 from .pdf_tags import contents_pages, describe_links, finish_tags
 from .linebreak import patch_line_breaking
@@ -244,7 +243,9 @@ def render_pdf(book: Book, context: RenderContext) -> RenderedPdf:
     Fontconfig must already see only the book's fonts (fonts.isolate_fonts, called by the build)."""
     config, edition = book.config, book.edition
     root = config.root
-    from weasyprint import HTML  # imported here: ~0.7 s that `check` and the EPUB never need
+    from weasyprint import HTML  # imported here: ~1 s that `check` and the EPUB never need
+
+    from .fetcher import ResourceRefused, parsed_styles  # (it imports WeasyPrint)
 
     patch_line_breaking()
     source = prepare_print(book, context)
