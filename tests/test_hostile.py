@@ -86,7 +86,7 @@ class ForkServer:
                                            err.read_text(errors="replace"))
 
 
-SERVERS: dict[str, ForkServer] = {}
+SERVERS: list[ForkServer] = []  # one per test process, started by the first case
 
 
 def run_cli(project: Path, outside: Path, scratch: Path, args: list[str], env: dict | None = None,
@@ -97,8 +97,9 @@ def run_cli(project: Path, outside: Path, scratch: Path, args: list[str], env: d
     environment = {**shared, "TMPDIR": str(scratch), "HOSTILE_OUTSIDE": str(outside), **(env or {})}
     if fsize:
         environment["HOSTILE_FSIZE"] = str(fsize)
-    server = SERVERS.setdefault("server", ForkServer(shared))
-    return server.run([*args, "--project", str(project)], environment, project)
+    if not SERVERS:
+        SERVERS.append(ForkServer(shared))
+    return SERVERS[0].run([*args, "--project", str(project)], environment, project)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
