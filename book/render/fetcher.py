@@ -3,12 +3,12 @@ read that way, parsed once per process."""
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from ..infra.cache import recorded
 from ..load.paths import file_problem
 
 MEDIA_TYPES = {".css": "text/css", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
@@ -57,7 +57,7 @@ def parsed_styles(css: list[tuple[str, str]], roots: list):
     `watch` keeps this process for many builds."""
     key = hashlib.sha256(repr((css, [str(r) for r in roots])).encode()).hexdigest()
     entry = _STYLES.get(key)
-    if entry is None or _stamps(entry[3]) != entry[4]:
+    if entry is None or recorded(entry[3]) != entry[4]:
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
@@ -68,17 +68,5 @@ def parsed_styles(css: list[tuple[str, str]], roots: list):
         while len(_STYLES) >= _STYLES_KEPT:
             del _STYLES[next(iter(_STYLES))]
         read = frozenset(fetcher.fetched)
-        entry = _STYLES[key] = (fetcher, fonts, sheets, read, _stamps(read))
+        entry = _STYLES[key] = (fetcher, fonts, sheets, read, recorded(read))
     return entry[:4]
-
-
-def _stamps(paths) -> dict:
-    """Size and modification time of each file (None when gone)."""
-    stamps = {}
-    for path in paths:
-        try:
-            info = os.stat(path)
-            stamps[path] = (info.st_size, info.st_mtime_ns)
-        except OSError:
-            stamps[path] = None
-    return stamps
