@@ -192,16 +192,22 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
     plan = _plan_hint(hinted, targets, (False,) * len(prepared.chapters) + (edition.two_sided,) * len(back))
     content = _render_all(content_jobs(plan), cache, workers)
     layout, finished = placed(content), None
+    # One-sided, the chrome's sides follow the front matter's page count: without the last build's count (a cold
+    # build) a guess is as often wrong as right, and a wrong guess lays out the whole chrome twice. Then the chrome
+    # waits for the front matter instead (below; the front matter laid out here is reused from the cache).
+    front_pages = 0 if edition.two_sided else _front_pages_hint(hinted)
+    chrome_now = edition.two_sided or front_pages is not None
     for _ in range(2):
         if plan.versos == layout.versos and all(plan.numbers.get(t) == layout.numbers.get(t) for t in targets):
             break
         plan = Plan(layout.numbers, layout.versos)
-        front_pages = 0 if edition.two_sided else _front_pages_hint(hinted)
-        results = _render_all(content_jobs(plan) + [front_job(layout)] + chrome_jobs(layout, front_pages), cache, workers)
+        alongside = [front_job(layout)] + (chrome_jobs(layout, front_pages) if chrome_now else [])
+        results = _render_all(content_jobs(plan) + alongside, cache, workers)
         content, guessed = results[:parts], results[parts:]
         moved, layout = layout, placed(content)
-        sides_kept = edition.two_sided or front_pages % 2 == len(guessed[0].heights) % 2  # (two-sided: made even)
-        finished = guessed if layout == moved and sides_kept else None
+        # (two-sided, the front matter is made even)
+        sides_kept = chrome_now and (edition.two_sided or front_pages % 2 == len(guessed[0].heights) % 2)
+        finished = guessed if sides_kept and layout == moved else None
     if finished is None:
         front = _render_all([front_job(layout)], cache, workers)[0]
         finished = [front] + _render_all(chrome_jobs(layout, len(front.heights)), cache, workers)
@@ -226,10 +232,11 @@ def _plan_hint(entry: tuple[dict, bytes] | None, targets: set[str], versos: tupl
     return Plan(numbers, versos)
 
 
-def _front_pages_hint(entry: tuple[dict, bytes] | None) -> int:
-    """How many pages the front matter had in the last build (the chrome's side depends on it when one-sided)."""
+def _front_pages_hint(entry: tuple[dict, bytes] | None) -> int | None:
+    """How many pages the front matter had in the last build (the chrome's side depends on it when one-sided),
+    None when no build recorded it."""
     pages = entry[0].get("front_pages") if entry else None
-    return pages if isinstance(pages, int) and 0 <= pages < 10_000 else 0
+    return pages if isinstance(pages, int) and 0 <= pages < 10_000 else None
 
 
 # The running heads are laid out in this many chunks, side by side on two cores. A constant, not the number of
