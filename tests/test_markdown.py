@@ -523,3 +523,24 @@ def test_raw_html_nested_too_deep_is_an_error_not_a_crash(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"chapters/03-deep.md:3: HTML nested more than {MAX_HTML_DEPTH} elements deep" in err, err
     assert not (project / "dist").exists()
+
+
+def test_code_keeps_a_span_only_where_the_code_style_shows_one():
+    """Tokens the built-in code colours leave unstyled (names, punctuation, whitespace) are plain text, others keep
+    their span; the list of unstyled classes is the one Pygments' 'default' style (highlight.css) implies."""
+    from pygments.formatters import HtmlFormatter
+    from pygments.token import STANDARD_TYPES, Whitespace
+
+    from book.convert.gfm import PLAIN_TOKEN
+
+    page = html('```js\nconst a = require("x"); // <b>\n  foo.bar(1, 2)\n```\n\nA <span class="p">raw</span> span.\n')
+    assert ('<code><span class="kd">const</span> a <span class="o">=</span> require(<span class="s2">"x"</span>); '
+            '<span class="c1">// &lt;b&gt;</span>\n  foo.bar(<span class="mf">1</span>, <span class="mf">2</span>)\n</code>') in page
+    assert '<span class="p">raw</span>' in page  # an author's span outside code is the author's
+    plain = set(PLAIN_TOKEN.pattern.split("(?:")[1].split(")")[0].split("|"))
+    style = HtmlFormatter(style="default", noclasses=True)
+    unstyled = {name for token, name in STANDARD_TYPES.items() if name and not style._get_css_inline_styles(token)}
+    assert plain == unstyled | {STANDARD_TYPES[Whitespace]}
+    sheet = (Path(__file__).parents[1] / "book" / "layouts" / "highlight.css").read_text()
+    assert not [name for name in plain - {"w"} if f".highlight .{name} " in sheet]
+    assert ".highlight .w { color: #BBB }" in sheet  # a colour on spaces: nothing shows

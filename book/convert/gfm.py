@@ -92,6 +92,21 @@ class _UnnestLinks(Postprocessor):
         return NESTED_LINK.sub(r"\1\2</a>", text)
 
 
+# Pygments wraps every token of highlighted code in a span, also those its 'default' style (highlight.css) leaves
+# as they are: names, punctuation, other text, whitespace (coloured grey, but a space shows no colour). Each span is
+# an inline box for WeasyPrint to lay out and draw: in code-heavy documentation they cost a quarter of the layout.
+# Like Pandoc's, the blocks keep a span only where it shows.
+PLAIN_TOKEN = re.compile(r'<span class="(?:esc|g|l|ld|n|nx|p|pm|py|x|w)">([^<]*)</span>')
+HIGHLIGHTED_BLOCK = re.compile(r'<div class="highlight"><pre><span></span><code>.*?</code></pre></div>', re.S)
+
+
+class _PlainTokens(Postprocessor):
+    """Highlighted code blocks without the spans of tokens the code style leaves unstyled (see PLAIN_TOKEN)."""
+
+    def run(self, text):
+        return HIGHLIGHTED_BLOCK.sub(lambda block: PLAIN_TOKEN.sub(r"\1", block.group()), text)
+
+
 class _Definitions(DefListProcessor):
     """Definition lists, where a `: text` line with no term before it (after a quote, a list or a heading) is a
     paragraph, as in Pandoc: Python-Markdown makes it a <dl> that opens with a <dd>, which HTML and EPUBCheck refuse."""
@@ -111,6 +126,7 @@ class GitHubFlavour(Extension):
         md.inlinePatterns.register(_InlineHtml(HTML_RE, md), "html", 90)
         md.treeprocessors.register(_HeadingIds(md), "guidebook_heading_ids", 4)  # after attr_list's explicit ids
         md.postprocessors.register(_UnnestLinks(md), "guidebook_unnest_links", 5)  # after raw HTML is back
+        md.postprocessors.register(_PlainTokens(md), "guidebook_plain_tokens", 4)  # after code blocks are back
 
 
 EXTENSIONS = ["tables", "footnotes", "attr_list", "def_list", "pymdownx.superfences", "pymdownx.highlight",
