@@ -2,6 +2,7 @@
 `pdfua` checker on every tagged PDF, metadata that follows the book, a raster cover, page-list targets."""
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -17,7 +18,7 @@ from PIL import Image
 
 from book.cli import main
 from book.render.epub import ContentFacts, accessibility_metadata
-from conftest import FIXTURES, epub_files, pdf_pages_text, run
+from conftest import FIXTURES, REPO, epub_files, pdf_pages_text, run
 from pdf_audit import audit, pagination_artifacts, tagged_kinds
 
 NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops", "opf": "http://www.idpf.org/2007/opf"}
@@ -25,6 +26,7 @@ EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 SLUG = "koa-stem-cells-korea"
 CHROMIUM = "/usr/bin/chromium"
 IN_CI = os.environ.get("CI") == "true"
+ACE_CACHE = REPO / ".cache" / "ace"
 
 
 def need(tool: str) -> None:
@@ -54,6 +56,15 @@ def opf_properties(epub: Path) -> dict[str, list[str]]:
 
 # --- DAISY Ace ------------------------------------------------------------------------------------------------
 
+def ace_key(epub: Path) -> str:
+    """What Ace's verdict on `epub` depends on: the EPUB's bytes, Ace's version (its axe-core rules) and the browser."""
+    ace = Path(shutil.which("ace-puppeteer")).resolve()
+    package = next(p / "package.json" for p in ace.parents if (p / "package.json").is_file())
+    browser = Path(CHROMIUM).resolve().stat()
+    browser_version = f"{browser.st_size} {browser.st_mtime_ns}".encode()
+    return hashlib.sha256(epub.read_bytes() + package.read_bytes() + browser_version).hexdigest()
+
+
 @pytest.mark.slow
 def test_daisy_ace_reports_no_violation(small_epub, editions_build, guide_build, tmp_path):
     need("ace-puppeteer")
@@ -61,15 +72,23 @@ def test_daisy_ace_reports_no_violation(small_epub, editions_build, guide_build,
     epubs = [small_epub, editions_build / "editions-test-book-ebook.epub", guide_build / f"{SLUG}-ebook.epub",
              *(guide_build / f"{SLUG}-ebook-{language}.epub" for language in ("zh-hans", "ar", "ru"))]
     env = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": CHROMIUM}
-    # Ace takes seconds per book (a browser opens every file): all books at once.
+    # Ace's report on an unchanged EPUB is kept in .cache/ace/ (data only), as EPUBCheck's are: Ace takes about
+    # 20 s of CPU per book (a browser opens every file). A changed book is checked again, all books at once.
+    cached = {epub: ACE_CACHE / f"{ace_key(epub)}.json" for epub in epubs}
     runs = [(epub, tmp_path / f"ace-{index}", subprocess.Popen(
         ["ace-puppeteer", "--silent", "--force", "--outdir", str(tmp_path / f"ace-{index}"), str(epub)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)) for index, epub in enumerate(epubs)]
-    failures = []
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
+        for index, epub in enumerate(epubs) if not cached[epub].is_file()]
+    reports = {epub: json.loads(cached[epub].read_text()) for epub in epubs if cached[epub].is_file()}
     for epub, out, process in runs:
         log = process.communicate(timeout=600)[0].decode(errors="replace")
         assert process.returncode == 0, f"{epub.name}: Ace failed to run\n{log}"
-        report = json.loads((out / "report.json").read_text())
+        reports[epub] = json.loads((out / "report.json").read_text())
+        ACE_CACHE.mkdir(parents=True, exist_ok=True)
+        cached[epub].write_text(json.dumps({key: reports[epub][key] for key in ("assertions", "earl:result")}))
+    failures = []
+    for epub in epubs:
+        report = reports[epub]
         violations = [f"{epub.name} {group['earl:testSubject']['url']}: {item['earl:test']['earl:impact']} "
                       f"{item['earl:test']['dct:title']} {item['earl:result'].get('dct:description', '')}"
                       for group in report["assertions"] for item in group["assertions"]]
