@@ -161,14 +161,6 @@ def build_and_check(base: Path, books: list[tuple[str, list[Document], str, bool
     return builds, failures
 
 
-def conversion_seconds(document: Document) -> float:
-    """How long guidebook's Markdown step takes on the document alone (a pathological input shows here)."""
-    text = (CORPUS / document.file).read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
-    start = time.perf_counter()
-    book_markdown.markdown_to_html(text)
-    return time.perf_counter() - start
-
-
 def _epubcheck_failure(path: Path) -> str:
     """EPUBCheck's report when it finds anything, else '' (one jar, the newer: each run costs seconds of CPU)."""
     code, report = epubcheck_report(epubcheck_jars()[0], path)

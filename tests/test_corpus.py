@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from corpus_books import (CORPUS, GROUPS, LENIENT, PERMISSIVE, WHOLE_EDITIONS, build_and_check, conversion_seconds, manifest,
+from corpus_books import (CORPUS, GROUPS, LENIENT, PERMISSIVE, WHOLE_EDITIONS, build_and_check, manifest,
                           warned_documents)
 # the checks every corpus book must pass, run here against this file's `books`
 from corpus_books import (test_every_build_exits_0_without_internal_error, test_every_epub_passes_epubcheck,
@@ -42,8 +42,6 @@ def books(tmp_path_factory):
     builds, failures = build_and_check(tmp_path_factory.mktemp("corpus"),
                                        [("rest", documents, LENIENT + WHOLE_EDITIONS, False)])
     book = builds[0]
-    slowest = max((conversion_seconds(d), d.file) for d in documents)
     print(f"\ncorpus: {len(documents)} documents; {len(warned_documents(book))} needed warnings "
-          f"({sum(1 for line in book.err.splitlines() if ': warning: ' in line)} warnings); "
-          f"book {book.seconds:.1f} s; slowest document in the Markdown step: {slowest[1]} ({slowest[0]:.2f} s)")
+          f"({sum(1 for line in book.err.splitlines() if ': warning: ' in line)} warnings); book {book.seconds:.1f} s")
     return builds, failures
