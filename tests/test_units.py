@@ -346,3 +346,17 @@ def test_parsed_stylesheets_are_reused_until_a_file_they_read_changes(tmp_path):
     assert parsed_styles(css, [tmp_path])[2] is first[2]
     (tmp_path / "imported.css").write_text("p { color: green; }")
     assert parsed_styles(css, [tmp_path])[2] is not first[2]
+
+
+def test_the_quick_library_lookup_finds_what_ctypes_finds():
+    """WeasyPrint's library names (text/ffi.py): every name, Linux's and the others, is found as ctypes finds it."""
+    import book.render  # noqa: F401 (installs the lookup)
+    import ctypes.util
+
+    from book.infra.libraries import CTYPES_FIND_LIBRARY, find_library
+
+    assert ctypes.util.find_library is find_library
+    names = ["libgobject-2.0-0", "gobject-2.0-0", "gobject-2.0", "libpango-1.0-0", "pango-1.0", "harfbuzz",
+             "harfbuzz-subset", "harfbuzz-vector", "fontconfig-1", "fontconfig", "pangoft2-1.0", "c", "m", "nothing-here"]
+    assert [find_library(n) for n in names] == [CTYPES_FIND_LIBRARY(n) for n in names]
+    assert find_library("pango-1.0") == "libpango-1.0.so.0"
