@@ -1,6 +1,7 @@
 """The PDF as a reader sees it: contents numbers, outline, links, metadata, fonts."""
 from __future__ import annotations
 
+import pytest
 from pypdf import PdfReader
 
 from conftest import pdf_pages_text
@@ -98,6 +99,21 @@ def test_viewer_page_labels_match_printed_folios(small_pdf):
     assert labels[:body] == ["i", "ii", "iii", "iv"][:body]
     assert labels[body:] == [str(n) for n in range(1, len(labels) - body + 1)]
     assert pages[3].split()[-1] == labels[3]  # the folio printed on the page is the label the viewer shows
+
+
+@pytest.mark.parametrize("text, line", [
+    ("# Scripts 😀\n\nText.\n", 1),
+    ("---\nnumbered: false\ntitle: Scripts 😀\n---\n\nText.\n", 3),
+    ("\n\n<h1>Scripts 😀</h1>\n\nText 😀.\n", 3),  # a raw <h1> title, as GitHub READMEs write it
+])
+def test_a_character_no_font_has_in_a_title_is_reported_at_the_title(tmp_path, capsys, text, line):
+    """The title is blanked out of the chapter's text (the layout prints it): the error still names its line,
+    not book.yaml's."""
+    from conftest import copy_fixture, run
+    project = copy_fixture("small", tmp_path)
+    (project / "chapters" / "03-scripts.md").write_text(text)
+    code, _, err = run(["build", "-q", "--project", str(project), "print"], capsys)
+    assert code == 1 and f"chapters/03-scripts.md:{line}: no font of this edition has '😀' (U+1F600)" in err, err
 
 
 def test_no_machine_font_fills_in_missing_glyphs(tmp_path, capsys):

@@ -45,6 +45,7 @@ class Chapter:
     css_class: str
     text: str  # the Markdown after the front matter, with front-matter lines kept blank so line numbers hold
     warnings: tuple[BookError, ...] = ()  # lenient mode: what strict mode refuses (unknown keys, no title)
+    title_line: int = 1  # where the title is written (front matter, '# Title' or <h1>); `text` has it blanked out
 
 
 def _split_front_matter(text: str, display: str) -> tuple[str, str, int]:
@@ -147,11 +148,13 @@ def load_chapter(path: Path, root: Path, strict: bool = True) -> Chapter:
     if not body.strip():
         raise BookError(display, 1, "chapter is empty", "write some Markdown or remove the file from the book")
     title = meta.get("title")
+    title_line = doc.line("title") if title else 1
     if not title:
         found = _title_block(body)
         title = plain_title(found[0]) if found else ""
         if title:  # an <h1> holding only a logo stays in the text
             start, end = found[1], found[2]
+            title_line = body.count("\n", 0, start) + 1
             # the layout prints the title; keep the line count
             body = body[:start] + "\n" * body.count("\n", start, end) + body[end:]
         if not title and strict:
@@ -166,7 +169,7 @@ def load_chapter(path: Path, root: Path, strict: bool = True) -> Chapter:
     kind = meta.get("type", "chapter")
     numbered = meta.get("numbered", kind in ("chapter", "appendix"))
     return Chapter(path, display, chapter_id, title.strip(), numbered, kind, meta.get("class", ""), body,
-                   tuple(warnings))
+                   tuple(warnings), title_line)
 
 
 def load_chapters(config: BookConfig) -> list[Chapter]:

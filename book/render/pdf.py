@@ -179,9 +179,14 @@ class PrintSource:
 
 
 def _where(char: str, book: Book, context: RenderContext) -> tuple[str, int | None]:
-    """The first source file and line holding `char`: a chapter, book.yaml or a data table."""
-    sources = [(c.chapter.display, c.chapter.text) for c in book.chapters] + list(context.sources)
-    for path, text in sources:
+    """The first source file and line holding `char`: a chapter (its title first: the text has it blanked out),
+    book.yaml or a data table."""
+    for chapter in (c.chapter for c in book.chapters):
+        if char in chapter.title:
+            return chapter.display, chapter.title_line
+        if char in chapter.text:
+            return chapter.display, chapter.text.count("\n", 0, chapter.text.index(char)) + 1
+    for path, text in context.sources:
         if char in text:
             return path, text.count("\n", 0, text.index(char)) + 1
     return "book.yaml", None
