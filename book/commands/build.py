@@ -161,7 +161,7 @@ def _build_language(project: Project, editions: list[Edition], out: Path, files:
         for edition, rendered, seconds, made in render_pdfs(project, to_render, derived):
             if edition.name == project.config.print_edition:
                 page_map = (rendered.labels, rendered.starts)
-                _store_page_map(project, page_map)
+                _store_page_map(project, rendered)
             note = "" if edition in editions else "  (laid out for page numbers only)"
             if edition in per_clinic:
                 progress(f"pdf      {edition.name:<10} {rendered.page_count:>4} pages  {seconds:.1f} s  (laid out once)")
@@ -229,11 +229,7 @@ def _page_map_key(project: Project) -> str | None:
         return None
     from ..render.pdf import prepare_print
     book = assemble(project.chapters, project.config, project.config.edition(project.config.print_edition))
-    source = prepare_print(book, render_context(project, book))
-    # Keyed on paths relative to the project, so a project copied or moved elsewhere keeps its page map.
-    here = project.config.root.as_uri()
-    return Cache.key("page-map", source.render_html("all", source.chapters, {}),
-                     *(piece.replace(here, "") for text, base in source.css for piece in (text, base)))
+    return prepare_print(book, render_context(project, book)).layout_key(project.config.root)
 
 
 def _cached_page_map(project: Project, to_render: list[Edition], editions: list[Edition]):
@@ -252,9 +248,10 @@ def _cached_page_map(project: Project, to_render: list[Edition], editions: list[
     return None
 
 
-def _store_page_map(project: Project, page_map) -> None:
-    if key := _page_map_key(project):
-        Cache(project.config.root, "page-maps").put(key, {"labels": list(page_map[0]), "starts": list(page_map[1])})
+def _store_page_map(project: Project, rendered) -> None:
+    """The print edition's page map, for a later build of the EPUB alone (under the key its layout recorded)."""
+    if key := rendered.layout_key or _page_map_key(project):
+        Cache(project.config.root, "page-maps").put(key, {"labels": list(rendered.labels), "starts": list(rendered.starts)})
 
 
 def _pdf_order(config: BookConfig, editions: list[Edition]) -> list[Edition]:

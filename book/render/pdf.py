@@ -5,6 +5,7 @@ import copy
 import logging
 import re
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from lxml import html as lxml_html
 
@@ -100,6 +101,7 @@ class RenderedPdf:
     data: bytes
     labels: tuple[str, ...]  # the number printed on each page ("iii", "12")
     starts: tuple[str, ...]  # the data-block each page begins in ("" for pages without one)
+    layout_key: str = ""  # PrintSource.layout_key of what was laid out: the print page map's cache key
 
     @property
     def page_count(self) -> int:
@@ -176,6 +178,14 @@ class PrintSource:
         if self.left_out:
             html = html.translate(dict.fromkeys(map(ord, self.left_out)))
         return join_hangul_html(html)
+
+    def layout_key(self, root: Path) -> str:
+        """A cache key of everything that lays this edition out: its whole HTML and its stylesheets, with the
+        project folder `root` left out of their URLs (a project copied or moved elsewhere keeps its key)."""
+        from ..infra.cache import Cache
+        here = root.as_uri()
+        return Cache.key("page-map", self.render_html("all", self.chapters, {}),
+                         *(piece.replace(here, "") for text, base in self.css for piece in (text, base)))
 
 
 def _where(char: str, book: Book, context: RenderContext) -> tuple[str, int | None]:
@@ -282,4 +292,4 @@ def render_pdf(book: Book, context: RenderContext) -> RenderedPdf:
         LOGGER.removeHandler(gate)
     if gate.messages:
         raise BookError(None, None, gate.messages[0], "add a font that covers these characters to styles/fonts")
-    return RenderedPdf(pdf, labels, tuple(starts))
+    return RenderedPdf(pdf, labels, tuple(starts), source.layout_key(root))

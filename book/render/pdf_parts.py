@@ -11,7 +11,7 @@ and, when tagged, structure tree (tests/test_parts.py).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..assemble import Book
@@ -216,7 +216,8 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
                      "versos": list(layout.versos), "front_pages": len(front.heights)})
     offsets, count = list(layout.offsets), layout.count
     chunks = _chunks(len(prepared.chapters), offsets, count, CHROME_CHUNKS)
-    return merge_parts(book, front, content, offsets, list(zip([offsets[f] for f, _ in chunks], chrome)), count)
+    merged = merge_parts(book, front, content, offsets, list(zip([offsets[f] for f, _ in chunks], chrome)), count)
+    return replace(merged, layout_key=prepared.layout_key(book.config.root))
 
 
 def _plan_hint(entry: tuple[dict, bytes] | None, targets: set[str], versos: tuple[bool, ...]) -> "Plan":
