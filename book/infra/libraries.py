@@ -2,7 +2,7 @@
 
 WeasyPrint (text/ffi.py) opens GObject, Pango, HarfBuzz and fontconfig by trying each library's Windows and
 macOS names before the Linux one, and cffi hands every name without a dot to `ctypes.util.find_library`, which
-on Linux runs `ldconfig -p`, then gcc, then ld for each: 21 failing lookups, 0.3 s of every process that imports
+on Linux runs `ldconfig -p`, then gcc, then ld for each: 21 failing lookups, 0.4 s of every process that imports
 WeasyPrint (a build, an edit's rebuild). This one answers from the folders in LD_LIBRARY_PATH and from
 ldconfig's cache, read once: ctypes' own first step; it leaves out the compiler and linker probes, which only
 find libraries that neither knows.
