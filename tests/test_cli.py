@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -54,7 +55,7 @@ def test_check_passes_on_the_guide(capsys, tmp_path):
         (shutil.copytree if (REPO / name).is_dir() else shutil.copyfile)(REPO / name, tmp_path / name)
     code, out, err = run(["check", "--project", str(tmp_path)], capsys)
     assert code == 0, err
-    assert out.strip() == "ok: 9 chapters, 12 editions, no problems"
+    assert re.fullmatch(r"ok: \d+ chapters, \d+ editions, no problems", out.strip()), out  # no warnings either
 
 
 @pytest.mark.slow
