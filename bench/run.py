@@ -89,11 +89,17 @@ def make_large_book(copies: int, folder: Path) -> Path:
     (project / "book.yaml").write_text(config + "\n" + LARGE_EDITIONS, encoding="utf-8")
     sources = sorted((REPO / "chapters").glob("*.md"))
     names = [p.name for p in sources]
+    # ids the chapters give themselves ({#risks}, id="..."): unique in a book, so each copy gets its own
+    explicit = {ident for source in sources
+                for ident in re.findall(r'(?:\{#|\bid=")([\w-]+)(?=[\s}"])', source.read_text(encoding="utf-8"))}
     for copy in range(1, copies + 1):
         for source in sources:
             text = source.read_text(encoding="utf-8")
             for name in names:
                 text = text.replace(f"]({name}", f"](r{copy:02d}-{name}")
+            for ident in explicit:
+                text = re.sub(rf'(\{{#|\bid="){re.escape(ident)}(?=[\s}}"])', rf"\g<1>{ident}-r{copy:02d}", text)
+                text = text.replace(f"#{ident})", f"#{ident}-r{copy:02d})")
             text = re.sub(r"(?m)^id: (.+)$", rf"id: \1-r{copy:02d}", text)
             text = re.sub(r"(?m)^title: (.+)$", rf"title: \1 ({copy})", text)
             (project / "chapters" / f"r{copy:02d}-{source.name}").write_text(text, encoding="utf-8")
