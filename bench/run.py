@@ -87,14 +87,12 @@ def make_large_book(copies: int, folder: Path) -> Path:
     config = (REPO / "book.yaml").read_text(encoding="utf-8").split("\neditions:")[0]
     config = re.sub(r"(?m)^print_edition:.*\n", "", config)
     (project / "book.yaml").write_text(config + "\n" + LARGE_EDITIONS, encoding="utf-8")
-    sources = sorted((REPO / "chapters").glob("*.md"))
+    sources = {p: p.read_text(encoding="utf-8") for p in sorted((REPO / "chapters").glob("*.md"))}
     names = [p.name for p in sources]
     # ids the chapters give themselves ({#risks}, id="..."): unique in a book, so each copy gets its own
-    explicit = {ident for source in sources
-                for ident in re.findall(r'(?:\{#|\bid=")([\w-]+)(?=[\s}"])', source.read_text(encoding="utf-8"))}
+    explicit = {ident for text in sources.values() for ident in re.findall(r'(?:\{#|\bid=")([\w-]+)(?=[\s}"])', text)}
     for copy in range(1, copies + 1):
-        for source in sources:
-            text = source.read_text(encoding="utf-8")
+        for source, text in sources.items():
             for name in names:
                 text = text.replace(f"]({name}", f"](r{copy:02d}-{name}")
             for ident in explicit:

@@ -18,6 +18,7 @@ import pytest
 from pypdf import PdfReader
 
 from book.cli import main
+from book.commands.check import QUICK_JVM
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -115,7 +116,7 @@ class EpubCheckServer:
             except OSError:
                 pass
             process = subprocess.Popen(
-                ["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", self.jar, str(self.SOURCE), str(self.socket)],
+                ["java", *QUICK_JVM, "-cp", self.jar, str(self.SOURCE), str(self.socket)],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
             for _ in range(1200):  # compiling the server and starting the JVM: seconds
                 if process.poll() is not None:

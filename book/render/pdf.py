@@ -10,6 +10,7 @@ from pathlib import Path
 from lxml import html as lxml_html
 
 from ..assemble import Book
+from ..infra.cache import Cache
 from ..infra.errors import BookError, raise_all
 from ..infra.i18n import join_hangul_html
 from ..assemble.xrefs import page_reference_spans
@@ -182,7 +183,6 @@ class PrintSource:
     def layout_key(self, root: Path) -> str:
         """A cache key of everything that lays this edition out: its whole HTML and its stylesheets, with the
         project folder `root` left out of their URLs (a project copied or moved elsewhere keeps its key)."""
-        from ..infra.cache import Cache
         here = root.as_uri()
         return Cache.key("page-map", self.render_html("all", self.chapters, {}),
                          *(piece.replace(here, "") for text, base in self.css for piece in (text, base)))
