@@ -20,7 +20,8 @@ from ..infra.output import write_outputs
 from ..load.project import Project, load_project
 from ..infra.templating import layout_errors
 from ..render.epub import PageBreak, render_epub
-from .clinics import clinic_back_covers, clinic_files, clinic_output_path
+from .clinics import clinic_back_covers, clinic_files
+from .outputs import clinic_output_path, output_path, select_editions
 from .runner import render_pdfs
 
 
@@ -32,19 +33,6 @@ class Built:
     path: Path
     pages: int | None
     seconds: float
-
-
-def output_path(out: Path, config: BookConfig, edition: Edition) -> Path:
-    return out / f"{config.slug}-{edition.name}.{edition.extension}"
-
-
-def select_editions(config: BookConfig, names: list[str]) -> list[Edition]:
-    """The editions asked for (all when none are named); an unknown name is an error listing the known ones."""
-    known = {e.name: e for e in config.editions}
-    for name in names:
-        if name not in known:
-            raise BookError("book.yaml", None, f"unknown edition '{name}'", f"editions are: {', '.join(known)}")
-    return [known[n] for n in names] if names else list(config.editions)
 
 
 def page_breaks(labels, starts) -> dict[str, list[PageBreak]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..assemble import assemble
-from .build import output_path
+from .outputs import output_path
 from ..infra.errors import BookError, BookErrors
 from ..assemble.essential import dangling_link_errors, omission_errors
 from ..load.project import load_project

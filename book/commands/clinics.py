@@ -9,20 +9,14 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..assemble import Book, assemble
 from ..infra.parallel import MAX_WORKERS, forked_pool, worker_count
-from ..load.config import BookConfig
 from ..load.editions import Edition
 from ..load.project import Project
 from ..render.context import RenderContext
 from .assets import render_context
 from .derived import derive, notes_page
-
-
-def clinic_output_path(out: Path, config: BookConfig, edition: Edition, clinic_id: str) -> Path:
-    return out / f"{config.slug}-{edition.name}-{clinic_id}.{edition.extension}"
 
 
 # Back covers laid out per WeasyPrint document: enough to pay its start-up (stylesheets, fonts: ~0.3 s) once for

@@ -7,11 +7,9 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from .build import build, output_path, select_editions
-from .clinics import clinic_output_path
+from .outputs import edition_outputs, select_editions
 from ..infra.cache import code_digest, read_regular, write_file_atomically
 from ..load.config import BookConfig, load_config
-from ..load.editions import Edition
 from ..load.paths import SOURCE_FOLDERS
 from ..infra.theme import styles_dir
 
@@ -71,15 +69,6 @@ def _branding_files(root: Path, config: BookConfig) -> list[Path]:
     return files
 
 
-def outputs(out: Path, config: BookConfig, edition: Edition) -> list[Path]:
-    """The files an edition writes: one, or with a clinic list (its own or its source's) one per clinic."""
-    source = next((e for e in config.editions if e.name == edition.source), None)
-    clinics = edition.clinics or (source.clinics if source is not None else ())
-    if clinics:
-        return [clinic_output_path(out, config, edition, clinic.id) for clinic in clinics]
-    return [output_path(out, config, edition)]
-
-
 def _file_hash(path: Path) -> str | None:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
 
@@ -99,7 +88,7 @@ def build_if_changed(root: Path, out: Path, names: list[str], say: Callable[[str
     digests = inputs_digests(root, strict, {e.language for e in editions}, config)
     stale = []
     for edition in editions:
-        paths = outputs(out, config, edition)
+        paths = edition_outputs(out, config, edition)
         records = [state.get(str(path)) for path in paths]
         digest = digests[edition.language]
         if force or not all(isinstance(r, dict) and r.get("inputs") == digest and r.get("output") == _file_hash(p)
@@ -110,6 +99,8 @@ def build_if_changed(root: Path, out: Path, names: list[str], say: Callable[[str
             say(f"skip     {edition.name:<10} up to date ({what})")
     if not stale:
         return
+    from .build import build  # the whole pipeline: a build with nothing to do never imports it
+
     built = build(root, out, stale, say, strict)
     for item in built:
         state[str(item.path)] = {"inputs": digests[item.edition.language], "output": _file_hash(item.path)}
