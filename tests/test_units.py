@@ -1,6 +1,7 @@
 """The pure stages with tiny inputs: money, config validation, ids, links, page numbering."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -360,3 +361,18 @@ def test_the_quick_library_lookup_finds_what_ctypes_finds():
              "harfbuzz-subset", "harfbuzz-vector", "fontconfig-1", "fontconfig", "pangoft2-1.0", "c", "m", "nothing-here"]
     assert [find_library(n) for n in names] == [CTYPES_FIND_LIBRARY(n) for n in names]
     assert find_library("pango-1.0") == "libpango-1.0.so.0"
+
+
+def test_the_cache_key_sees_the_versions_importlib_metadata_sees():
+    """The code digest reads dependency versions from dist-info folder names: the same as importlib.metadata's,
+    for every installed distribution, and for every dependency that shapes an output."""
+    from importlib import metadata
+
+    from book.infra.cache import DEPENDENCIES, installed_versions
+
+    versions = installed_versions()
+    assert all(versions[name] == metadata.version(name) for name in DEPENDENCIES)
+    names = {d.metadata["Name"] for d in metadata.distributions()}
+    assert len(names) > 20
+    assert {name: versions.get(re.sub(r"[-_.]+", "-", name).lower()) for name in names} == {
+        name: metadata.version(name) for name in names}

@@ -12,8 +12,9 @@ import functools
 import hashlib
 import json
 import os
+import re
 import stat
-from importlib import metadata
+import sys
 from pathlib import Path
 
 from ..load.paths import is_inside
@@ -32,13 +33,27 @@ def code_digest() -> str:
     digest = hashlib.sha256(f"cache-format-{FORMAT}".encode())
     for path in sorted(p for p in TOOL.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         digest.update(path.relative_to(TOOL).as_posix().encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    versions = installed_versions()
     for name in DEPENDENCIES:
-        try:
-            version = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            version = "-"
-        digest.update(f"{name}=={version}\n".encode())
+        digest.update(f"{name}=={versions.get(name, '-')}\n".encode())
     return digest.hexdigest()
+
+
+def installed_versions() -> dict[str, str]:
+    """{normalised name: version} of the distributions installed on sys.path, from their `NAME-VERSION.dist-info`
+    folders' names, as importlib.metadata.version finds them (the first on the path wins), without importing
+    it: 40 ms, an eighth of a build with nothing to do."""
+    found: dict[str, str] = {}
+    for folder in sys.path:
+        try:
+            entries = sorted(os.listdir(folder or "."))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.endswith(".dist-info") and "-" in entry:
+                name, version = entry.removesuffix(".dist-info").split("-", 1)
+                found.setdefault(re.sub(r"[-_.]+", "-", name).lower(), version)
+    return found
 
 
 def read_regular(path: Path) -> bytes | None:
