@@ -9,7 +9,7 @@ once, on the 16-copy book only, its untagged and tagged (PDF/UA) PDF against Pan
 
 Then the newer workloads: the clinic batch (the guide's brochure and booklet for 50, 200 and 1,000 clinics from
 a clinic list, bench/clinics.py, against one-clinic builds), the brochure in Chinese and in Arabic against the
-English one, and the real-world corpus (tests/corpus/, 163 documents) as one book against Pandoc.
+English one, and the real-world corpus (tests/corpus/) as one book against Pandoc.
 `--quick` measures 50 clinics only; `--workloads` runs only these (stdout only). Last, on a copy of the guide:
 every edition cold, after a one-sentence edit (a new process) and with `watch` running, against Pandoc's one
 PDF (`--edits`: only these, stdout only).

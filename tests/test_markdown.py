@@ -101,6 +101,18 @@ def test_gfm_constructs():
     assert '<th class="align-left">' in out and '<td class="align-center">' in out and '<td class="align-right">' in out
 
 
+def test_a_block_in_a_paragraph_ends_it_as_an_html_parser_would():
+    # type-fest's README (tests/corpus/): raw <details> on the line after a list item's text, which GitHub starts as
+    # an HTML block; Python-Markdown left it in the item's <p>, and EPUBCheck refused the book
+    text = "Intro.\n\n- [`Partial<T>`](https://example.com) - Make.\n\t<details>\n\t<summary>Example</summary>\n\n\tBody.\n\n\t</details>\n"
+    converted = convert(text)
+    tree = lxml_html.fragment_fromstring(converted.html, create_parent="div")
+    assert not tree.xpath(".//p/details | .//p/div | .//p/table")
+    item = tree.find("ul/li")
+    assert [child.tag for child in item][:2] == ["p", "details"] and item[0].text_content().strip() == "Partial<T> - Make."
+    assert converted.block_lines == (1, 3)  # the item's pieces stay in its block, which starts on line 3
+
+
 @pytest.mark.parametrize("abrupt", ["<!--->", "<!-->"])
 def test_abrupt_comments_are_text_and_swallow_no_blocks(abrupt):
     # found by test_fuzz: `<!--->` made Python-Markdown read on to the next `-->`, and the <figure> between ended
@@ -211,6 +223,46 @@ def test_a_chapters_own_title_is_an_anchor(tmp_path):
     (tmp_path / "two.md").write_text("# Part one: The basics\n\nHi.\n")
     (one, _), errors = resolve_links([one, two], unique_ids([one, two]))
     assert errors == [] and [a.get("href") for a in one.body().iter("a")] == ["#ch-two", "#ch-one"]
+
+
+README_LINKS = """# cosmiconfig
+
+- [cosmiconfig()](#cosmiconfig-1), [the search](#Search-Places), [retry](#retry-stream), [parse](#parse)
+- [the title](#cosmiconfig), [the other's](two.md#Other-Heading), [theirs](two.md#usage)
+
+### cosmiconfig()
+
+<a name="retry-stream"></a>
+## Search places
+
+#### <a name="parse"></a> `parse(text)`
+
+#### <a name="parse"></a> `parse.quiet(text)`
+
+<a name="search-places">Also a heading's id.</a> <a name="two words">No id has a space.</a>
+"""
+
+
+def test_links_written_for_github_lead_where_they_lead_on_github(tmp_path):
+    # READMEs link to `<a name>` anchors, write #fragments in any case (GitHub's heading ids are lowercase and it
+    # finds them anyway), and count a heading like the `# Title` as a repeat ("cosmiconfig-1")
+    from book.load.project import load_project
+
+    project = copy_fixture("small", tmp_path)
+    (project / "chapters" / "01-intro.md").write_text(README_LINKS)
+    (project / "chapters" / "02-details.md").write_text("# Two\n\n## Other heading\n\n<a name=\"usage\"></a>Use it.\n")
+    (project / "chapters" / "02-details.md").rename(project / "chapters" / "two.md")
+    config = (project / "book.yaml").read_text()
+    (project / "book.yaml").write_text(config + "chapters: [chapters/01-intro.md, chapters/two.md]\n")
+    one, two = load_project(project).chapters
+    body = one.body()
+    assert [a.get("href") for a in body.iter("a") if a.get("href")] == [
+        "#cosmiconfig-1", "#search-places", "#retry-stream", "#parse", "#ch-intro", "#other-heading", "#usage"]
+    assert [(e.tag, e.get("id")) for e in body.iter() if e.get("id")] == [
+        ("h3", "cosmiconfig-1"), ("a", "retry-stream"), ("h2", "search-places"), ("h4", "parsetext"), ("a", "parse"),
+        ("h4", "parsequiettext")]
+    assert body.xpath(".//@name") == []  # no valid XHTML 5: dropped where it could not become an id
+    assert [(e.tag, e.get("id")) for e in two.body().iter() if e.get("id")] == [("h2", "other-heading"), ("a", "usage")]
 
 
 # --- Lenient mode ----------------------------------------------------------------------------------------------

@@ -119,7 +119,18 @@ def resolve_links(parsed: list[ParsedChapter], renames: Renames,
 
 
 def _resolve(p, href, by_source, renames, by_id):
-    """(target chapter, final id) or (None, what is wrong)."""
+    """(target chapter, final id) or (None, what is wrong). A #fragment that names no id as written may name one
+    in lowercase: GitHub's heading ids are lowercase, and GitHub finds them whatever the link's case."""
+    found = _resolve_as_written(p, href, by_source, renames, by_id)
+    path_part, _, fragment = href.partition("#")
+    if found[0] is None and fragment != fragment.lower():
+        lowercase = _resolve_as_written(p, f"{path_part}#{fragment.lower()}", by_source, renames, by_id)
+        if lowercase[0] is not None:
+            return lowercase
+    return found
+
+
+def _resolve_as_written(p, href, by_source, renames, by_id):
     path_part, _, fragment = href.partition("#")
     if path_part:
         if not path_part.endswith(".md"):

@@ -26,6 +26,10 @@ portal pre progress q rb rp rt rtc ruby s samp script search section select slot
 strong style sub summary sup svg table tbody td template textarea tfoot th thead time title tr track tt u ul var
 video wbr xmp
 """.split())
+# Elements that cannot stand inside a paragraph (flow content, not phrasing): an HTML parser ends a <p> before them.
+BLOCK_TAGS = {"div", "p", "ul", "ol", "dl", "table", "blockquote", "pre", "figure", "section", "aside", "details",
+              "h1", "h2", "h3", "h4", "h5", "h6", "hr", "address", "article", "header", "footer", "nav", "main",
+              "center", "fieldset", "menu", "dir", "listing", "xmp", "plaintext", "hgroup", "search", "dialog"}
 TAG_NAME = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)(?=[\s/>])")
 
 
@@ -56,7 +60,7 @@ class _HeadingIds(Treeprocessor):
 
     def run(self, root):
         headings = [e for e in root.iter() if e.tag in ("h1", "h2", "h3", "h4", "h5", "h6")]
-        used = {e.get("id") for e in root.iter() if e.get("id")}
+        used = {e.get("id") for e in root.iter() if e.get("id")} | set(self.md.reserved_ids)
         made = []
         for heading in headings:
             if heading.get("id") is not None:

@@ -13,7 +13,7 @@ from lxml import html as lxml_html
 
 from ..infra.parallel import map_forked, worker_count
 from .body import body_html, parse_body
-from .gfm import EXTENSION_CONFIG, EXTENSIONS, GitHubFlavour, text_not_comment
+from .gfm import BLOCK_TAGS, EXTENSION_CONFIG, EXTENSIONS, GitHubFlavour, text_not_comment
 from .source_lines import MARKER, SourceLines
 
 PARALLEL_CHARACTERS = 200_000  # above this much Markdown, chapters are converted on every core
@@ -47,17 +47,20 @@ def _converter() -> markdown.Markdown:
                              extension_configs=EXTENSION_CONFIG, output_format="html")
 
 
-def markdown_to_html(text: str) -> Converted:
+def markdown_to_html(text: str, reserved_ids: tuple[str, ...] = ()) -> Converted:
+    """`reserved_ids`: ids the headings must not take (the title's, which GitHub gives the `# Title` heading)."""
     converter = _converter().reset()
     converter.generated_ids = ()
+    converter.reserved_ids = reserved_ids
     html = converter.convert(text)
     return Converted(html, converter.generated_ids)
 
 
-def convert_chapters(texts: list[str]) -> list[ChapterHtml]:
-    """Each chapter body converted, in order (on every core when the book is long)."""
+def convert_chapters(texts: list[str], reserved_ids: list[tuple[str, ...]] | None = None) -> list[ChapterHtml]:
+    """Each chapter body converted, in order (on every core when the book is long); `reserved_ids`: per chapter,
+    ids its headings must not take (markdown_to_html)."""
     workers = worker_count(len(texts)) if sum(map(len, texts)) > PARALLEL_CHARACTERS else 1
-    return list(map_forked(convert, texts, workers=workers, chunksize=4))
+    return list(map_forked(convert, texts, reserved_ids or [()] * len(texts), workers=workers, chunksize=4))
 
 
 def markdown_to_trees(texts: list[str]) -> list[lxml_html.HtmlElement]:
@@ -69,14 +72,15 @@ def markdown_to_tree(text: str) -> lxml_html.HtmlElement:
     return parse_body(convert(text).html)
 
 
-def convert(text: str) -> ChapterHtml:
-    return chapter_html(markdown_to_html(text))
+def convert(text: str, reserved_ids: tuple[str, ...] = ()) -> ChapterHtml:
+    return chapter_html(markdown_to_html(text, reserved_ids), reserved_ids)
 
 
-def chapter_html(converted: Converted) -> ChapterHtml:
+def chapter_html(converted: Converted, reserved_ids: tuple[str, ...] = ()) -> ChapterHtml:
     """The converted chapter cleaned up: line markers taken out into a tuple, comments, unreferenced notes and
-    form controls gone, alignment as classes, web links quoted."""
+    form controls gone, alignment as classes, web links quoted, `<a name>` anchors given their id."""
     tree = lxml_html.fragment_fromstring(converted.html or "<p></p>", create_parent="div")
+    _blocks_out_of_paragraphs(tree)  # first: the pieces of a top-level paragraph keep its line marker
     lines = _take_line_markers(tree)
     etree.strip_elements(tree, etree.Comment, etree.ProcessingInstruction, with_tail=False)
     _drop_unreferenced_footnotes(tree)
@@ -84,10 +88,53 @@ def chapter_html(converted: Converted) -> ChapterHtml:
     _task_boxes(tree)
     _alignment_classes(tree)
     _web_links_quoted(tree)
+    named = _named_anchors(tree, reserved_ids)
     # footnotes, and data tables (`table("name")` may be called in two chapters): ids no author chose
     made = set(tree.xpath(".//div[@class='footnote']//li/@id | .//sup[a[@class='footnote-ref']]/@id"
                           " | .//table[caption/span[@class='table-number']]/@id"))
-    return ChapterHtml(body_html(tree), lines, frozenset(converted.generated_ids) | made)
+    return ChapterHtml(body_html(tree), lines, frozenset(converted.generated_ids) | made | named)
+
+
+def _named_anchors(tree, reserved_ids: tuple[str, ...]) -> set[str]:
+    """`<a name="x">`, README's way of marking a place to link to (HTML 4's; XHTML 5 has no `name` on `a`), as
+    `<a id="x">`: links to #x lead there, as on GitHub. A name some id already has, or an earlier anchor, stays
+    with it (where a browser goes too); such a name is dropped, as is one with a space or a ':' (which readers
+    choke on, as in footnote ids). Returns the ids made: like a heading's, an id the author did not choose,
+    renamed if another chapter has it."""
+    taken = set(tree.xpath(".//@id")) | set(reserved_ids)
+    made = set()
+    for anchor in tree.iter("a"):
+        name = anchor.attrib.pop("name", None)
+        if name is None or anchor.get("id") is not None:
+            continue
+        name = name.strip()
+        if name and not any(c.isspace() or c == ":" for c in name) and name not in taken:
+            anchor.set("id", name)
+            taken.add(name)
+            made.add(name)
+    return made
+
+
+def _blocks_out_of_paragraphs(tree) -> None:
+    """A block Python-Markdown left inside a paragraph ends it, as an HTML parser would: `<p>a<details>…</details>
+    b</p>` becomes `<p>a</p><details>…</details><p>b</p>` (XHTML allows no block in a <p>). READMEs put raw
+    `<details>` on the line after a list item's text, where GitHub starts an HTML block; Python-Markdown keeps
+    it in the item's paragraph."""
+    for paragraph in [p for p in tree.iter("p") if any(child.tag in BLOCK_TAGS for child in p)]:
+        pieces, current = [], lxml_html.Element("p", dict(paragraph.attrib))
+        current.text = paragraph.text
+        for child in list(paragraph):
+            if child.tag in BLOCK_TAGS:
+                pieces += [current, child]
+                current = lxml_html.Element("p")
+                current.text, child.tail = child.tail, None
+            else:
+                current.append(child)  # with its tail
+        pieces.append(current)
+        kept = [piece for piece in pieces if piece.tag != "p" or len(piece) or (piece.text or "").strip()]
+        kept[-1].tail = paragraph.tail
+        parent, index = paragraph.getparent(), paragraph.getparent().index(paragraph)
+        parent[index:index + 1] = kept
 
 
 def _take_line_markers(tree) -> tuple[int | None, ...]:

@@ -13,7 +13,7 @@ from ..infra.errors import BookError
 from ..load.images import image_problem
 from ..infra.limits import MAX_HTML_DEPTH
 from .body import body_html, parse_body
-from .gfm import HTML_ELEMENTS
+from .gfm import BLOCK_TAGS, HTML_ELEMENTS
 from .markdown import ChapterHtml, block_line, heading_text
 from ..load.paths import remote_reason, resolve_inside
 
@@ -41,9 +41,6 @@ UNSAFE_TAGS = {
 }
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
              "track", "wbr", "keygen", "image", "isindex", "spacer", "bgsound", "nextid"}
-BLOCK_TAGS = {"div", "p", "ul", "ol", "dl", "table", "blockquote", "pre", "figure", "section", "aside", "details",
-              "h1", "h2", "h3", "h4", "h5", "h6", "hr", "address", "article", "header", "footer", "nav", "main",
-              "center", "fieldset", "menu", "dir", "listing", "xmp", "plaintext", "hgroup", "search", "dialog"}
 FLOW_CONTAINERS = {"div", "section", "aside", "blockquote", "li", "td", "th", "dd", "figure", "details"}
 LINK_SCHEMES = {"", "http", "https", "mailto", "tel"}
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}

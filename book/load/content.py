@@ -46,6 +46,7 @@ class Chapter:
     text: str  # the Markdown after the front matter, with front-matter lines kept blank so line numbers hold
     warnings: tuple[BookError, ...] = ()  # lenient mode: what strict mode refuses (unknown keys, no title)
     title_line: int = 1  # where the title is written (front matter, '# Title' or <h1>); `text` has it blanked out
+    title_in_text: bool = False  # written as a heading (not front matter): GitHub gave it the first heading id
 
 
 def _split_front_matter(text: str, display: str) -> tuple[str, str, int]:
@@ -149,10 +150,12 @@ def load_chapter(path: Path, root: Path, strict: bool = True) -> Chapter:
         raise BookError(display, 1, "chapter is empty", "write some Markdown or remove the file from the book")
     title = meta.get("title")
     title_line = doc.line("title") if title else 1
+    in_text = False
     if not title:
         found = _title_block(body)
         title = plain_title(found[0]) if found else ""
         if title:  # an <h1> holding only a logo stays in the text
+            in_text = True
             start, end = found[1], found[2]
             title_line = body.count("\n", 0, start) + 1
             # the layout prints the title; keep the line count
@@ -169,7 +172,7 @@ def load_chapter(path: Path, root: Path, strict: bool = True) -> Chapter:
     kind = meta.get("type", "chapter")
     numbered = meta.get("numbered", kind in ("chapter", "appendix"))
     return Chapter(path, display, chapter_id, title.strip(), numbered, kind, meta.get("class", ""), body,
-                   tuple(warnings), title_line)
+                   tuple(warnings), title_line, in_text)
 
 
 def load_chapters(config: BookConfig) -> list[Chapter]:

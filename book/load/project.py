@@ -13,6 +13,7 @@ from ..assemble.parsed import ParsedChapter
 from .config import BookConfig, load_config
 from .content import load_chapters
 from ..infra.errors import BookError, BookErrors, raise_all
+from ..convert.gfm import github_slug
 from ..convert.markdown import convert_chapters
 from ..convert.sanitize import check_disclaimer, sanitize
 from .tables import load_tables
@@ -115,7 +116,9 @@ def load_project(root: Path, language: str = "", strict: bool | None = None) -> 
         errors.extend(template_errors)
     parsed = []
     converted = [c for c in chapters if c.id in expanded]
-    for chapter, html in zip(converted, convert_chapters([expanded[c.id] for c in converted])):
+    # GitHub gives a `# Title` heading the first id: a later heading of the same words is "<id>-1" there, and here
+    reserved = [(github_slug(c.title),) if c.title_in_text else () for c in converted]
+    for chapter, html in zip(converted, convert_chapters([expanded[c.id] for c in converted], reserved)):
         text = expanded[chapter.id]
         kept, found = sanitize(chapter, text, html, config.root, config.raw_html, strict)
         errors.extend(found)
