@@ -230,14 +230,16 @@ README_LINKS = """# cosmiconfig
 - [cosmiconfig()](#cosmiconfig-1), [the search](#Search-Places), [retry](#retry-stream), [parse](#parse)
 - [the title](#cosmiconfig), [the other's](two.md#Other-Heading), [theirs](two.md#usage)
 
+## API
+
 ### cosmiconfig()
 
 <a name="retry-stream"></a>
 ## Search places
 
-#### <a name="parse"></a> `parse(text)`
+### <a name="parse"></a> `parse(text)`
 
-#### <a name="parse"></a> `parse.quiet(text)`
+### <a name="parse"></a> `parse.quiet(text)`
 
 <a name="search-places">Also a heading's id.</a> <a name="two words">No id has a space.</a>
 """
@@ -259,8 +261,8 @@ def test_links_written_for_github_lead_where_they_lead_on_github(tmp_path):
     assert [a.get("href") for a in body.iter("a") if a.get("href")] == [
         "#cosmiconfig-1", "#search-places", "#retry-stream", "#parse", "#ch-intro", "#other-heading", "#usage"]
     assert [(e.tag, e.get("id")) for e in body.iter() if e.get("id")] == [
-        ("h3", "cosmiconfig-1"), ("a", "retry-stream"), ("h2", "search-places"), ("h4", "parsetext"), ("a", "parse"),
-        ("h4", "parsequiettext")]
+        ("h2", "api"), ("h3", "cosmiconfig-1"), ("a", "retry-stream"), ("h2", "search-places"), ("h3", "parsetext"),
+        ("a", "parse"), ("h3", "parsequiettext")]
     assert body.xpath(".//@name") == []  # no valid XHTML 5: dropped where it could not become an id
     assert [(e.tag, e.get("id")) for e in two.body().iter() if e.get("id")] == [("h2", "other-heading"), ("a", "usage")]
 
@@ -354,6 +356,25 @@ def test_lenient_empty_heading_is_left_out(tmp_path):
     assert [str(e) for e in found] == ["one.md:3: warning: empty heading left out (give it a title or remove the line)"]
     assert not body.xpath(".//h2") and " ".join(body.text_content().split()) == "Text. More."
     assert [str(e) for e in problems(tmp_path, text)] == ["one.md:3: empty heading (give it a title or remove the line)"]
+
+
+def test_a_skipped_heading_level_is_an_error_or_shown_one_level_down(tmp_path):
+    # one README in seven of tests/corpus/ skips levels: DAISY Ace reported it (heading-order) in the EPUB of
+    # npm READMEs, and PDF/UA forbids it; the chapter's title is the level 1 its headings come under
+    text = "### Install\n\n## Usage\n\n#### Options\n\n###### Deep\n\n<h5>Raw</h5>\n\n## Back up\n\n### Fine\n"
+    p = chapter(tmp_path, "one", text)
+    assert problems(tmp_path, text) == [
+        "one.md:1: heading level 3 right after level 1 skips a level (make it ##: heading levels go down one at a time)",
+        "one.md:5: heading level 4 right after level 2 skips a level (make it ###: heading levels go down one at a time)",
+        "one.md:7: heading level 6 right after level 4 skips a level (make it #####: heading levels go down one at a time)"]
+    body, found = sanitized(p, tmp_path, strict=False)
+    assert [(e.line, e.message) for e in found] == [(1, "heading level 3 right after level 1; shown as level 2"),
+                                                     (5, "heading level 4 right after level 2; shown as level 3"),
+                                                     (7, "heading level 6 right after level 3; shown as level 4")]
+    assert [(h.tag, h.text_content()) for h in body.iter("h1", "h2", "h3", "h4", "h5", "h6")] == [
+        ("h2", "Install"), ("h2", "Usage"), ("h3", "Options"), ("h4", "Deep"), ("h5", "Raw"), ("h2", "Back up"),
+        ("h3", "Fine")]
+    assert body.xpath("//h3/@id") == ["options", "fine"]  # ids stay: links keep leading there
 
 
 # --- Titles, ids and front matter of Markdown written elsewhere ------------------------------------------------

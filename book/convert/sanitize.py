@@ -67,6 +67,7 @@ def sanitize(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_htm
         line = block_line(text, html.block_lines, body, element, *needles)
         errors.append(BookError(chapter.display, line, message, hint, warning))
 
+    outline_level = 1  # the chapter's title is the <h1> its headings come under
     deepest = _deepest(body)
     if deepest is not None:
         problem(deepest, ("<",), f"HTML nested more than {MAX_HTML_DEPTH} elements deep",
@@ -114,6 +115,9 @@ def sanitize(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_htm
             continue
         if tag in HEADINGS and not heading_text(element):
             problem(element, (), "empty heading", "give it a title or remove the line")
+        if tag in HEADINGS:
+            outline_level = _heading_level(element, outline_level, strict, problem)
+            changed = changed or element.tag != tag
         if "id" in element.attrib and not element.get("id").strip():
             problem(element, ("{#", 'id=""', "id=''", "id="), "empty id", "write {#some-name} or leave the braces out")
         elif "id" in element.attrib and any(c.isspace() for c in element.get("id")):
@@ -175,6 +179,24 @@ def _image_as_alt_text(element) -> None:
     alt = element.get("alt", "")
     element.attrib.clear()
     element.tag, element.text = "span", alt
+
+
+def _heading_level(element, previous: int, strict: bool, problem) -> int:
+    """The heading's level once checked against the one before it: a level skipped (`####` right after `##`) is an
+    error, or not strict a warning and the heading shown one level below the previous. Screen readers navigate by
+    level, DAISY Ace reports the skip (heading-order) and PDF/UA forbids it (Matterhorn 14-003)."""
+    level = int(element.tag[1])
+    if level <= previous + 1:
+        return level
+    expected = previous + 1
+    message = f"heading level {level} right after level {previous}"
+    hint = f"make it {'#' * expected}: heading levels go down one at a time"
+    if strict:
+        problem(element, (), f"{message} skips a level", hint)
+        return level
+    problem(element, (), f"{message}; shown as level {expected}", hint, warning=True)
+    element.tag = f"h{expected}"
+    return expected
 
 
 def _drop_heading(element) -> None:
