@@ -113,6 +113,12 @@ def test_a_block_in_a_paragraph_ends_it_as_an_html_parser_would():
     assert converted.block_lines == (1, 3)  # the item's pieces stay in its block, which starts on line 3
 
 
+def test_an_empty_header_cell_is_a_data_cell():
+    # got's README compares libraries in a table whose corner cell is empty: Ace's empty-table-header, 20 times
+    tree = markdown_to_tree("|   | got | request |\n|---|---|---|\n| HTTP/2 | ✔ | ✖ |\n\n<table><tr><th> </th><th><img src='a.png' alt='A'></th></tr></table>\n")
+    assert [[cell.tag for cell in row] for row in tree.iter("tr")] == [["td", "th", "th"], ["td", "td", "td"], ["td", "th"]]
+
+
 @pytest.mark.parametrize("abrupt", ["<!--->", "<!-->"])
 def test_abrupt_comments_are_text_and_swallow_no_blocks(abrupt):
     # found by test_fuzz: `<!--->` made Python-Markdown read on to the next `-->`, and the <figure> between ended
@@ -375,6 +381,23 @@ def test_a_skipped_heading_level_is_an_error_or_shown_one_level_down(tmp_path):
         ("h2", "Install"), ("h2", "Usage"), ("h3", "Options"), ("h4", "Deep"), ("h5", "Raw"), ("h2", "Back up"),
         ("h3", "Fine")]
     assert body.xpath("//h3/@id") == ["options", "fine"]  # ids stay: links keep leading there
+
+
+def test_a_web_link_with_nothing_to_read_is_an_error_or_left_out(tmp_path):
+    # DAISY Ace: "links must have discernible text" (serious); 154 such links in an EPUB of 351 npm READMEs, most
+    # of them sponsors' logos without alt text, left out as remote images
+    text = ("Sponsor: [![](https://example.com/logo.png)](https://example.com/sponsor) and [](https://example.com/x).\n\n"
+            "[![build](https://example.com/b.svg)](https://example.com/ci), [me](#one) and [](#one).\n")
+    p = chapter(tmp_path, "one", text)
+    assert [e for e in problems(tmp_path, text) if "no text" in e] == [
+        "one.md:1: link to 'https://example.com/x' has no text (write the words a reader sees: [words](address))"]
+    body, found = sanitized(p, tmp_path, strict=False)
+    assert [str(e) for e in found if "no text" in e.message] == [
+        "one.md:1: warning: link to 'https://example.com/x' has no text; left out (write the words a reader sees: "
+        "[words](address))"]  # the logo's own warning says it was left out
+    assert [(a.get("href"), a.text_content()) for a in body.iter("a")] == [
+        ("https://example.com/ci", "build"), ("#one", "me"), ("#one", "")]  # an empty link inside: a cross-reference
+    assert " ".join(body.text_content().split()).startswith("Sponsor: and .")
 
 
 # --- Titles, ids and front matter of Markdown written elsewhere ------------------------------------------------

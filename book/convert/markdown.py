@@ -87,6 +87,7 @@ def chapter_html(converted: Converted, reserved_ids: tuple[str, ...] = ()) -> Ch
     _empty_void_elements(tree)
     _task_boxes(tree)
     _alignment_classes(tree)
+    _empty_header_cells_as_data(tree)
     _web_links_quoted(tree)
     named = _named_anchors(tree, reserved_ids)
     # footnotes, and data tables (`table("name")` may be called in two chapters): ids no author chose
@@ -135,6 +136,15 @@ def _blocks_out_of_paragraphs(tree) -> None:
         kept[-1].tail = paragraph.tail
         parent, index = paragraph.getparent(), paragraph.getparent().index(paragraph)
         parent[index:index + 1] = kept
+
+
+def _empty_header_cells_as_data(tree) -> None:
+    """A header cell with nothing in it (`|   | Node | Deno |`, the corner of a comparison) is no header: a data
+    cell, as DAISY Ace wants (empty-table-header); the style sheets draw the header row's cells alike."""
+    for cell in tree.iter("th"):
+        if not cell.text_content().strip() and cell.find(".//img") is None:
+            cell.tag = "td"
+            cell.attrib.pop("scope", None)
 
 
 def _take_line_markers(tree) -> tuple[int | None, ...]:

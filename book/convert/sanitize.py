@@ -139,7 +139,32 @@ def sanitize(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_htm
                 _image_as_alt_text(element)
             elif found:
                 problem(element, (src, "<img", "!["), *found)
+    changed = _links_without_text(body, strict, problem) or changed
     return (body_html(body) if changed else html.html), errors
+
+
+def _links_without_text(body, strict: bool, problem) -> bool:
+    """Web links with nothing to read or see (`[](https://…)`; a sponsor's logo with no alt text, left out when
+    not strict): a screen reader announces a bare "link", DAISY Ace reports it (link-name), and print shows
+    nothing. The author's own is an error, or not strict a warning; either is left out when not strict. (An empty
+    link inside the book is a cross-reference, which prints its target: book/assemble/ids.py.) Returns whether
+    the body changed."""
+    empty = [a for a in body.iter("a") if urlsplit((a.get("href") or "").strip()).scheme
+             and not a.text_content().strip() and a.find(".//img") is None]
+    for link in empty:
+        href = link.get("href")
+        left_out_image = link.find(".//span") is not None  # what _image_as_alt_text left of an image without alt
+        if not left_out_image:
+            problem(link, (f"]({href}", href), f"link to '{href}' has no text" + ("" if strict else "; left out"),
+                    "write the words a reader sees: [words](address)", warning=not strict)
+        if strict:
+            continue
+        if link.getparent() is body:  # a top-level block keeps its place (each has a source line)
+            link.attrib.clear()
+            link.tag = "span"
+        else:
+            link.drop_tree()  # its tail stays
+    return bool(empty) and not strict
 
 
 def _deepest(tree):
