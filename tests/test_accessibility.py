@@ -46,6 +46,28 @@ def editions_build(tmp_path_factory) -> Path:
     return project / "dist"
 
 
+# Documents of tests/corpus/ written for GitHub, with what made their ebook fail DAISY Ace until guidebook mended
+# it in lenient mode: skipped heading levels, badge and sponsor links with nothing to read, an empty header cell,
+# `<a name>` anchors
+READMES = ("markdown-it/README.md", "tedious/README.md", "black/docs/contributing/gauging_changes.md",
+           "json-parse-even-better-errors/README.md")
+
+
+@pytest.fixture(scope="session")
+def readmes_epub(tmp_path_factory) -> Path:
+    """READMES as one lenient ebook (no PDF edition: nothing to lay out)."""
+    project = tmp_path_factory.mktemp("readmes")
+    (project / "chapters").mkdir()
+    names = [f"{index:02d}-{Path(document).parent.name}.md" for index, document in enumerate(READMES, 1)]
+    for document, name in zip(READMES, names):
+        shutil.copyfile(REPO / "tests" / "corpus" / document, project / "chapters" / name)
+    (project / "book.yaml").write_text("title: READMEs\nlanguage: en\ndate: 2026-01-01\nstrict: false\n"
+                                       "raw_html: escape\neditions:\n  ebook: {format: epub}\nchapters:\n"
+                                       + "".join(f"  - chapters/{name}\n" for name in names))
+    assert main(["build", "-q", "--project", str(project)]) == 0
+    return project / "dist" / "readmes-ebook.epub"
+
+
 def opf_properties(epub: Path) -> dict[str, list[str]]:
     opf = etree.fromstring(epub_files(epub)["EPUB/content.opf"])
     found: dict[str, list[str]] = {}
@@ -66,10 +88,10 @@ def ace_key(epub: Path) -> str:
 
 
 @pytest.mark.slow
-def test_daisy_ace_reports_no_violation(small_epub, editions_build, guide_build, tmp_path):
+def test_daisy_ace_reports_no_violation(small_epub, editions_build, guide_build, readmes_epub, tmp_path):
     need("ace-puppeteer")
     need(CHROMIUM)
-    epubs = [small_epub, editions_build / "editions-test-book-ebook.epub", guide_build / f"{SLUG}-ebook.epub",
+    epubs = [small_epub, editions_build / "editions-test-book-ebook.epub", readmes_epub, guide_build / f"{SLUG}-ebook.epub",
              *(guide_build / f"{SLUG}-ebook-{language}.epub" for language in ("zh-hans", "ar", "ru"))]
     env = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": CHROMIUM}
     # Ace's report on an unchanged EPUB is kept in .cache/ace/ (data only), as EPUBCheck's are: Ace takes about
