@@ -400,6 +400,22 @@ def test_a_web_link_with_nothing_to_read_is_an_error_or_left_out(tmp_path):
     assert " ".join(body.text_content().split()).startswith("Sponsor: and .")
 
 
+def test_a_documentation_tools_own_link_is_text_when_not_strict_an_unsafe_one_never(tmp_path):
+    # pip's MyST docs (Debian's python3-pip) link to `pypug:tutorials/...`, Sphinx's intersphinx: no address
+    text = "See [the tutorial](pypug:tutorials/installing-packages), [ftp](ftp://example.com/x).\n\n[x](JavaScript:alert(1))\n"
+    p = chapter(tmp_path, "one", text)
+    assert [e.split(" uses")[0] for e in problems(tmp_path, text)] == [
+        "one.md:1: link 'pypug:tutorials/installing-packages'", "one.md:1: link 'ftp://example.com/x'",
+        "one.md:3: link 'JavaScript:alert(1)'"]
+    body, found = sanitized(p, tmp_path, strict=False)
+    assert [(e.line, e.warning, e.message) for e in found] == [
+        (1, True, "link 'pypug:tutorials/installing-packages' is no web address; shown as text"),
+        (1, True, "link 'ftp://example.com/x' is no web address; shown as text"),
+        (3, False, "link 'JavaScript:alert(1)' uses a forbidden scheme")]
+    assert [a.get("href") for a in body.iter("a")] == ["JavaScript:alert(1)"]  # the error stops the build
+    assert body.text_content().startswith("See the tutorial, ftp.")
+
+
 # --- Titles, ids and front matter of Markdown written elsewhere ------------------------------------------------
 
 def loaded(tmp_path: Path, name: str, text: str, strict: bool = True):

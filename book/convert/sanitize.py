@@ -43,6 +43,8 @@ VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
              "track", "wbr", "keygen", "image", "isindex", "spacer", "bgsound", "nextid"}
 FLOW_CONTAINERS = {"div", "section", "aside", "blockquote", "li", "td", "th", "dd", "figure", "details"}
 LINK_SCHEMES = {"", "http", "https", "mailto", "tel"}
+# They run code or reach into the reader's machine: errors in every mode (other schemes are warnings when not strict)
+UNSAFE_SCHEMES = {"javascript", "vbscript", "data", "file", "blob", "filesystem"}
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 
@@ -125,9 +127,16 @@ def sanitize(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_htm
             problem(element, (f'id="{ident}"', f"id='{ident}'", "id="), f"id '{ident}' contains a space",
                     f"an id is one word: write {'-'.join(ident.split())}")
         href = element.get("href")
-        if href is not None and urlsplit(href.strip()).scheme.lower() not in LINK_SCHEMES:
+        scheme = urlsplit(href.strip()).scheme.lower() if href is not None else ""
+        if scheme not in LINK_SCHEMES and (strict or scheme in UNSAFE_SCHEMES):
             problem(element, (href,), f"link '{href}' uses a forbidden scheme",
                     "links may be http(s), mailto, tel or to chapters")
+        elif scheme not in LINK_SCHEMES:  # a documentation tool's own (Sphinx's `pypug:…`): no address a reader can open
+            problem(element, (href,), f"link '{href}' is no web address; shown as text",
+                    "links may be http(s), mailto, tel or to chapters", warning=True)
+            changed = True
+            element.tag = "span"
+            element.attrib.pop("href")
         if tag == "img":
             src = element.get("src")
             changed = True  # its src is made project-relative, or it is left out
