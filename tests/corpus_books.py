@@ -35,6 +35,7 @@ import pytest
 from pypdf import PdfReader
 
 from book.convert import markdown as book_markdown
+from book.convert.gfm import GitHubHtmlBlocks
 from book.cli import main
 
 from conftest import epubcheck_jars, epubcheck_report
@@ -54,7 +55,7 @@ GROUPS = {
     "html": ["express", "chalk", "remark-gfm"],
 }
 LENIENT = "strict: false\nraw_html: escape\n"
-# One-sided with narrow margins: no blank page before each of the 166 chapters, and fewer pages to lay out.
+# One-sided with narrow margins: no blank page before each of the 167 chapters, and fewer pages to lay out.
 WHOLE_EDITIONS = "editions:\n  print: {format: pdf, pdf_variant: none, two_sided: false, margins: 12mm 12mm 12mm 12mm}\n  ebook: {format: epub}\n"
 # CJK ideographs, kana and Hangul syllables count one by one: the PDF breaks lines between any two of them.
 WORD = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]|[^\W_]+")
@@ -221,7 +222,8 @@ def document_words(document: Document) -> Counter:
     front = re.match(r"---\n.*?\n(---|\.\.\.)\n", text, re.S)
     if front:
         text = text[front.end():]
-    html = markdown.markdown(text, extensions=book_markdown.EXTENSIONS,
+    # GitHub's rule that Markdown resumes after a blank line in a <details> or <div> (not Python-Markdown's)
+    html = markdown.markdown(text, extensions=[*book_markdown.EXTENSIONS, GitHubHtmlBlocks()],
                              extension_configs=book_markdown.EXTENSION_CONFIG, output_format="html")
     return words(block_text(lxml_html.fragment_fromstring(html or "<p></p>", create_parent="div")))
 

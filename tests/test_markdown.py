@@ -119,6 +119,38 @@ def test_an_empty_header_cell_is_a_data_cell():
     assert [[cell.tag for cell in row] for row in tree.iter("tr")] == [["td", "th", "th"], ["td", "td", "td"], ["td", "th"]]
 
 
+def test_markdown_resumes_after_a_blank_line_in_a_details_block_as_on_github():
+    # express's README lists its emeriti in <details>: Python-Markdown kept them raw (`* [x](…)` as typed), and
+    # Node.js's nested each `<<name@host>>` as an element until the build stopped 100 levels deep
+    text = ('<details>\n<summary>Emeriti</summary>\n\n* [ak](https://github.com/ak) - **A K** <<a@b.com>>\n'
+            '</details>\n\n<div align="center">\n<b>raw *stays*</b>\n</div>\n\n```html\n<details>\n\nx\n</details>\n```\n')
+    converted = convert(text)
+    tree = lxml_html.fragment_fromstring(converted.html, create_parent="div")
+    details = tree.find("details")
+    assert details[0].tag == "summary" and details.find("ul/li/strong").text == "A K"
+    assert details.find("ul/li/a[@href='mailto:a@b.com']") is not None
+    assert tree.find("div/b").text == "raw *stays*"  # no blank line before </div>: raw HTML, as on GitHub
+    assert tree.find("div/pre/code").text_content() == "<details>\n\nx\n</details>\n"  # code stays code
+    assert converted.block_lines == (1, 7, 11)
+
+
+def test_problems_inside_a_details_block_name_their_own_lines(tmp_path):
+    text = ("<details>\n<summary>S</summary>\n\n[x](#nowhere)\n<span onclick='x'>a</span>\n\n</details>\n\n"
+            "[y](#nowhere2)\n\n<details>\n<summary>T</summary>\n\n#### skip\n\n</details>\n")
+    p = chapter(tmp_path, "one", text)
+    assert [e.line for e in resolve_links([p], unique_ids([p]))[1]] == [4, 9]
+    assert [e.split(":")[1] for e in problems(tmp_path, text)] == ["5", "14"]
+
+
+def test_details_open_with_their_summary_and_web_links_hold_one_hash():
+    # EPUBCheck: "missing required element summary" (Node.js's release guide), "not a valid URI" (a Matrix room)
+    tree = markdown_to_tree('<details>\n\n**a.** Select\n\n</details>\n\n<details><p>x</p><summary>S</summary>tail</details>\n\n'
+                            '[room](https://matrix.to/#/#psmisc:dropbear.xyz)\n')
+    assert [(e.tag, e[0].tag) for e in tree if e.tag in ("div", "details")] == [("div", "p"), ("details", "summary")]
+    assert tree.find("details").text_content() == "Sxtail"
+    assert tree.find("p/a").get("href") == "https://matrix.to/#/%23psmisc:dropbear.xyz"
+
+
 @pytest.mark.parametrize("abrupt", ["<!--->", "<!-->"])
 def test_abrupt_comments_are_text_and_swallow_no_blocks(abrupt):
     # found by test_fuzz: `<!--->` made Python-Markdown read on to the next `-->`, and the <figure> between ended

@@ -12,6 +12,7 @@ from markdown.extensions.def_list import DefListProcessor
 from markdown.extensions.toc import unescape
 from markdown.inlinepatterns import HTML_RE, HtmlInlineProcessor
 from markdown.postprocessors import Postprocessor
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
 # Every element name HTML has or had. A "tag" with any other name (`<string>`, `<T>`, `<number[]>` in prose about
@@ -111,6 +112,49 @@ class _PlainTokens(Postprocessor):
         return HIGHLIGHTED_BLOCK.sub(lambda block: PLAIN_TOKEN.sub(r"\1", block.group()), text)
 
 
+# GitHub (CommonMark) ends an HTML block at a blank line: in a README's `<details>` or `<div align="center">`, what
+# follows a blank line is Markdown again, up to the closing tag's own line. Python-Markdown keeps everything up to
+# the closing tag as raw HTML (lists and **bold** shown as typed, `<a@b.c>` an element), unless the opening tag says
+# markdown="1" (md_in_html). Only the containers the allow-list keeps.
+HTML_CONTAINER = re.compile(r"^ {0,3}<(details|div|section|aside|figure|blockquote)\b([^>]*)>", re.I)
+CODE_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+class _MarkdownInHtmlBlocks(Preprocessor):
+    """Marks markdown="1" on a container's opening tag when a blank line follows it before its closing tag."""
+
+    def run(self, lines):
+        marked, fence = list(lines), None
+        for index, line in enumerate(lines):
+            opened = CODE_FENCE.match(line)
+            if fence:
+                if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence) \
+                        and not line.strip(" `~"):
+                    fence = None
+                continue
+            if opened:
+                fence = opened.group(1)
+                continue
+            tag = HTML_CONTAINER.match(line)
+            if not tag or "markdown" in tag.group(2).lower() or tag.group(2).rstrip().endswith("/"):
+                continue
+            closing = re.compile(rf"</{tag.group(1)}\s*>", re.I)
+            if closing.search(line, tag.end()):
+                continue  # opened and closed on one line
+            end = next((i for i in range(index + 1, len(lines)) if closing.search(lines[i])), None)
+            if end is not None and any(not lines[i].strip() for i in range(index + 1, end)):
+                marked[index] = line[:tag.end(2)] + ' markdown="1"' + line[tag.end(2):]
+        return marked
+
+
+class GitHubHtmlBlocks(Extension):
+    """Markdown again after a blank line inside an HTML container (_MarkdownInHtmlBlocks); needs md_in_html."""
+
+    def extendMarkdown(self, md):
+        # before guidebook_capture (29, book/convert/source_lines.py) records the lines, and html_block (20) stashes
+        md.preprocessors.register(_MarkdownInHtmlBlocks(md), "guidebook_markdown_in_html", 29.5)
+
+
 class _Definitions(DefListProcessor):
     """Definition lists, where a `: text` line with no term before it (after a quote, a list or a heading) is a
     paragraph, as in Pandoc: Python-Markdown makes it a <dl> that opens with a <dd>, which HTML and EPUBCheck refuse."""
@@ -127,6 +171,7 @@ class GitHubFlavour(Extension):
 
     def extendMarkdown(self, md):
         md.parser.blockprocessors.register(_Definitions(md.parser), "deflist", 25)
+        GitHubHtmlBlocks().extendMarkdown(md)
         md.inlinePatterns.register(_InlineHtml(HTML_RE, md), "html", 90)
         md.treeprocessors.register(_HeadingIds(md), "guidebook_heading_ids", 4)  # after attr_list's explicit ids
         md.postprocessors.register(_UnnestLinks(md), "guidebook_unnest_links", 5)  # after raw HTML is back

@@ -88,6 +88,7 @@ def chapter_html(converted: Converted, reserved_ids: tuple[str, ...] = ()) -> Ch
     _task_boxes(tree)
     _alignment_classes(tree)
     _empty_header_cells_as_data(tree)
+    _details_with_summary_first(tree)
     _web_links_quoted(tree)
     named = _named_anchors(tree, reserved_ids)
     # footnotes, and data tables (`table("name")` may be called in two chapters): ids no author chose
@@ -199,10 +200,29 @@ NOT_IN_URLS = re.compile(r'[\[\]<>"{}|\\^`\s]')
 
 
 def _web_links_quoted(tree) -> None:
-    """Characters no URL may hold (`[` after a bare URL magiclink took in) percent-encoded in web links:
-    EPUBCheck refuses them."""
+    """Characters no URL may hold (`[` after a bare URL magiclink took in; a second '#', as in Matrix's
+    `https://matrix.to/#/#room:server`) percent-encoded in web links: EPUBCheck refuses them."""
     for link in tree.xpath(".//a[starts-with(@href, 'http://') or starts-with(@href, 'https://')]"):
-        link.set("href", NOT_IN_URLS.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), link.get("href")))
+        href = NOT_IN_URLS.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), link.get("href"))
+        address, hash_sign, fragment = href.partition("#")
+        link.set("href", address + hash_sign + fragment.replace("#", "%23"))
+
+
+def _details_with_summary_first(tree) -> None:
+    """A `<details>` opens with its `<summary>` (XHTML requires it, EPUBCheck checks): a summary written later
+    moves to the front; without one, the block is a plain `<div>`, always open, as print shows it anyway."""
+    for details in tree.iter("details"):
+        summary = next((child for child in details if child.tag == "summary"), None)
+        if summary is None:
+            details.tag = "div"
+            details.attrib.pop("open", None)
+        elif details[0] is not summary:
+            summary_tail, summary.tail = summary.tail, None
+            previous = summary.getprevious()
+            previous.tail = (previous.tail or "") + (summary_tail or "")
+            summary.tail = details.text
+            details.text = None
+            details.insert(0, summary)
 
 
 ALIGNMENT = re.compile(r"^\s*text-align:\s*(left|right|center);?\s*$")

@@ -223,12 +223,14 @@ def _heading_level(element, previous: int, strict: bool, problem) -> int:
     if level <= previous + 1:
         return level
     expected = previous + 1
+    words = heading_text(element)  # where in a block of several lines (a <details>) the heading is
+    needles = (f"{'#' * level} {words}", f"<h{level}", words)
     message = f"heading level {level} right after level {previous}"
     hint = f"make it {'#' * expected}: heading levels go down one at a time"
     if strict:
-        problem(element, (), f"{message} skips a level", hint)
+        problem(element, needles, f"{message} skips a level", hint)
         return level
-    problem(element, (), f"{message}; shown as level {expected}", hint, warning=True)
+    problem(element, needles, f"{message}; shown as level {expected}", hint, warning=True)
     element.tag = f"h{expected}"
     return expected
 

@@ -62,7 +62,20 @@ def _after_stashed(original: list[str], start: int, line: str, stash: list) -> i
         raw = stash[index] if index < len(stash) else None
         if isinstance(raw, str):  # a raw HTML block, stored as written
             end += raw.strip("\n").count("\n") + 1
+        elif isinstance(getattr(raw, "tag", None), str):  # md_in_html's element (markdown="1"): to its closing tag
+            end = _closing_line(original, end, raw.tag) + 1
     return max(end, start + 1)
+
+
+def _closing_line(original: list[str], start: int, tag: str) -> int:
+    """The line, from `start` on, where the `<tag>` opened there is closed (nested ones counted)."""
+    opening, closing = re.compile(rf"<{tag}\b", re.I), re.compile(rf"</{tag}\s*>", re.I)
+    depth = 0
+    for k in range(start, len(original)):
+        depth += len(opening.findall(original[k])) - len(closing.findall(original[k]))
+        if depth <= 0:
+            return k
+    return len(original) - 1
 
 
 class _Capture(Preprocessor):

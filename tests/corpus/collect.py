@@ -131,6 +131,8 @@ SOURCES = [
     Source("pypi", "starlette", "1.10.0", ("README.md", "docs/*.md"), limit=8),
     Source("pypi", "typer", "0.29.2", ("README.md",)),
     Source("pypi", "uvicorn", "0.54.0", ("README.md",)),
+    # MyST (Sphinx) documentation: an intersphinx link, `pypug:tutorials/...`
+    Source("pypi", "pip", "23.0.1", ("docs/html/getting-started.md",)),
 ]
 
 
