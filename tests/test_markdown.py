@@ -505,7 +505,9 @@ def test_chapter_ids_from_file_names(tmp_path, stem, chapter_id):
     assert loaded(tmp_path, f"{stem}.md", "# T\n").id == chapter_id
 
 
-@pytest.mark.parametrize("body", ["Vue shows {{ message }} here.\n", "A literal {% if x %} without its end.\n"])
+@pytest.mark.parametrize("body", ["Vue shows {{ message }} here.\n", "A literal {% if x %} without its end.\n",
+                                  # guidebook's own README, as a Python package's description: an example call
+                                  'Write `{{ table("costs") }}` where the table goes.\n'])
 def test_lenient_chapter_that_is_no_template_is_taken_literally(tmp_path, body):
     from book.infra.templating import expand_chapters, layout_env
     chapter = loaded(tmp_path, "a.md", "# T\n\n" + body)

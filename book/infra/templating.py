@@ -241,7 +241,12 @@ def expand_chapters(chapters: list[Chapter], tables: dict[str, DataTable], book:
 
     Not strict: a chapter that is no valid template (Markdown written elsewhere, with a literal `{{` in its
     prose) is taken as it is, with a warning."""
-    errors = [e for chapter in chapters for e in check_table_calls(chapter, tables)]
+    unknown_tables = {chapter.id: check_table_calls(chapter, tables) for chapter in chapters}
+    if strict:
+        errors = [e for found in unknown_tables.values() for e in found]
+    else:  # a README documenting a tool with a table() of its own, in its code examples: as with an undefined name
+        errors = [BookError(e.path, e.line, f"{e.message}; the chapter is taken literally", e.hint, warning=True)
+                  for found in unknown_tables.values() for e in found]
     errors += check_layouts(layouts)
     env = chapter_env()
 
@@ -260,6 +265,9 @@ def expand_chapters(chapters: list[Chapter], tables: dict[str, DataTable], book:
         if (deep := nesting_problem(chapter.text)) is not None:  # before Jinja, which is slow on such text too
             errors.append(BookError(chapter.display, deep[0], f"Markdown {deep[1]}",
                                     "flatten the nesting; Markdown this deep cannot be laid out"))
+            continue
+        if not strict and unknown_tables[chapter.id]:
+            expanded[chapter.id] = chapter.text
             continue
         try:
             with bounded(max(deadline - time.monotonic(), 0.001), MAX_TEMPLATE_MEMORY, MAX_TEMPLATE_SECONDS):
