@@ -269,6 +269,12 @@ CASES = [
          [r"chapters/03-extra\.md:3: Markdown nested 200 levels deep, deeper than the limit of 30 \(.*\)"]),
     Case("blockquote-200-levels-check", lambda p, o: chapter(p, ">" * 200 + " deep\n"),
          [r"chapters/03-extra\.md:3: Markdown nested 200 levels deep, deeper than the limit of 30 \(.*\)"], args=["check"]),
+    # Markdown inside HTML containers (book/convert/gfm.py): Python-Markdown recursed through 3,000 of them until
+    # the stack ran out, and finding 20,000 closing tags one by one took 90 s
+    Case("html-containers-3000-nested", lambda p, o: chapter(p, "<div>\n\n" * 3000 + "x\n\n" + "</div>\n\n" * 3000),
+         [r"chapters/03-extra\.md:3: HTML nested more than 100 elements deep \(.*\)"]),
+    Case("html-containers-20000-unclosed", lambda p, o: chapter(p, "<div>\n\ntext\n\n" * 20000),
+         [r"chapters/03-extra\.md:3: HTML nested more than 100 elements deep \(.*\)"]),
     Case("chapter-too-big", lambda p, o: chapter(p, ("Words and more words. " * 40 + "\n\n") * 2500),
          [r"chapters/03-extra\.md: file is larger than the limit of 2,000,000 bytes \(.*\)"]),
     Case("data-table-too-many-rows", lambda p, o: write(p, "data/many.yaml", "caption: Many\ncolumns:\n  - {key: a}\nrows:\n"

@@ -113,6 +113,18 @@ def test_a_block_in_a_paragraph_ends_it_as_an_html_parser_would():
     assert converted.block_lines == (1, 3)  # the item's pieces stay in its block, which starts on line 3
 
 
+def test_an_unclosed_emphasis_that_swallowed_a_block_becomes_a_block():
+    # the fuzz test: `<em>` never closed takes in the list after it, a raw `<p>` with it (EPUBCheck: p not allowed)
+    tree = markdown_to_tree("1. <em>unclosed x\n2. y\n    - <span>a</span> <p>shalom</p>\n")
+    assert not tree.xpath(".//em//p | .//span//p | .//p//p")
+    assert "shalom" in tree.text_content()
+
+
+def test_seven_hashes_are_text_as_on_github():
+    # Python-Markdown made `######### too deep` a level-6 heading: a skipped level in a careful fuzz book
+    assert html("######### too deep\n\n###### six\n") == '<div><p>######### too deep</p>\n<h6 id="six">six</h6></div>'
+
+
 def test_an_empty_header_cell_is_a_data_cell():
     # got's README compares libraries in a table whose corner cell is empty: Ace's empty-table-header, 20 times
     tree = markdown_to_tree("|   | got | request |\n|---|---|---|\n| HTTP/2 | ✔ | ✖ |\n\n<table><tr><th> </th><th><img src='a.png' alt='A'></th></tr></table>\n")

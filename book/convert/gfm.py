@@ -2,11 +2,13 @@
 processors that make Python-Markdown read real READMEs as GitHub shows them (tests/corpus/, tests/test_fuzz.py)."""
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import unicodedata
 
 from markdown import util
+from markdown.blockprocessors import HashHeaderProcessor
 from markdown.extensions import Extension
 from markdown.extensions.def_list import DefListProcessor
 from markdown.extensions.toc import unescape
@@ -14,6 +16,8 @@ from markdown.inlinepatterns import HTML_RE, HtmlInlineProcessor
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
+
+from ..infra.limits import MAX_MARKDOWN_IN_HTML_DEPTH
 
 # Every element name HTML has or had. A "tag" with any other name (`<string>`, `<T>`, `<number[]>` in prose about
 # code) is not HTML at all, so it is printed as the author typed it.
@@ -116,33 +120,69 @@ class _PlainTokens(Postprocessor):
 # follows a blank line is Markdown again, up to the closing tag's own line. Python-Markdown keeps everything up to
 # the closing tag as raw HTML (lists and **bold** shown as typed, `<a@b.c>` an element), unless the opening tag says
 # markdown="1" (md_in_html). Only the containers the allow-list keeps.
-HTML_CONTAINER = re.compile(r"^ {0,3}<(details|div|section|aside|figure|blockquote)\b([^>]*)>", re.I)
+CONTAINERS = ("details", "div", "section", "aside", "figure", "blockquote")
+HTML_CONTAINER = re.compile(rf"^ {{0,3}}<({'|'.join(CONTAINERS)})\b([^>]*)>", re.I)
+CLOSING_TAG = {tag: re.compile(rf"</{tag}\s*>", re.I) for tag in CONTAINERS}
 CODE_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+# An opening or closing tag of a block or of a block's part (what md_in_html recurses into)
+NESTING = sorted(BLOCK_TAGS | {"li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "caption", "summary",
+                               "figcaption"})
+BLOCK_TAG = re.compile(rf"<(/?)(?:{'|'.join(NESTING)})\b", re.I)
+
+
+def in_fenced_code(lines: list[str]) -> list[bool]:
+    """For each line, whether it belongs to fenced code, its fences included: a fence closes at a line of the same
+    character, at least as long, and nothing else (as GitHub reads them)."""
+    inside, fence = [], None
+    for line in lines:
+        opened = CODE_FENCE.match(line)
+        if fence:
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence) \
+                    and not line.strip(" `~"):
+                fence = None
+        elif opened:
+            fence = opened.group(1)
+        inside.append(bool(fence or opened))
+    return inside
+
+
+def _block_depth(lines: list[str], fenced: list[bool]) -> int:
+    """How deep blocks and their parts (BLOCK_TAG) nest at most outside fenced code, counted tag by tag."""
+    depth = deepest = 0
+    for line, in_code in zip(lines, fenced):
+        for tag in () if in_code else BLOCK_TAG.finditer(line):
+            depth += -1 if tag.group(1) else 1
+            deepest = max(deepest, depth)
+    return deepest
 
 
 class _MarkdownInHtmlBlocks(Preprocessor):
-    """Marks markdown="1" on a container's opening tag when a blank line follows it before its closing tag."""
+    """Marks markdown="1" on a container's opening tag when a blank line follows it before its closing tag (the
+    first one after it). Linear in the lines: each container's closing line is found by bisection, the blank
+    lines before it by a running count. Python-Markdown recurses into every block inside a marked container: in
+    a document whose blocks nest deeper than MAX_MARKDOWN_IN_HTML_DEPTH, nothing is marked: it is read as
+    Python-Markdown reads it (and nested deeper than MAX_HTML_DEPTH, the allow-list refuses it)."""
 
     def run(self, lines):
-        marked, fence = list(lines), None
-        for index, line in enumerate(lines):
-            opened = CODE_FENCE.match(line)
-            if fence:
-                if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence) \
-                        and not line.strip(" `~"):
-                    fence = None
-                continue
-            if opened:
-                fence = opened.group(1)
-                continue
-            tag = HTML_CONTAINER.match(line)
+        fenced = in_fenced_code(lines)
+        if _block_depth(lines, fenced) > MAX_MARKDOWN_IN_HTML_DEPTH:
+            return lines
+        blanks = [0]  # blank lines before each line
+        for line in lines:
+            blanks.append(blanks[-1] + (not line.strip()))
+        closings: dict[str, list[int]] = {}  # each container's closing lines, found once it is first met
+        marked = list(lines)
+        for index, (line, in_code) in enumerate(zip(lines, fenced)):
+            tag = None if in_code else HTML_CONTAINER.match(line)
             if not tag or "markdown" in tag.group(2).lower() or tag.group(2).rstrip().endswith("/"):
                 continue
-            closing = re.compile(rf"</{tag.group(1)}\s*>", re.I)
-            if closing.search(line, tag.end()):
+            name = tag.group(1).lower()
+            if CLOSING_TAG[name].search(line, tag.end()):
                 continue  # opened and closed on one line
-            end = next((i for i in range(index + 1, len(lines)) if closing.search(lines[i])), None)
-            if end is not None and any(not lines[i].strip() for i in range(index + 1, end)):
+            if name not in closings:
+                closings[name] = [i for i, text in enumerate(lines) if CLOSING_TAG[name].search(text)]
+            after = bisect.bisect_right(closings[name], index)
+            if after < len(closings[name]) and blanks[closings[name][after]] > blanks[index + 1]:
                 marked[index] = line[:tag.end(2)] + ' markdown="1"' + line[tag.end(2):]
         return marked
 
@@ -153,6 +193,13 @@ class GitHubHtmlBlocks(Extension):
     def extendMarkdown(self, md):
         # before guidebook_capture (29, book/convert/source_lines.py) records the lines, and html_block (20) stashes
         md.preprocessors.register(_MarkdownInHtmlBlocks(md), "guidebook_markdown_in_html", 29.5)
+
+
+class _AtxHeadings(HashHeaderProcessor):
+    """`#` to `######` make a heading; seven or more are text, as on GitHub (Python-Markdown read `######### x` as
+    a level-6 heading of "### x")."""
+
+    RE = re.compile(HashHeaderProcessor.RE.pattern.replace("(?P<level>#{1,6})", "(?P<level>#{1,6})(?!#)"))
 
 
 class _Definitions(DefListProcessor):
@@ -171,6 +218,7 @@ class GitHubFlavour(Extension):
 
     def extendMarkdown(self, md):
         md.parser.blockprocessors.register(_Definitions(md.parser), "deflist", 25)
+        md.parser.blockprocessors.register(_AtxHeadings(md.parser), "hashheader", 70)
         GitHubHtmlBlocks().extendMarkdown(md)
         md.inlinePatterns.register(_InlineHtml(HTML_RE, md), "html", 90)
         md.treeprocessors.register(_HeadingIds(md), "guidebook_heading_ids", 4)  # after attr_list's explicit ids

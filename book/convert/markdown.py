@@ -80,7 +80,8 @@ def chapter_html(converted: Converted, reserved_ids: tuple[str, ...] = ()) -> Ch
     """The converted chapter cleaned up: line markers taken out into a tuple, comments, unreferenced notes and
     form controls gone, alignment as classes, web links quoted, `<a name>` anchors given their id."""
     tree = lxml_html.fragment_fromstring(converted.html or "<p></p>", create_parent="div")
-    _blocks_out_of_paragraphs(tree)  # first: the pieces of a top-level paragraph keep its line marker
+    _phrasing_around_blocks_as_divs(tree)  # first: the pieces of a top-level paragraph keep its line marker
+    _blocks_out_of_paragraphs(tree)
     lines = _take_line_markers(tree)
     etree.strip_elements(tree, etree.Comment, etree.ProcessingInstruction, with_tail=False)
     _drop_unreferenced_footnotes(tree)
@@ -115,6 +116,19 @@ def _named_anchors(tree, reserved_ids: tuple[str, ...]) -> set[str]:
             taken.add(name)
             made.add(name)
     return made
+
+
+# Elements whose content may be blocks (flow content); the other non-block elements hold text only (phrasing)
+HOLD_BLOCKS = BLOCK_TAGS | {"li", "dt", "dd", "td", "th", "caption", "summary", "figcaption", "a", "ins", "del"}
+
+
+def _phrasing_around_blocks_as_divs(tree) -> None:
+    """An element of text that came to hold a block (an unclosed `<em>` swallowing the list after it, and a raw
+    `<p>` in it) becomes a `<div>`, which may: its emphasis is lost, the XHTML is valid (the fuzz test found it)."""
+    for element in reversed(list(tree.iter())):  # the innermost first: its parent then holds a block
+        if (isinstance(element.tag, str) and element.tag not in HOLD_BLOCKS
+                and any(child.tag in BLOCK_TAGS for child in element)):
+            element.tag = "div"
 
 
 def _blocks_out_of_paragraphs(tree) -> None:

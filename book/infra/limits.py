@@ -24,6 +24,9 @@ MAX_TEMPLATE_POWER_BITS = 10_000  # largest integer a template may make with ** 
 MAX_LIPSUM_PARAGRAPHS = 100
 MAX_QUOTE_DEPTH = 30  # blockquote levels (">>>…"): deeper ones exhaust the layout engine's recursion
 MAX_HTML_DEPTH = 100  # elements inside elements, raw HTML included: 1,000 nested <div>s overflowed the layout
+# Block nesting up to which HTML containers are read as Markdown (book/convert/gfm.py): Python-Markdown recurses
+# into each block of such a container, and 3,000 nested <div>s exhausted its stack; deeper documents stay raw
+MAX_MARKDOWN_IN_HTML_DEPTH = 16
 MAX_INDENT_COLUMNS = 160  # leading spaces of a line: 40 levels of nested lists (4 columns each)
 MAX_IMAGE_PIXELS = 40_000_000  # width × height of one image (40 megapixels; 160 MB once decoded)
 MAX_IMAGE_BYTES = 50_000_000  # one image file

@@ -9,7 +9,7 @@ from pathlib import Path
 from .config import BookConfig
 from .editions import IDENT
 from ..infra.errors import BookError, raise_all
-from ..convert.gfm import HTML_ELEMENTS
+from ..convert.gfm import HTML_ELEMENTS, in_fenced_code
 from .yamlfile import parse_yaml, read_text
 
 CHAPTER_TYPES = ("chapter", "preface", "introduction", "appendix", "glossary", "backmatter")
@@ -19,7 +19,6 @@ H1 = re.compile(ATX_H1.pattern, re.M)  # a `# Title` line anywhere (tests/test_f
 SETEXT_H1 = re.compile(r"^ {0,3}=+[ \t]*$")
 RAW_H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1\s*>", re.I | re.S)
 RAW_H1_START = re.compile(r"<h1\b", re.I)
-FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 # A title is plain text (contents, outline, EPUB nav): badges go, links and emphasis keep only their words.
 MD_IMAGE = re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])?")
 MD_LINK = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])?")
@@ -70,16 +69,8 @@ def _title_block(body: str) -> tuple[str, int, int] | None:
     for line in lines:
         offsets.append(at)
         at += len(line) + 1
-    fence = None
-    for index, line in enumerate(lines):
-        opened = FENCE.match(line)
-        if fence:
-            closing = opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence)
-            if closing and not line.strip(" `~"):
-                fence = None
-            continue
-        if opened:
-            fence = opened.group(1)
+    for index, (line, fenced) in enumerate(zip(lines, in_fenced_code(lines))):
+        if fenced:
             continue
         end = offsets[index] + len(line)
         atx = ATX_H1.match(line)
