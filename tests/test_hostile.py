@@ -407,6 +407,41 @@ def test_cache_ignores_corrupt_foreign_and_linked_entries(tmp_path):
     assert cache.get(key) is None
 
 
+def test_cache_keeps_to_its_size_least_recently_used_first(tmp_path):
+    """Each edit adds entries: past the cap the least recently used go (a read counts as a use), what the last
+    build used stays even above the cap, and a .cache/ folder linked outside the project is left alone."""
+    import os
+
+    from book.infra.cache import Cache, prune
+
+    root = tmp_path / "book"
+    root.mkdir()
+    parts, markdown = Cache(root, "parts"), Cache(root, "markdown")
+    keys = [parts.key(str(i)) for i in range(4)]
+    for age, key in enumerate(keys):
+        parts.put(key, {"n": age}, b"x" * 1000)
+        os.utime(parts.folder / f"{key}.json", (1000 + age, 1000 + age))  # keys[0] the oldest
+    markdown.put(markdown.key("m"), {"html": "<p>m</p>"})
+    os.utime(markdown.folder / f"{markdown.key('m')}.json", (999, 999))
+    assert parts.get(keys[0]) is not None  # read now: the most recently used
+    size = {k: sum(f.stat().st_size for f in parts.folder.glob(f"{k}.*")) for k in keys}
+    prune(root, used_since=2000, max_bytes=size[keys[0]] + size[keys[2]] + size[keys[3]])
+    assert [parts.get(k) is not None for k in keys] == [True, False, True, True]
+    assert markdown.get(markdown.key("m")) is None and not list(parts.folder.glob(f"{keys[1]}.*"))
+    prune(root, used_since=0, max_bytes=0)  # all of them used by the build that just ended: nothing goes
+    assert len(list(parts.folder.glob("*.bin"))) == 3
+    elsewhere = tmp_path / "elsewhere"
+    (parts.folder).rename(elsewhere)
+    parts.folder.symlink_to(elsewhere)
+    prune(root, used_since=2e9, max_bytes=0)
+    assert len(list(elsewhere.glob("*.bin"))) == 3
+    prune(root, used_since=2e9, max_bytes=0)
+    parts.folder.unlink()
+    elsewhere.rename(parts.folder)
+    prune(root, used_since=2e9, max_bytes=0)
+    assert list(parts.folder.iterdir()) == []
+
+
 def test_cache_key_follows_guidebook_code():
     """Every file of book/ feeds the key: editing guidebook invalidates the cache."""
     from book.infra import cache

@@ -214,6 +214,32 @@ def tiny_project(root: Path) -> Path:
     return root
 
 
+def test_converted_markdown_is_reused_and_checked_again(tmp_path, monkeypatch):
+    """A chapter's conversion is kept in .cache/markdown/: an edit converts that chapter alone, the book loads the
+    same as without the cache, and an entry written by someone else still goes through the HTML allow-list."""
+    import book.load.project as project_module
+    from book.infra.errors import BookErrors
+    from book.load.project import load_project
+
+    root = tiny_project(tmp_path)
+    first = load_project(root)
+    converted = []
+    real = project_module.convert_chapters
+    monkeypatch.setattr(project_module, "convert_chapters",
+                        lambda texts, reserved: converted.extend(texts) or real(texts, reserved))
+    assert load_project(root).chapters == first.chapters and converted == []
+    chapter = root / "chapters" / "01-start.md"
+    chapter.write_text(chapter.read_text().replace("More.", "Much more."))
+    edited = load_project(root)
+    assert len(converted) == 1 and "Much more." in converted[0] and "Much more." in edited.chapters[0].html
+    assert edited.chapters[1] == first.chapters[1]
+    for entry in (root / ".cache" / "markdown").glob("*.json"):
+        entry.write_text(entry.read_text().replace("Much more.", '<img src=x onerror=alert(1)>'))
+    with pytest.raises(BookErrors, match="onerror"):
+        load_project(root)
+    assert len(converted) == 1  # the tampered entry was used, and refused
+
+
 def test_assembled_book_is_a_plain_value(tmp_path):
     """assemble hands on text and frozen values only: the whole edition compares with ==, as mdBook's tests do."""
     from book.assemble import Block, TableEntry, TocEntry, assemble

@@ -12,7 +12,7 @@ from typing import Callable
 
 from ..assemble import assemble
 from .assets import render_context
-from ..infra.cache import Cache
+from ..infra.cache import Cache, prune
 from ..load.config import BookConfig, load_config
 from ..load.editions import Edition
 from ..infra.errors import BookError
@@ -110,7 +110,7 @@ def _remove_stale_scratch(base: Path) -> None:
 
 def _build(root: Path, out: Path, names: list[str] | None, progress: Callable[[str], None],
            strict: bool | None = None) -> list[Built]:
-    started = time.perf_counter()
+    started, began = time.perf_counter(), time.time()
     editions = select_editions(load_config(root), names or [])
     files: dict = {}
     built: list[Built] = []
@@ -130,6 +130,7 @@ def _build(root: Path, out: Path, names: list[str] | None, progress: Callable[[s
             _build_language(project, [e for e in editions if e.language == language], out, files, built, progress)
     write_outputs(files)
     _write_download_page(projects[0], out, {b.path.name: b.pages for b in built if b.pages}, progress)
+    prune(root, began - 2)  # (a file system's time stamps may be coarser than time.time())
     progress(f"total    {len(built)} editions  {time.perf_counter() - started:.1f} s")
     return built
 

@@ -22,9 +22,13 @@ from ..load.paths import is_inside
 TOOL = Path(__file__).resolve().parent.parent  # all of book/
 # The libraries whose versions change the bytes of an output
 DEPENDENCIES = ("weasyprint", "pydyf", "tinycss2", "cssselect2", "pyphen", "fonttools", "pikepdf", "jinja2",
-                "markdown", "pyyaml", "lxml", "ebooklib", "pillow")
+                "markdown", "pymdown-extensions", "pygments", "pyyaml", "lxml", "ebooklib", "pillow")
 MAX_ENTRY_BYTES = 200_000_000
 FORMAT = 1  # bump when the layout of entries changes
+KINDS = ("parts", "markdown", "page-maps")  # the folders of .cache/ that hold entries (and that `prune` trims)
+# What the entries may take together: each edit and each new guidebook version adds entries (a 40-page edition's
+# parts take about 4 MB), and the least recently used go once there is more. What the last build used stays.
+MAX_CACHE_BYTES = 1_000_000_000
 
 
 @functools.lru_cache(maxsize=1)
@@ -124,6 +128,7 @@ class Cache:
     """One kind of entry (e.g. "parts") under `root/.cache/`."""
 
     def __init__(self, root: Path, kind: str):
+        assert kind in KINDS, kind
         self.root = root.resolve()
         self.folder = self.root / ".cache" / kind
 
@@ -158,6 +163,10 @@ class Cache:
             data = read_regular(self.folder / f"{key}.bin")
             if data is None or hashlib.sha256(data).hexdigest() != entry["sha256"]:
                 return None
+        try:  # its time stamp says when it was last used (prune)
+            os.utime(self.folder / f"{key}.json")
+        except OSError:
+            pass
         return entry["meta"], data
 
     def get_fresh(self, key: str, roots: list[Path]) -> tuple[dict, bytes] | None:
@@ -174,3 +183,34 @@ class Cache:
             return
         entry = {"key": key, "sha256": hashlib.sha256(data).hexdigest() if data else "", "meta": meta}
         write_file_atomically(self.folder / f"{key}.json", json.dumps(entry, sort_keys=True).encode())
+
+
+def prune(root: Path, used_since: float, max_bytes: int = MAX_CACHE_BYTES) -> None:
+    """Remove the least recently used entries of the project's cache until what is left takes at most `max_bytes`;
+    entries used or made since `used_since` (a time.time(): the build that just ended) always stay."""
+    entries = []  # (last use, bytes, files) of each entry
+    for kind in KINDS:
+        folder = root.resolve() / ".cache" / kind
+        if not folder.is_dir() or not is_inside(root.resolve(), folder):
+            continue
+        try:
+            with os.scandir(folder) as listing:
+                files = {item.name: item.stat(follow_symlinks=False) for item in listing
+                         if item.is_file(follow_symlinks=False)}
+        except OSError:
+            continue
+        for name, info in files.items():
+            if name.endswith(".json"):
+                data = files.get(name.removesuffix(".json") + ".bin")
+                size = info.st_size + (data.st_size if data else 0)
+                entries.append((info.st_mtime, size, [folder / name] + ([folder / (name[:-5] + ".bin")] if data else [])))
+    total = sum(size for _, size, _ in entries)
+    for last_use, size, paths in sorted(entries, key=lambda e: e[0]):
+        if total <= max_bytes or last_use >= used_since:
+            break
+        try:
+            for path in paths:
+                path.unlink(missing_ok=True)
+        except OSError:  # a read-only project keeps its cache
+            return
+        total -= size

@@ -14,7 +14,8 @@ from .config import BookConfig, load_config
 from .content import load_chapters
 from ..infra.errors import BookError, BookErrors, raise_all
 from ..convert.gfm import github_slug
-from ..convert.markdown import convert_chapters
+from ..convert.markdown import ChapterHtml, convert_chapters
+from ..infra.cache import Cache
 from ..convert.sanitize import check_disclaimer, sanitize
 from .tables import load_tables
 from ..infra.templating import expand_chapters, layout_env
@@ -82,6 +83,31 @@ def for_language(config: BookConfig, language: str) -> BookConfig:
     return replace(config, chapters=translated_paths(config, language), print_edition=print_edition)
 
 
+def _converted(root: Path, texts: list[str], reserved: list[tuple[str, ...]]) -> list[ChapterHtml]:
+    """convert_chapters, each chapter's result kept in the project's .cache/markdown/ under its text and reserved
+    ids: after an edit, only the edited chapter is converted again (0.04 s of a guide chapter's 0.05 s)."""
+    cache = Cache(root, "markdown")
+    keys = [Cache.key("markdown", text, *ids) for text, ids in zip(texts, reserved)]
+    found = [_chapter_html(cache.get(key)) for key in keys]
+    todo = [i for i, html in enumerate(found) if html is None]
+    for i, html in zip(todo, convert_chapters([texts[i] for i in todo], [reserved[i] for i in todo])):
+        found[i] = html
+        cache.put(keys[i], {"html": html.html, "block_lines": list(html.block_lines),
+                            "generated_ids": sorted(html.generated_ids)})
+    return found
+
+
+def _chapter_html(entry: tuple[dict, bytes] | None) -> ChapterHtml | None:
+    """The ChapterHtml a cache entry holds, or None when it is missing or not shaped like one (the project
+    folder may come from anyone: the HTML is checked by sanitize like any converted chapter's)."""
+    meta = entry[0] if entry else {}
+    html, lines, ids = meta.get("html"), meta.get("block_lines"), meta.get("generated_ids")
+    if (not isinstance(html, str) or not isinstance(lines, list) or not isinstance(ids, list)
+            or not all(n is None or type(n) is int for n in lines) or not all(isinstance(i, str) for i in ids)):
+        return None
+    return ChapterHtml(html, tuple(lines), frozenset(ids))
+
+
 def load_project(root: Path, language: str = "", strict: bool | None = None) -> Project:
     """Read and check every source of the project at `root` in `language` (default: the book's); all problems
     found are raised together. `strict` overrides book.yaml's `strict` for this build (None: as book.yaml says)."""
@@ -118,7 +144,7 @@ def load_project(root: Path, language: str = "", strict: bool | None = None) -> 
     converted = [c for c in chapters if c.id in expanded]
     # GitHub gives a `# Title` heading the first id: a later heading of the same words is "<id>-1" there, and here
     reserved = [(github_slug(c.title),) if c.title_in_text else () for c in converted]
-    for chapter, html in zip(converted, convert_chapters([expanded[c.id] for c in converted], reserved)):
+    for chapter, html in zip(converted, _converted(config.root, [expanded[c.id] for c in converted], reserved)):
         text = expanded[chapter.id]
         kept, found = sanitize(chapter, text, html, config.root, config.raw_html, strict)
         errors.extend(found)
