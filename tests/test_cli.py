@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -93,9 +94,10 @@ def test_watch_rebuilds_survives_a_mistake_and_recovers(tmp_path):
     project = copy_fixture("small", tmp_path)
     chapter = project / "chapters" / "01-intro.md"
     log = tmp_path / "watch.log"
+    dated = dict(ENV, SOURCE_DATE_EPOCH="1767225600")
     with open(log, "w") as out:
         process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "watch", "print", "--project", str(project)],
-                                   stdout=out, stderr=subprocess.STDOUT, env=ENV)
+                                   stdout=out, stderr=subprocess.STDOUT, env=dated)
     try:
         def wait_for(text: str, count: int = 1) -> None:
             deadline = time.time() + 60
@@ -112,6 +114,17 @@ def test_watch_rebuilds_survives_a_mistake_and_recovers(tmp_path):
         chapter.write_text(chapter.read_text().replace("<script>x</script>", "Fixed."))
         wait_for("pdf      print", count=2)
         assert "changed: chapters/01-intro.md" in log.read_text()
+        # the rebuild reused the stylesheets (and their fonts) parsed in the watch's first build: the same file as
+        # a build from nothing
+        fresh = tmp_path / "fresh"
+        shutil.copytree(project, fresh, ignore=shutil.ignore_patterns(".cache", "dist"))
+        subprocess.run([sys.executable, str(REPO / "build.py"), "build", "-q", "print", "--project", str(fresh)],
+                       env=dated, check=True)
+        name = next((fresh / "dist").glob("*.pdf")).name
+        assert (project / "dist" / name).read_bytes() == (fresh / "dist" / name).read_bytes()
+        process.send_signal(signal.SIGINT)  # Ctrl-C: the folder of the kept stylesheets' fonts goes with it
+        process.wait(timeout=10)
+        assert not list((project / ".cache" / "tmp").glob("guidebook-*"))
     finally:
         process.terminate()
         process.wait(timeout=10)

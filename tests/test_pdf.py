@@ -128,3 +128,25 @@ def test_no_machine_font_fills_in_missing_glyphs(tmp_path, capsys):
     assert fonts and all(f["embedded"] for f in fonts)
     allowed = ("Guide-Serif", "Guide-Sans", "Guide-Mono", "Lato", "Noto")
     assert all(any(name in f["name"] for name in allowed) for f in fonts), fonts
+
+
+def test_parsed_stylesheets_are_parsed_again_once_their_fonts_folder_is_gone(tmp_path, monkeypatch):
+    """WeasyPrint copies @font-face fonts into a temporary folder, a build's own: stylesheets parsed in one build
+    of `watch` must not be reused after that folder was removed (their fonts would be gone)."""
+    import shutil
+    import tempfile
+
+    from conftest import REPO
+    from book.render.fetcher import parsed_styles
+
+    shutil.copy(REPO / "styles" / "fonts" / "Lato-Regular.ttf", tmp_path / "face.ttf")
+    css = [("@font-face { font-family: Face; src: url(face.ttf) } p { font-family: Face }", (tmp_path / "a.css").as_uri())]
+    scratch = tmp_path / "build-scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    first = parsed_styles(css, [tmp_path])[1]
+    assert first._folder is not None and scratch in first._folder.parents  # WeasyPrint's copy of the font
+    assert parsed_styles(css, [tmp_path])[1] is first
+    shutil.rmtree(scratch)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert parsed_styles(css, [tmp_path])[1] is not first

@@ -402,3 +402,24 @@ def test_the_cache_key_sees_the_versions_importlib_metadata_sees():
     assert len(names) > 20
     assert {name: versions.get(re.sub(r"[-_.]+", "-", name).lower()) for name in names} == {
         name: metadata.version(name) for name in names}
+
+
+def test_layouts_compiled_once_per_process_follow_their_files(tmp_path):
+    """The layout environment outlives a build (`watch`): a project layout added in front of a built-in one, or
+    edited, is what the next build renders; a removed one gives the built-in back."""
+    import os
+
+    from book.infra.templating import LAYOUTS, layout_env
+
+    assert layout_env(tmp_path) is layout_env(tmp_path)
+    builtin = str(LAYOUTS.resolve() / "table.html.j2")
+    assert layout_env(tmp_path).get_template("table.html.j2").filename == builtin
+    (tmp_path / "layouts").mkdir()
+    own = tmp_path / "layouts" / "table.html.j2"
+    own.write_text("mine {{ first }}")
+    assert layout_env(tmp_path).get_template("table.html.j2").render(first=1) == "mine 1"
+    own.write_text("edited {{ first }}")
+    os.utime(own, ns=(1, 1))  # even with a time stamp from the past: the size changed
+    assert layout_env(tmp_path).get_template("table.html.j2").render(first=2) == "edited 2"
+    own.unlink()
+    assert layout_env(tmp_path).get_template("table.html.j2").filename == builtin

@@ -63,7 +63,7 @@ def build(root: Path, out: Path, names: list[str] | None = None,
     # temporary folder, removed at the end. It lives under the project's .cache/ (or the system's temporary
     # folder when the project is read-only) and carries the builder's process id, so a build killed with -9
     # leaves one folder that the next build removes.
-    base = _scratch_base(root)
+    base = scratch_base(root)
     _remove_stale_scratch(base)
     previous = tempfile.tempdir
     try:
@@ -82,7 +82,7 @@ def build(root: Path, out: Path, names: list[str] | None = None,
                         "free some disk space; nothing in the output folder was replaced") from None
 
 
-def _scratch_base(root: Path) -> Path:
+def scratch_base(root: Path) -> Path:
     """The project's .cache/tmp/ when it can be written, else the system's temporary folder."""
     base = root / ".cache" / "tmp"
     try:

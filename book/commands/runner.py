@@ -3,8 +3,13 @@ parallel parts (book/render/pdf_parts.py); the booklet and print-shop files deri
 worker. The fork trick (workers see the parent's loaded project instead of receiving it) lives here only."""
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
+import os
+import tempfile
 import time
+from pathlib import Path
 
 from ..assemble import assemble
 from ..infra.cache import Cache
@@ -16,6 +21,7 @@ from .assets import render_context
 from .derived import notes_page, with_derived
 
 _FORKED_PROJECT: Project | None = None  # what a forked worker renders from (lxml trees do not pickle)
+_STYLES_HOME: Path | None = None  # `watch`: where stylesheets parsed before the fork keep their fonts between builds
 
 
 def _render_one(project: Project, edition: Edition, derived: list[Edition]):
@@ -80,6 +86,43 @@ def prepare_layouts(project: Project) -> None:
     from ..infra.theme import styles_dir
     isolate_fonts(styles_dir(project.config.root) / "fonts", project.config.root / ".cache" / "fontconfig")
     import weasyprint  # noqa: F401
+    for layout in ("print.html.j2", "edition.css.j2"):  # compiled once (0.15 s), not in every worker
+        project.layouts.get_template(layout)
+
+
+@contextlib.contextmanager
+def styles_kept_between_builds(scratch_base: Path):
+    """While `watch` runs: each build parses its editions' stylesheets (~0.3 s each) before the layout workers
+    fork, once for all of them, and the next build finds them parsed (book/render/fetcher.py). Their fonts are
+    kept in a folder under `scratch_base` that lasts as long as this (a killed `watch` leaves one folder named
+    with its process id, which the next build removes, as it does a killed build's)."""
+    global _STYLES_HOME
+    with tempfile.TemporaryDirectory(prefix=f"guidebook-{os.getpid()}-styles-", dir=scratch_base) as folder:
+        _STYLES_HOME = Path(folder)
+        try:
+            yield
+        finally:
+            _STYLES_HOME = None
+
+
+def _parse_styles_before_fork(project: Project, editions: list[Edition]) -> None:
+    """Under `watch`: the stylesheets each edition's layout (as a document, or in parts: a chapter's and the
+    front matter's) starts from, parsed in this process, which outlives the build."""
+    from ..render.fetcher import parsed_styles
+    from ..render.pdf import prepare_print
+    from ..render.pdf_parts import VERSO
+    previous, tempfile.tempdir = tempfile.tempdir, str(_STYLES_HOME)
+    try:
+        for edition in editions:
+            book = assemble(project.chapters, project.config, edition)
+            context = render_context(project, book)
+            css = prepare_print(dataclasses.replace(book, chapters=()), context).css  # the same for any chapters
+            roots = [str(project.config.root), str(context.styles)]
+            parts = [css + [context.parts_css], css + [context.parts_css, VERSO]] if uses_parts(project, edition) else []
+            for sheets in [css, *parts]:  # (a chapter may open on a left-hand page: pdf_parts.VERSO)
+                parsed_styles(sheets, roots)
+    finally:
+        tempfile.tempdir = previous
 
 
 def render_pdfs(project: Project, editions: list[Edition], derived: list[Edition]):
@@ -92,6 +135,8 @@ def render_pdfs(project: Project, editions: list[Edition], derived: list[Edition
     if not editions:  # the EPUB alone, its print page numbers known: no layout, no WeasyPrint to import
         return
     prepare_layouts(project)
+    if _STYLES_HOME is not None and _STYLES_HOME.is_dir():
+        _parse_styles_before_fork(project, editions)
     in_parts = [e for e in editions if uses_parts(project, e)]
     # One long edition lays its chapters out on every core. Several go side by side, each in a process of its own
     # laying its chapters out one after the other: after an edit each has one chapter to lay out again, so the

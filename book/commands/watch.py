@@ -24,6 +24,14 @@ def watch(root: Path, out: Path, names: list[str], say: Callable[[str], None]) -
     """Build now, then again after each change under the project's source folders (Ctrl-C stops)."""
     from watchfiles import watch as watch_changes
 
+    from .build import scratch_base
+    from .runner import styles_kept_between_builds
+
+    with styles_kept_between_builds(scratch_base(root)):
+        _watch(root, out, names, say, watch_changes)
+
+
+def _watch(root: Path, out: Path, names: list[str], say: Callable[[str], None], watch_changes) -> None:
     _rebuild(root, out, names, say)
     paths = [str(root / "book.yaml"), *(str(root / f) for f in SOURCE_FOLDERS if (root / f).is_dir())]
     watching = False

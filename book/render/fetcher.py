@@ -57,7 +57,10 @@ def parsed_styles(css: list[tuple[str, str]], roots: list):
     `watch` keeps this process for many builds."""
     key = hashlib.sha256(repr((css, [str(r) for r in roots])).encode()).hexdigest()
     entry = _STYLES.get(key)
-    if entry is None or recorded(entry[3]) != entry[4]:
+    # WeasyPrint copies @font-face fonts into a temporary folder: a build's own, removed when the build ends, so
+    # stylesheets parsed during one build of `watch` are parsed again in the next (book/commands/runner.py keeps
+    # them in a folder that lasts while `watch` runs)
+    if entry is None or recorded(entry[3]) != entry[4] or (entry[1]._folder and not Path(entry[1]._folder).is_dir()):
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
