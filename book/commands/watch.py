@@ -1,6 +1,7 @@
 """`watch`: rebuild when a source changes; a failed build is reported and the watch goes on."""
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from pathlib import Path
@@ -27,8 +28,18 @@ def watch(root: Path, out: Path, names: list[str], say: Callable[[str], None]) -
     from .build import scratch_base
     from .runner import styles_kept_between_builds
 
-    with styles_kept_between_builds(scratch_base(root)):
-        _watch(root, out, names, say, watch_changes)
+    # SIGTERM (a service manager, `kill`) stops it as Ctrl-C does, cleaning up; a watch started in the background
+    # by a shell ignores Ctrl-C's SIGINT
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        with styles_kept_between_builds(scratch_base(root)):
+            _watch(root, out, names, say, watch_changes)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _watch(root: Path, out: Path, names: list[str], say: Callable[[str], None], watch_changes) -> None:
