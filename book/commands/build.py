@@ -138,7 +138,7 @@ def _build(root: Path, out: Path, names: list[str] | None, progress: Callable[[s
 def _build_language(project: Project, editions: list[Edition], out: Path, files: dict, built: list[Built],
                     progress: Callable[[str], None]) -> None:
     """Render `editions` (all in the project's language) into `files` and `built`."""
-    to_render = _pdf_order(project.config, editions)
+    to_render = pdf_editions(project.config, editions)
     page_map = _cached_page_map(project, to_render, editions)
     if page_map is not None:  # the EPUB alone: its print page numbers are known from an earlier build
         to_render = [e for e in to_render if e.name != project.config.print_edition]
@@ -243,7 +243,7 @@ def _store_page_map(project: Project, rendered) -> None:
         Cache(project.config.root, "page-maps").put(key, {"labels": list(rendered.labels), "starts": list(rendered.starts)})
 
 
-def _pdf_order(config: BookConfig, editions: list[Edition]) -> list[Edition]:
+def pdf_editions(config: BookConfig, editions: list[Edition]) -> list[Edition]:
     """The PDF editions to render: those asked for, the sources of booklets and press editions, and the print
     edition an EPUB pages by."""
     names = [e.name for e in editions if e.format == "pdf"]

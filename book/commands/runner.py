@@ -105,7 +105,7 @@ def styles_kept_between_builds(scratch_base: Path):
             _STYLES_HOME = None
 
 
-def _parse_styles_before_fork(project: Project, editions: list[Edition]) -> None:
+def parse_styles_before_fork(project: Project, editions: list[Edition]) -> None:
     """Under `watch`: the stylesheets each edition's layout (as a document, or in parts: a chapter's and the
     front matter's) starts from, parsed in this process, which outlives the build."""
     from ..render.fetcher import parsed_styles
@@ -136,7 +136,7 @@ def render_pdfs(project: Project, editions: list[Edition], derived: list[Edition
         return
     prepare_layouts(project)
     if _STYLES_HOME is not None and _STYLES_HOME.is_dir():
-        _parse_styles_before_fork(project, editions)
+        parse_styles_before_fork(project, editions)
     in_parts = [e for e in editions if uses_parts(project, e)]
     # One long edition lays its chapters out on every core. Several go side by side, each in a process of its own
     # laying its chapters out one after the other: after an edit each has one chapter to lay out again, so the
