@@ -146,6 +146,33 @@ def test_markdown_resumes_after_a_blank_line_in_a_details_block_as_on_github():
     assert converted.block_lines == (1, 7, 11)
 
 
+def test_an_indented_details_block_and_a_picture_read_as_on_github():
+    # pyenv's README indents its <details> by two spaces: Python-Markdown left the Markdown inside as typed (`code`,
+    # "1. First"); Rust's README offers its logo for dark and light screens in a <picture>, shown as raw tags
+    text = ("#### Bash\n  <details>\n\n  Stock `x` text.\n\n  1. First\n\n  </details>\n\n"
+            '<div align="center">\n  <picture>\n    <source media="(prefers-color-scheme: dark)" srcset="dark.svg">\n'
+            '    <img alt="The logo" src="light.svg" width="50%">\n  </picture> after\n\n</div>\n')
+    converted = convert(text)
+    tree = lxml_html.fragment_fromstring(converted.html, create_parent="div")
+    block = tree[1]  # a <details> without <summary> is a <div>
+    assert block.find("p/code").text == "x" and block.find("ol/li").text == "First"
+    assert tree.find(".//picture") is None and tree.find(".//source") is None
+    image = tree.find("div[@align]//img")
+    assert image.get("src") == "light.svg" and image.get("alt") == "The logo" and image.tail.strip() == "after"
+    assert converted.block_lines == (1, 2, 10)
+
+
+def test_a_rule_under_a_code_block_and_a_summary_on_the_details_line_read_as_on_github():
+    # the JDK's licence of CUP puts `---` on the line after a closing fence: Python-Markdown made the code block
+    # a setext heading's text (a <pre> in an <h2>); pyenv's README writes `<details> <summary>…` on one line
+    tree = markdown_to_tree("```\ncode\n```\n---\n```\nmore\n```\n\nTitle\n---\n\n"
+                            "<details> <summary> Notes </summary>\n\n**NOTE:** Most.\n\n</details>\n")
+    assert [child.tag for child in tree] == ["div", "hr", "div", "h2", "details"]
+    assert tree.find("h2").text == "Title" and tree.find("div/pre/code").text == "code\n"
+    details = tree.find("details")
+    assert details[0].tag == "summary" and details[0].text.strip() == "Notes" and details.find("p/strong") is not None
+
+
 def test_problems_inside_a_details_block_name_their_own_lines(tmp_path):
     text = ("<details>\n<summary>S</summary>\n\n[x](#nowhere)\n<span onclick='x'>a</span>\n\n</details>\n\n"
             "[y](#nowhere2)\n\n<details>\n<summary>T</summary>\n\n#### skip\n\n</details>\n")
@@ -248,7 +275,7 @@ def test_problem_deep_in_a_long_block_names_its_own_line(tmp_path):
 def test_links_and_duplicate_ids_name_their_lines(tmp_path):
     one = chapter(tmp_path, "one", "# One\n\n## Same {#same}\n\nSee [x](two.md#nowhere).\n\nAnd [y](gone.md).\n")
     two = chapter(tmp_path, "two", "Text.\n\n\n## Also {#same}\n\n[z](#missing)\n")
-    assert [str(e) for e in duplicate_ids([one, two])] == [
+    assert [str(e) for e in duplicate_ids([one, two])[1]] == [
         "two.md:4: duplicate id 'same' (also one.md:3) (ids must be unique in the whole book: rename one of them)"]
     renames = unique_ids([one, two])
     found = [str(e) for e in resolve_links([one, two], renames)[1]]
@@ -257,10 +284,25 @@ def test_links_and_duplicate_ids_name_their_lines(tmp_path):
                      "two.md:6: no anchor '#missing' in this chapter or the book (check the file name and the #anchor)"]
 
 
+def test_lenient_mode_renames_an_authors_id_used_twice_and_its_own_links_follow(tmp_path):
+    """Two copies of Rust's release notes (stable and nightly) both mark `<a id="1.95-Language">`: not strict, the
+    later one is renamed with a warning, and the links of its own chapter lead to its own anchor."""
+    one = chapter(tmp_path, "one", '<a id="v1"></a>\n\n## One\n\nSee [v1](#v1).\n')
+    two = chapter(tmp_path, "two", '<a id="v1"></a>\n\n## Two\n\nSee [v1](#v1) and [theirs](one.md#v1).\n')
+    chapters, found = duplicate_ids([one, two], strict=False)
+    assert [str(e) for e in found] == ["two.md:1: warning: duplicate id 'v1' (also one.md:1); this one renamed "
+                                       "(ids must be unique in the whole book: rename one of them)"]
+    resolved, errors = resolve_links(chapters, unique_ids(chapters), strict=False)
+    assert errors == []
+    assert [(a.get("id"), a.get("href")) for a in resolved[1].body().iter("a")] == [
+        ("two-v1", None), (None, "#two-v1"), (None, "#v1")]
+    assert [(a.get("id"), a.get("href")) for a in resolved[0].body().iter("a")] == [("v1", None), (None, "#v1")]
+
+
 def test_generated_ids_yield_to_the_authors(tmp_path):
     one = chapter(tmp_path, "one", "## Overview\n\n## Tbl prices\n\nNote.[^a]\n\n[^a]: A note.\n")
     two = chapter(tmp_path, "two", "## Overview\n\n<table id=\"tbl-prices\"><tr><td>1</td></tr></table>\n\nNote.[^a]\n\n[^a]: B.\n")
-    assert duplicate_ids([one, two]) == []
+    assert duplicate_ids([one, two]) == ([one, two], [])
     renames = unique_ids([one, two])
     assert renames["two"]["tbl-prices"] == "tbl-prices" and renames["one"]["tbl-prices"] == "one-tbl-prices"
     assert renames["two"]["overview"] == "two-overview" and renames["two"]["fn-a"] == "two-fn-a"
@@ -702,3 +744,21 @@ def test_code_keeps_a_span_only_where_the_code_style_shows_one():
     sheet = (Path(__file__).parents[1] / "book" / "layouts" / "highlight.css").read_text()
     assert not [name for name in plain - {"w"} if f".highlight .{name} " in sheet]
     assert ".highlight .w { color: #BBB }" in sheet  # a colour on spaces: nothing shows
+
+
+def test_form_feeds_are_whitespace_and_lenient_mode_leaves_other_controls_out(tmp_path, capsys):
+    """Licence texts separate pages with form feeds (FreeType's, in the JDK's legal/ folder), which CommonMark
+    counts as whitespace and XHTML cannot hold: spaces. Other control characters stop a strict build at their
+    line (above); a lenient one leaves them out and says where."""
+    from book.cli import main
+    from book.load.project import load_project
+    project = copy_fixture("small", tmp_path)
+    odd = project / "chapters" / "03-odd.md"
+    odd.write_text("# Odd\n\nPage one.\n\f\nPage\ftwo\vends.\n", encoding="utf-8")
+    chapter = next(c for c in load_project(project).chapters if c.chapter.source == odd)
+    assert "<p>Page one.</p>" in chapter.html and "<p>Page two ends.</p>" in chapter.html
+    odd.write_text("# Odd\n\nA bell\x07 rings\x01.\n", encoding="utf-8")
+    assert main(["check", "--no-strict", "--project", str(project)]) == 0
+    assert "chapters/03-odd.md:3: warning: character U+0007 left out, and 1 more such" in capsys.readouterr().err
+    chapter = next(c for c in load_project(project, strict=False).chapters if c.chapter.source == odd)
+    assert "<p>A bell rings.</p>" in chapter.html

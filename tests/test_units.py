@@ -87,7 +87,7 @@ def test_load_steps_return_new_values_and_change_nothing_they_are_given(tmp_path
     assert converted == convert(text) and kept != converted.html and [e.line for e in found] == [5]
     chapters = [dataclasses.replace(one, html=kept), parsed(tmp_path, "two", "## Overview {#overview}\n\nText.\n")]
     given = copy.deepcopy(chapters)
-    assert duplicate_ids(chapters) == [] and chapters == given
+    assert duplicate_ids(chapters) == (chapters, []) and chapters == given
     renames = unique_ids(chapters)
     assert renames["one"] == {"overview": "one-overview"} and chapters == given
     resolved, errors = resolve_links(chapters, renames, strict=False)

@@ -19,24 +19,31 @@ def _ids(p: ParsedChapter, body, generated: bool):
             yield element, value
 
 
-def duplicate_ids(parsed: list[ParsedChapter]) -> list[BookError]:
-    """An error for each author-given id used twice in the book (or taken by a chapter's anchor), naming both."""
+def duplicate_ids(parsed: list[ParsedChapter], strict: bool = True) -> tuple[list[ParsedChapter], list[BookError]]:
+    """An error for each author-given id used twice in the book (or taken by a chapter's anchor), naming both.
+    Not strict (two READMEs that both mark `<a id="1.95-Language">`): a warning, and the later id counts as one
+    Markdown made up, renamed by `unique_ids` as those are; links from its own chapter follow it. Returns the
+    chapters (so changed when not strict) and the errors or warnings."""
     seen: dict[str, str] = {p.anchor: f"the anchor of chapter '{p.chapter.id}'" for p in parsed}
     authors = [value for p in parsed for value in p.ids if value not in p.generated_ids]
     if len(set(authors)) == len(authors) and not set(authors) & set(seen):
-        return []  # nothing to trace to a line: no tree needed
-    errors = []
+        return parsed, []  # nothing to trace to a line: no tree needed
+    errors, chapters = [], []
     for p in parsed:
         body = p.body()
+        repeated = set()
         for element, value in _ids(p, body, generated=False):
             line = p.line(body, element, f"#{value}", f'"{value}"', f"'{value}'", value)
             where = f"{p.chapter.display}:{line}" if line else p.chapter.display
             if value in seen:
-                errors.append(BookError(p.chapter.display, line, f"duplicate id '{value}' (also {seen[value]})",
-                                        "ids must be unique in the whole book: rename one of them"))
+                renamed = "" if strict else "; this one renamed"
+                errors.append(BookError(p.chapter.display, line, f"duplicate id '{value}' (also {seen[value]}){renamed}",
+                                        "ids must be unique in the whole book: rename one of them", not strict))
+                repeated.add(value)
             else:
                 seen[value] = where
-    return errors
+        chapters.append(replace(p, generated_ids=p.generated_ids | repeated) if repeated and not strict else p)
+    return chapters, errors
 
 
 @dataclass(frozen=True)

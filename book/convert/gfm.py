@@ -8,7 +8,7 @@ import re
 import unicodedata
 
 from markdown import util
-from markdown.blockprocessors import HashHeaderProcessor
+from markdown.blockprocessors import HashHeaderProcessor, SetextHeaderProcessor
 from markdown.extensions import Extension
 from markdown.extensions.def_list import DefListProcessor
 from markdown.extensions.toc import unescape
@@ -183,7 +183,10 @@ class _MarkdownInHtmlBlocks(Preprocessor):
                 closings[name] = [i for i, text in enumerate(lines) if CLOSING_TAG[name].search(text)]
             after = bisect.bisect_right(closings[name], index)
             if after < len(closings[name]) and blanks[closings[name][after]] > blanks[index + 1]:
-                marked[index] = line[:tag.end(2)] + ' markdown="1"' + line[tag.end(2):]
+                # (unindented: md_in_html leaves a marked tag with spaces before it as it was; to GitHub up to
+                # three spaces change nothing, and pyenv's README indents its <details> by two)
+                indent = len(line) - len(line.lstrip(" "))
+                marked[index] = line[indent:tag.end(2)] + ' markdown="1"' + line[tag.end(2):]
         return marked
 
 
@@ -200,6 +203,21 @@ class _AtxHeadings(HashHeaderProcessor):
     a level-6 heading of "### x")."""
 
     RE = re.compile(HashHeaderProcessor.RE.pattern.replace("(?P<level>#{1,6})", "(?P<level>#{1,6})(?!#)"))
+
+
+class _SetextHeadings(SetextHeaderProcessor):
+    """`---` (or `===`) on the line after a fenced code block is a thematic break, as on GitHub: a closing fence
+    ends its block. Python-Markdown read the code block's placeholder as the text of a setext heading, and the
+    <h2> held a <pre> (the JDK's licence of CUP, which EPUBCheck refused)."""
+
+    PLACEHOLDER = re.compile("^" + re.escape(util.HTML_PLACEHOLDER).replace("%s", r"\d+") + "$")
+
+    def run(self, parent, blocks):
+        first, _, rest = blocks[0].partition("\n")
+        if self.PLACEHOLDER.match(first.strip()):
+            blocks[0:1] = [first, rest]  # the code block on its own, then the rest (`---`: an <hr>)
+            return False  # (the next processors take the code block)
+        return super().run(parent, blocks)
 
 
 class _Definitions(DefListProcessor):
@@ -219,6 +237,7 @@ class GitHubFlavour(Extension):
     def extendMarkdown(self, md):
         md.parser.blockprocessors.register(_Definitions(md.parser), "deflist", 25)
         md.parser.blockprocessors.register(_AtxHeadings(md.parser), "hashheader", 70)
+        md.parser.blockprocessors.register(_SetextHeadings(md.parser), "setextheader", 60)
         GitHubHtmlBlocks().extendMarkdown(md)
         md.inlinePatterns.register(_InlineHtml(HTML_RE, md), "html", 90)
         md.treeprocessors.register(_HeadingIds(md), "guidebook_heading_ids", 4)  # after attr_list's explicit ids

@@ -95,6 +95,7 @@ def chapter_html(converted: Converted, reserved_ids: tuple[str, ...] = ()) -> Ch
     _alignment_classes(tree)
     _empty_header_cells_as_data(tree)
     _details_with_summary_first(tree)
+    _pictures_as_their_image(tree)
     _web_links_quoted(tree)
     named = _named_anchors(tree, reserved_ids)
     # footnotes, and data tables (`table("name")` may be called in two chapters): ids no author chose
@@ -231,6 +232,13 @@ def _details_with_summary_first(tree) -> None:
     """A `<details>` opens with its `<summary>` (XHTML requires it, EPUBCheck checks): a summary written later
     moves to the front; without one, the block is a plain `<div>`, always open, as print shows it anyway."""
     for details in tree.iter("details"):
+        first = details[0] if len(details) else None
+        if (first is not None and first.tag == "p" and len(first) == 1 and first[0].tag == "summary"
+                and not (first.text or "").strip() and not (first[0].tail or "").strip()):
+            # `<details> <summary>Notes</summary>` then a blank line (pyenv's README): Markdown made the summary a
+            # paragraph's text
+            first[0].tail = first.tail
+            details.replace(first, first[0])
         summary = next((child for child in details if child.tag == "summary"), None)
         if summary is None:
             details.tag = "div"
@@ -242,6 +250,26 @@ def _details_with_summary_first(tree) -> None:
             summary.tail = details.text
             details.text = None
             details.insert(0, summary)
+
+
+def _pictures_as_their_image(tree) -> None:
+    """`<picture>` (READMEs offer a logo for dark and light screens: Rust's) as the `<img>` it holds, what a reader
+    without `<picture>` shows; its `<source>` choices go (the allow-list has neither element)."""
+    for picture in list(tree.iter("picture")):
+        images = list(picture.iter("img"))
+        for image in images:
+            image.tail = None
+        parent, at = picture.getparent(), picture.getparent().index(picture)
+        tail = picture.tail
+        parent.remove(picture)
+        for offset, image in enumerate(images):
+            parent.insert(at + offset, image)
+        if images:
+            images[-1].tail = tail
+        elif at:
+            parent[at - 1].tail = (parent[at - 1].tail or "") + (tail or "")
+        else:
+            parent.text = (parent.text or "") + (tail or "")
 
 
 ALIGNMENT = re.compile(r"^\s*text-align:\s*(left|right|center);?\s*$")

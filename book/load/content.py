@@ -110,13 +110,21 @@ def load_chapter(path: Path, root: Path, strict: bool = True) -> Chapter:
     display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
     # A byte-order mark (Windows editors write one) would hide the front matter's opening '---'.
     text = read_text(path, display).removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    bad = NOT_XML.search(text)
-    if bad:
-        raise BookError(display, text.count("\n", 0, bad.start()) + 1,
-                        f"character U+{ord(bad.group()):04X} is not allowed in a chapter",
-                        "delete it; control characters often come from copy and paste")
+    # Form feed and vertical tab are whitespace to Markdown (CommonMark) and XHTML has no place for them: licence
+    # texts separate their pages with form feeds (FreeType's, in the JDK)
+    text = text.replace("\f", " ").replace("\v", " ")
+    warnings = []
+    if bad := NOT_XML.search(text):
+        line, message = text.count("\n", 0, bad.start()) + 1, f"character U+{ord(bad.group()):04X}"
+        hint = "delete it; control characters often come from copy and paste"
+        if strict:
+            raise BookError(display, line, f"{message} is not allowed in a chapter", hint)
+        more = len(NOT_XML.findall(text)) - 1
+        warnings.append(BookError(display, line, f"{message} left out" + (f", and {more} more such" if more else ""),
+                                  hint, warning=True))
+        text = NOT_XML.sub("", text)
     yaml_text, body, offset = _split_front_matter(text, display)
-    meta, warnings = {}, []
+    meta = {}
     if yaml_text.strip():
         doc = parse_yaml(yaml_text, Path(display), line_offset=offset)
         if not isinstance(doc.data, dict):
