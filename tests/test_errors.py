@@ -74,6 +74,10 @@ CASES = {
     "event attribute": (append(INTRO, '\n<p onclick="steal()">Click</p>\n'), f"{INTRO}:20: event attribute 'onclick' is not allowed"),
     "javascript link": (append(INTRO, "\n[Click](javascript:alert(1))\n"), f"{INTRO}:20: link 'javascript:alert(1)' uses a forbidden scheme"),
     "control character": (append(INTRO, "\nA bell\x07 rings.\n"), f"{INTRO}:20: character U+0007 is not allowed in a chapter"),
+    # a CI example in a code block: Jinja runs first, as in mkdocs-macros; the author hears how to keep it as written
+    "template name in code": (append(INTRO, "\n```yaml\nrun: echo ${{ github.sha }}\n```\n"),
+                              f"{INTRO}:21: template error: 'github' is undefined (code meant as written: put it between "
+                              "{% raw %} and {% endraw %})"),
     "empty heading": (append(INTRO, "\n## \n"), f"{INTRO}:20: empty heading"),
     "empty heading id": (append(INTRO, "\n## Aside {#}\n"), f"{INTRO}:20: empty id"),
     "layout key on a press edition": (append("book.yaml", "  shop: {format: press, source: print, page_size: A5}\n"), "book.yaml:15: 'page_size' does not apply to a press edition"),

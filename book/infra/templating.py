@@ -30,6 +30,7 @@ from ..load.yamlfile import read_text
 LAYOUTS = Path(__file__).resolve().parent.parent / "layouts"
 TABLE_CALL = re.compile(r"""\btable\(\s*["']([^"']*)["']""")
 CHAPTER_HINT = "the chapter may use table(\"name\") and book.<key>"
+RAW_HINT = "code meant as written: put it between {% raw %} and {% endraw %}"
 LIMITS_HINT = "simplify the template; the limits are listed in the README's security model"
 
 
@@ -311,7 +312,8 @@ def expand_chapters(chapters: list[Chapter], tables: dict[str, DataTable], book:
         except Exception as error:  # noqa: BLE001 - any failure of the author's template code is the author's
             expanded[chapter.id] = chapter.text
             line = error.line if isinstance(error, OutputTooLong) else _error_line(error)
-            hint = LIMITS_HINT if isinstance(error, LimitExceeded) else CHAPTER_HINT
+            hint = LIMITS_HINT if isinstance(error, LimitExceeded) else (
+                RAW_HINT if isinstance(error, jinja2.UndefinedError) and _in_code(chapter.text, line) else CHAPTER_HINT)
             if strict or isinstance(error, (LimitExceeded, OutputTooLong)):
                 errors.append(BookError(chapter.display, line, _runtime_message(error), hint))
                 continue
@@ -325,6 +327,16 @@ def expand_chapters(chapters: list[Chapter], tables: dict[str, DataTable], book:
             continue
         expanded[chapter.id] = text
     return expanded, errors
+
+
+def _in_code(text: str, line: int | None) -> bool:
+    """Whether `line` of a chapter is fenced code or holds inline code: `${{ github.sha }}` in a CI example is
+    meant as written, and the author needs to hear how to keep it so."""
+    from ..convert.gfm import in_fenced_code
+    lines = text.split("\n")
+    if line is None or not 0 < line <= len(lines):
+        return False
+    return in_fenced_code(lines)[line - 1] or "`" in lines[line - 1]
 
 
 def _error_line(error: Exception) -> int | None:
