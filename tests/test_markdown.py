@@ -520,6 +520,9 @@ def loaded(tmp_path: Path, name: str, text: str, strict: bool = True):
     ("Moji.js [![npm](https://b.io/m.svg)](https://npm.io)\n===\n", "Moji.js", "\n\n"),
     ("[Python-Markdown][]\n===\n\n[Python-Markdown]: https://x.org\n", "Python-Markdown",
      "\n\n\n[Python-Markdown]: https://x.org\n"),
+    # a Pandoc title block (Rust's release notes): title, author, date; a continuation line starts with a space
+    ("% Rust Release\n  *Notes*\n% The Team\n% 2026\n\nVersion 1\n===\n", "Rust Release Notes", "\n\n\n\n\nVersion 1\n===\n"),
+    ("%d is a format\n\n# Title\n", "Title", "%d is a format\n\n\n"),
 ])
 def test_setext_and_raw_h1_titles_in_every_mode(tmp_path, text, title, body):
     chapter = loaded(tmp_path, "a.md", text)

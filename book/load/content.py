@@ -61,6 +61,24 @@ def _split_front_matter(text: str, display: str) -> tuple[str, str, int]:
     raise BookError(display, 1, "front matter is not closed", "end it with a line '---'")
 
 
+def _pandoc_title_block(body: str) -> tuple[str, str]:
+    """(title, body with the block's lines blanked) of a Pandoc title block at the very top: `% Title`, then
+    `% Author` and `% Date` lines, each continued on lines that start with a space (Rust's release notes open
+    with one). ("", body) when there is none."""
+    lines = body.split("\n")
+    if not lines[0].startswith("% "):
+        return "", body
+    fields, index = [], 0
+    while index < len(lines) and len(fields) < 3 and lines[index].startswith("%"):
+        field = [lines[index][1:].strip()]
+        index += 1
+        while index < len(lines) and lines[index].startswith((" ", "\t")) and lines[index].strip():
+            field.append(lines[index].strip())
+            index += 1
+        fields.append(" ".join(field))
+    return fields[0], "\n".join([""] * index + lines[index:])
+
+
 def _title_block(body: str) -> tuple[str, int, int] | None:
     """(raw title, start, end offsets in `body`) of the first H1 outside fenced code: `# Title`, a setext
     `Title` over `===` (GitHub reads both) or a raw `<h1>`."""
@@ -150,6 +168,9 @@ def load_chapter(path: Path, root: Path, strict: bool = True) -> Chapter:
     title = meta.get("title")
     title_line = doc.line("title") if title else 1
     in_text = False
+    if not yaml_text.strip():
+        titled, body = _pandoc_title_block(body)
+        title = plain_title(titled)
     if not title:
         found = _title_block(body)
         title = plain_title(found[0]) if found else ""
