@@ -173,6 +173,22 @@ def test_a_rule_under_a_code_block_and_a_summary_on_the_details_line_read_as_on_
     assert details[0].tag == "summary" and details[0].text.strip() == "Notes" and details.find("p/strong") is not None
 
 
+def test_github_alerts_are_admonitions_and_keep_their_lines():
+    # cors' README (tests/corpus/): `> [!IMPORTANT]` showed "[!IMPORTANT]" as text; two alerts a blank line apart
+    # were one quote
+    text = ("Intro.\n\n> [!IMPORTANT]\n> **How CORS Works:** This package sets response headers.\n>\n> - a list\n\n"
+            "> [!Caution]  \n> Careful.\n\n> a plain quote\n\n```md\n> [!TIP]\n> in code\n```\n")
+    converted = convert(text)
+    tree = lxml_html.fragment_fromstring(converted.html, create_parent="div")
+    assert [(c.tag, c.get("class")) for c in tree] == [("p", None), ("div", "admonition important"),
+                                                      ("div", "admonition caution"), ("blockquote", None), ("div", "highlight")]
+    important = tree[1]
+    assert [c.text_content().strip() for c in important] == ["Important", "How CORS Works: This package sets response headers.",
+                                                     "a list"]
+    assert tree[2][0].text == "Caution" and "[!TIP]" in tree[4].text_content()
+    assert converted.block_lines == (1, 3, 8, 11, 13)
+
+
 def test_problems_inside_a_details_block_name_their_own_lines(tmp_path):
     text = ("<details>\n<summary>S</summary>\n\n[x](#nowhere)\n<span onclick='x'>a</span>\n\n</details>\n\n"
             "[y](#nowhere2)\n\n<details>\n<summary>T</summary>\n\n#### skip\n\n</details>\n")

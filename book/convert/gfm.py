@@ -190,6 +190,32 @@ class _MarkdownInHtmlBlocks(Preprocessor):
         return marked
 
 
+ALERT = re.compile(r"^ {0,3}> ?\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\][ \t]*$", re.I)
+QUOTED = re.compile(r"^ {0,3}>")
+
+
+class _GitHubAlerts(Preprocessor):
+    """GitHub's alerts, a quote that opens with `[!NOTE]` (or TIP, IMPORTANT, WARNING, CAUTION) on a line of its
+    own, as the admonition of that kind (`!!! note`, styled in print and ebook), line for line: the quote's
+    `>` lines indented instead. Python-Markdown showed "[!NOTE]" as text, and joined two alerts a blank line
+    apart into one quote (cors' and markdown-it's READMEs in tests/corpus/)."""
+
+    def run(self, lines):
+        fenced = in_fenced_code(lines)
+        out, inside = [], False
+        for line, in_code in zip(lines, fenced):
+            alert = None if in_code else ALERT.match(line)
+            if alert:
+                out.append(f"!!! {alert.group(1).lower()}")
+                inside = True
+            elif inside and not in_code and QUOTED.match(line):
+                out.append("    " + re.sub(r"^ {0,3}> ?", "", line))
+            else:
+                inside = False
+                out.append(line)
+        return out
+
+
 class GitHubHtmlBlocks(Extension):
     """Markdown again after a blank line inside an HTML container (_MarkdownInHtmlBlocks); needs md_in_html."""
 
@@ -239,6 +265,8 @@ class GitHubFlavour(Extension):
         md.parser.blockprocessors.register(_AtxHeadings(md.parser), "hashheader", 70)
         md.parser.blockprocessors.register(_SetextHeadings(md.parser), "setextheader", 60)
         GitHubHtmlBlocks().extendMarkdown(md)
+        # before guidebook_capture (29) records the lines: the alert keeps its lines, so their numbers hold
+        md.preprocessors.register(_GitHubAlerts(md), "guidebook_alerts", 29.6)
         md.inlinePatterns.register(_InlineHtml(HTML_RE, md), "html", 90)
         md.treeprocessors.register(_HeadingIds(md), "guidebook_heading_ids", 4)  # after attr_list's explicit ids
         md.postprocessors.register(_UnnestLinks(md), "guidebook_unnest_links", 5)  # after raw HTML is back
