@@ -189,6 +189,13 @@ def test_github_alerts_are_admonitions_and_keep_their_lines():
     assert converted.block_lines == (1, 3, 8, 11, 13)
 
 
+def test_a_backslash_escapes_any_ascii_punctuation():
+    # mdBook's guide: "## Controlling page \\<title\\>" printed the backslashes (CommonMark: any ASCII punctuation)
+    tree = markdown_to_tree("## Controlling page \\<title\\>\n\nFrom \\$5 \\& up, `\\<kept\\>` in code.\n")
+    assert tree.find("h2").text == "Controlling page <title>" and tree.find("h2").get("id") == "controlling-page-title"
+    assert tree.find("p").text_content() == "From $5 & up, \\<kept\\> in code."
+
+
 def test_problems_inside_a_details_block_name_their_own_lines(tmp_path):
     text = ("<details>\n<summary>S</summary>\n\n[x](#nowhere)\n<span onclick='x'>a</span>\n\n</details>\n\n"
             "[y](#nowhere2)\n\n<details>\n<summary>T</summary>\n\n#### skip\n\n</details>\n")

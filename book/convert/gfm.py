@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+import string
 import unicodedata
 
 from markdown import util
@@ -261,6 +262,9 @@ class GitHubFlavour(Extension):
     """What Python-Markdown's extensions need to read Markdown as GitHub does (each processor above says why)."""
 
     def extendMarkdown(self, md):
+        # A backslash escapes any ASCII punctuation (CommonMark): mdBook's guide writes `page \<title\>`, which
+        # Python-Markdown (no `<` among its escapes) printed with the backslash
+        md.ESCAPED_CHARS = list(dict.fromkeys([*md.ESCAPED_CHARS, *string.punctuation]))
         md.parser.blockprocessors.register(_Definitions(md.parser), "deflist", 25)
         md.parser.blockprocessors.register(_AtxHeadings(md.parser), "hashheader", 70)
         md.parser.blockprocessors.register(_SetextHeadings(md.parser), "setextheader", 60)
