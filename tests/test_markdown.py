@@ -196,6 +196,20 @@ def test_a_backslash_escapes_any_ascii_punctuation():
     assert tree.find("p").text_content() == "From $5 & up, \\<kept\\> in code."
 
 
+def test_pandoc_fenced_divs_and_quarto_callouts():
+    # Pandoc and Quarto books mark blocks with `:::` fences: they were paragraphs of colons
+    converted = convert("Intro.\n\n::: warning\nText *here*.\n:::\n\n:::: {#outer .box}\nOuter.\n\n"
+                        "::: {.callout-tip}\nInner **tip**.\n:::\n::::\n\n::: unclosed\nStays.\n\n```\n::: code\n:::\n```\n")
+    tree = lxml_html.fragment_fromstring(converted.html, create_parent="div")
+    assert [(c.tag, c.get("class"), c.get("id")) for c in tree] == [
+        ("p", None, None), ("div", "warning", None), ("div", "box", "outer"), ("p", None, None), ("div", "highlight", None)]
+    assert tree[1].find("p/em").text == "here"
+    tip = tree[2].find("div")
+    assert tip.get("class") == "admonition tip" and [c.text_content() for c in tip] == ["Tip", "Inner tip."]
+    assert tree[3].text.startswith("::: unclosed") and "::: code" in tree[4].text_content()
+    assert converted.block_lines == (1, 3, 7, 15, 18)
+
+
 def test_problems_inside_a_details_block_name_their_own_lines(tmp_path):
     text = ("<details>\n<summary>S</summary>\n\n[x](#nowhere)\n<span onclick='x'>a</span>\n\n</details>\n\n"
             "[y](#nowhere2)\n\n<details>\n<summary>T</summary>\n\n#### skip\n\n</details>\n")

@@ -217,6 +217,48 @@ class _GitHubAlerts(Preprocessor):
         return out
 
 
+FENCED_DIV_OPEN = re.compile(r"^ {0,3}(:{3,})[ \t]*(?:\{([^{}]*)\}|([\w-]+))[ \t]*:*[ \t]*$")
+FENCED_DIV_CLOSE = re.compile(r"^ {0,3}(:{3,})[ \t]*$")
+ATTRIBUTE = re.compile(r"""([#.])([\w-]+)|([\w-]+)=("[^"]*"|'[^']*'|\S+)""")
+# Quarto's callouts, as the admonitions of the same kind (GitHub's alerts, _GitHubAlerts)
+CALLOUTS = {f"callout-{kind}": kind for kind in ("note", "tip", "important", "warning", "caution")}
+
+
+class _PandocFencedDivs(Preprocessor):
+    """Pandoc's fenced divs (`::: warning` or `::: {#id .class}` … `:::`, nested with longer fences), as Pandoc
+    and Quarto books write them, line for line: `<div class="warning" markdown="1">` … `</div>`. Quarto's
+    `{.callout-note}` is a note admonition with its title. A fence without its closing line stays text."""
+
+    def run(self, lines):
+        fenced = in_fenced_code(lines)
+        pairs, stack = {}, []
+        for index, (line, in_code) in enumerate(zip(lines, fenced)):
+            if in_code:
+                continue
+            if FENCED_DIV_OPEN.match(line):
+                stack.append(index)
+            elif FENCED_DIV_CLOSE.match(line) and stack:
+                pairs[stack.pop()] = index
+        out = list(lines)
+        for opening, closing in pairs.items():
+            match = FENCED_DIV_OPEN.match(lines[opening])
+            classes, ident = ([match.group(3)] if match.group(3) else []), ""
+            for kind, name, key, value in ATTRIBUTE.findall(match.group(2) or ""):
+                if kind == ".":
+                    classes.append(name)
+                elif kind == "#":
+                    ident = name
+            callout = next((CALLOUTS[c] for c in classes if c in CALLOUTS), None)
+            attributes = f' id="{ident}"' if ident else ""
+            if callout:
+                out[opening] = f'<div class="admonition {callout}"{attributes} markdown="1"><p class="admonition-title">{callout.title()}</p>'
+            else:
+                attributes += f' class="{" ".join(classes)}"' if classes else ""
+                out[opening] = f"<div{attributes} markdown=\"1\">"
+            out[closing] = "</div>"
+        return out
+
+
 class GitHubHtmlBlocks(Extension):
     """Markdown again after a blank line inside an HTML container (_MarkdownInHtmlBlocks); needs md_in_html."""
 
@@ -271,6 +313,7 @@ class GitHubFlavour(Extension):
         GitHubHtmlBlocks().extendMarkdown(md)
         # before guidebook_capture (29) records the lines: the alert keeps its lines, so their numbers hold
         md.preprocessors.register(_GitHubAlerts(md), "guidebook_alerts", 29.6)
+        md.preprocessors.register(_PandocFencedDivs(md), "guidebook_fenced_divs", 29.7)
         md.inlinePatterns.register(_InlineHtml(HTML_RE, md), "html", 90)
         md.treeprocessors.register(_HeadingIds(md), "guidebook_heading_ids", 4)  # after attr_list's explicit ids
         md.postprocessors.register(_UnnestLinks(md), "guidebook_unnest_links", 5)  # after raw HTML is back
