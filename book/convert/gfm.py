@@ -227,7 +227,8 @@ CALLOUTS = {f"callout-{kind}": kind for kind in ("note", "tip", "important", "wa
 class _PandocFencedDivs(Preprocessor):
     """Pandoc's fenced divs (`::: warning` or `::: {#id .class}` … `:::`, nested with longer fences), as Pandoc
     and Quarto books write them, line for line: `<div class="warning" markdown="1">` … `</div>`. Quarto's
-    `{.callout-note}` is a note admonition with its title. A fence without its closing line stays text."""
+    `{.callout-note}` is a note admonition with its title. A fence without its closing line stays text, and so
+    do fences nested too deep (below)."""
 
     def run(self, lines):
         fenced = in_fenced_code(lines)
@@ -256,7 +257,9 @@ class _PandocFencedDivs(Preprocessor):
                 attributes += f' class="{" ".join(classes)}"' if classes else ""
                 out[opening] = f"<div{attributes} markdown=\"1\">"
             out[closing] = "</div>"
-        return out
+        # Python-Markdown recurses into every marked block: 3,000 nested fences exhausted its stack. Nested
+        # deeper than MAX_MARKDOWN_IN_HTML_DEPTH (with the document's HTML blocks), the fences stay text.
+        return out if pairs and _block_depth(out, fenced) <= MAX_MARKDOWN_IN_HTML_DEPTH else lines
 
 
 class GitHubHtmlBlocks(Extension):
