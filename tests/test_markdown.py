@@ -210,6 +210,22 @@ def test_pandoc_fenced_divs_and_quarto_callouts():
     assert converted.block_lines == (1, 3, 7, 15, 18)
 
 
+def test_headings_in_a_row_are_blocks_of_their_own_and_repeats_number_on():
+    """Python-Markdown re-split a block after each heading taken off it, and the repeat numbering counted from 1
+    for each heading: 5,000 "# h" lines in a row took 5 s, quadratically more for more. Each heading and
+    admonition line now starts a block of its own, and a repeat numbers on from the last one given."""
+    from book.convert.gfm import _HeadingsOnTheirOwn
+
+    lines = ["a", "# h", "b", "!!! note", "    x", "    # not a heading", "## h", "## h"]
+    assert _HeadingsOnTheirOwn(None).run(lines) == [
+        "a", "", "# h", "", "b", "", "!!! note", "    x", "    # not a heading", "", "## h", "", "## h"]
+    converted = convert("Intro\n## h\ntext\n## h {#h-1}\n## h\n## h\n")
+    tree = lxml_html.fragment_fromstring(converted.html, create_parent="div")
+    assert [(c.tag, c.get("id")) for c in tree] == [("p", None), ("h2", "h"), ("p", None), ("h2", "h-1"), ("h2", "h-2"),
+                                                    ("h2", "h-3")]
+    assert converted.block_lines == (1, 2, 3, 4, 5, 6)
+
+
 def test_problems_inside_a_details_block_name_their_own_lines(tmp_path):
     text = ("<details>\n<summary>S</summary>\n\n[x](#nowhere)\n<span onclick='x'>a</span>\n\n</details>\n\n"
             "[y](#nowhere2)\n\n<details>\n<summary>T</summary>\n\n#### skip\n\n</details>\n")

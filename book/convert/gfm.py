@@ -67,16 +67,17 @@ class _HeadingIds(Treeprocessor):
     def run(self, root):
         headings = [e for e in root.iter() if e.tag in ("h1", "h2", "h3", "h4", "h5", "h6")]
         used = {e.get("id") for e in root.iter() if e.get("id")} | set(self.md.reserved_ids)
-        made = []
+        made, counters = [], {}
         for heading in headings:
             if heading.get("id") is not None:
                 continue
             text = unescape(self._without_html("".join(heading.itertext())))
             base = github_slug(text) or "section"
-            slug, n = base, 0
+            slug, n = base, counters.get(base, 0)  # (from the last number given: 5,000 "# h" took 5 s)
             while slug in used:
                 n += 1
                 slug = f"{base}-{n}"
+            counters[base] = n
             used.add(slug)
             made.append(slug)
             heading.set("id", slug)
@@ -262,6 +263,27 @@ class _PandocFencedDivs(Preprocessor):
         return out if pairs and _block_depth(out, fenced) <= MAX_MARKDOWN_IN_HTML_DEPTH else lines
 
 
+ATX_OR_ADMONITION = re.compile(r"^(?: {0,3}#{1,6}(?:[ \t]|$)|!!! )")
+
+
+class _HeadingsOnTheirOwn(Preprocessor):
+    """A blank line around each `#` heading and before each `!!!` admonition line (code and raw HTML are
+    placeholders by now): the same document, in blocks Python-Markdown splits once. Its block processors take
+    one line off a block and put the rest back, which made 5,000 headings in a row take 5 s and a 2 MB chapter
+    of them hours. The source lines hold: book/convert/source_lines.py maps added blank lines."""
+
+    def run(self, lines):
+        out = []
+        for index, line in enumerate(lines):
+            starts = ATX_OR_ADMONITION.match(line)
+            if starts and out and out[-1].strip():
+                out.append("")
+            out.append(line)
+            if starts and line.startswith(("#", " ")) and index + 1 < len(lines) and lines[index + 1].strip():
+                out.append("")
+        return out
+
+
 class GitHubHtmlBlocks(Extension):
     """Markdown again after a blank line inside an HTML container (_MarkdownInHtmlBlocks); needs md_in_html."""
 
@@ -317,6 +339,7 @@ class GitHubFlavour(Extension):
         # before guidebook_capture (29) records the lines: the alert keeps its lines, so their numbers hold
         md.preprocessors.register(_GitHubAlerts(md), "guidebook_alerts", 29.6)
         md.preprocessors.register(_PandocFencedDivs(md), "guidebook_fenced_divs", 29.7)
+        md.preprocessors.register(_HeadingsOnTheirOwn(md), "guidebook_headings_alone", 15)  # after the stashing
         md.inlinePatterns.register(_InlineHtml(HTML_RE, md), "html", 90)
         md.treeprocessors.register(_HeadingIds(md), "guidebook_heading_ids", 4)  # after attr_list's explicit ids
         md.postprocessors.register(_UnnestLinks(md), "guidebook_unnest_links", 5)  # after raw HTML is back

@@ -142,7 +142,7 @@ class SourceLines(Extension):
                     if processor.test(parent, blocks[0]):
                         if processor.run(parent, blocks) is not False:
                             break
-                self.blocks.extend((element, line) for element in list(parent)[count:])
+                self.blocks.extend((element, line) for element in parent[count:])  # (not list(parent): quadratic)
             del keep
         parser.parseBlocks = parse_root_blocks
 
