@@ -187,6 +187,10 @@ def test_github_alerts_are_admonitions_and_keep_their_lines():
                                                      "a list"]
     assert tree[2][0].text == "Caution" and "[!TIP]" in tree[4].text_content()
     assert converted.block_lines == (1, 3, 8, 11, 13)
+    # not a quote's first line: the quote stays a quote, "[!NOTE]" its text (GitHub)
+    quote = markdown_to_tree("> Said before.\n> [!NOTE]\n> After.\n\n> [!TIP]\n> a\n> [!NOTE]\n")
+    assert [c.tag for c in quote] == ["blockquote", "div"] and "[!NOTE]" in quote[0].text_content()
+    assert quote[1].get("class") == "admonition tip" and "[!NOTE]" in quote[1].text_content()
 
 
 def test_a_backslash_escapes_any_ascii_punctuation():

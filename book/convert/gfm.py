@@ -206,7 +206,8 @@ class _GitHubAlerts(Preprocessor):
         fenced = in_fenced_code(lines)
         out, inside = [], False
         for line, in_code in zip(lines, fenced):
-            alert = None if in_code else ALERT.match(line)
+            # (only a quote's first line: "> text" then "> [!NOTE]" is a quote holding that text, as on GitHub)
+            alert = None if in_code or inside or (out and QUOTED.match(out[-1])) else ALERT.match(line)
             if alert:
                 out.append(f"!!! {alert.group(1).lower()}")
                 inside = True
