@@ -110,7 +110,7 @@ def parse_styles_before_fork(project: Project, editions: list[Edition]) -> None:
     front matter's) starts from, parsed in this process, which outlives the build."""
     from ..render.fetcher import parsed_styles
     from ..render.pdf import prepare_print
-    from ..render.pdf_parts import VERSO
+    from ..render.pdf_parts import chapter_part_css
     previous, tempfile.tempdir = tempfile.tempdir, str(_STYLES_HOME)
     try:
         for edition in editions:
@@ -118,8 +118,8 @@ def parse_styles_before_fork(project: Project, editions: list[Edition]) -> None:
             context = render_context(project, book)
             css = prepare_print(dataclasses.replace(book, chapters=()), context).css  # the same for any chapters
             roots = [str(project.config.root), str(context.styles)]
-            parts = [css + [context.parts_css], css + [context.parts_css, VERSO]] if uses_parts(project, edition) else []
-            for sheets in [css, *parts]:  # (a chapter may open on a left-hand page: pdf_parts.VERSO)
+            parts = [chapter_part_css(css, context.parts_css, verso) for verso in (False, True)]
+            for sheets in [css, *(parts if uses_parts(project, edition) else [])]:  # (the front matter: css alone)
                 parsed_styles(sheets, roots)
     finally:
         tempfile.tempdir = previous

@@ -193,7 +193,7 @@ class _MarkdownInHtmlBlocks(Preprocessor):
 
 
 ALERT = re.compile(r"^ {0,3}> ?\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\][ \t]*$", re.I)
-QUOTED = re.compile(r"^ {0,3}>")
+QUOTE_MARK = re.compile(r"^ {0,3}> ?")
 
 
 class _GitHubAlerts(Preprocessor):
@@ -207,12 +207,12 @@ class _GitHubAlerts(Preprocessor):
         out, inside = [], False
         for line, in_code in zip(lines, fenced):
             # (only a quote's first line: "> text" then "> [!NOTE]" is a quote holding that text, as on GitHub)
-            alert = None if in_code or inside or (out and QUOTED.match(out[-1])) else ALERT.match(line)
+            alert = None if in_code or inside or (out and QUOTE_MARK.match(out[-1])) else ALERT.match(line)
             if alert:
                 out.append(f"!!! {alert.group(1).lower()}")
                 inside = True
-            elif inside and not in_code and QUOTED.match(line):
-                out.append("    " + re.sub(r"^ {0,3}> ?", "", line))
+            elif inside and not in_code and QUOTE_MARK.match(line):
+                out.append("    " + QUOTE_MARK.sub("", line, count=1))
             else:
                 inside = False
                 out.append(line)

@@ -256,20 +256,9 @@ def _pictures_as_their_image(tree) -> None:
     """`<picture>` (READMEs offer a logo for dark and light screens: Rust's) as the `<img>` it holds, what a reader
     without `<picture>` shows; its `<source>` choices go (the allow-list has neither element)."""
     for picture in list(tree.iter("picture")):
-        images = list(picture.iter("img"))
-        for image in images:
-            image.tail = None
-        parent, at = picture.getparent(), picture.getparent().index(picture)
-        tail = picture.tail
-        parent.remove(picture)
-        for offset, image in enumerate(images):
-            parent.insert(at + offset, image)
-        if images:
-            images[-1].tail = tail
-        elif at:
-            parent[at - 1].tail = (parent[at - 1].tail or "") + (tail or "")
-        else:
-            parent.text = (parent.text or "") + (tail or "")
+        for source in list(picture.iter("source")):
+            source.drop_tag()  # (the HTML parser may have put the <img> inside a <source>: it stays)
+        picture.drop_tag()
 
 
 ALIGNMENT = re.compile(r"^\s*text-align:\s*(left|right|center);?\s*$")

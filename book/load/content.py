@@ -137,10 +137,9 @@ def load_chapter(path: Path, root: Path, strict: bool = True) -> Chapter:
         hint = "delete it; control characters often come from copy and paste"
         if strict:
             raise BookError(display, line, f"{message} is not allowed in a chapter", hint)
-        more = len(NOT_XML.findall(text)) - 1
-        warnings.append(BookError(display, line, f"{message} left out" + (f", and {more} more such" if more else ""),
+        text, count = NOT_XML.subn("", text)
+        warnings.append(BookError(display, line, f"{message} left out" + (f", and {count - 1} more such" if count > 1 else ""),
                                   hint, warning=True))
-        text = NOT_XML.sub("", text)
     yaml_text, body, offset = _split_front_matter(text, display)
     meta = {}
     if yaml_text.strip():

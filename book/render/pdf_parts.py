@@ -48,6 +48,11 @@ class Plan:
 VERSO = ("html { break-before: verso; }", "")
 
 
+def chapter_part_css(base_css: list, parts_css: tuple, verso: bool) -> list:
+    """The stylesheets a chapter (or back cover) part is laid out with, on a left-hand page first when `verso`."""
+    return base_css + [parts_css] + ([VERSO] if verso else [])
+
+
 def _render_part(html: str, css: list[tuple[str, str]], roots: list[str], variant: str | None) -> Part:
     """Lay out one part (in a worker forked after fontconfig was set up): `css` is (text, base URL) pairs,
     `variant` WeasyPrint's pdf_variant."""
@@ -143,7 +148,7 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
         """The chapters (their cross-references printing the plan's numbers) and the back cover, as parts to lay
         out, each starting on the side of the page the plan says."""
         bodies = [render("chapter", [dict(c, html=with_page_numbers(c["html"], plan.numbers))], {}) for c in prepared.chapters]
-        return [(html, base_css + [parts_css] + ([VERSO] if verso else []), roots, variant)
+        return [(html, chapter_part_css(base_css, parts_css, verso), roots, variant)
                 for html, verso in zip(bodies + back, plan.versos)]
 
     def placed(content: list[Part]) -> Layout:
