@@ -193,6 +193,17 @@ def test_github_alerts_are_admonitions_and_keep_their_lines():
     assert quote[1].get("class") == "admonition tip" and "[!NOTE]" in quote[1].text_content()
 
 
+def test_quotes_a_blank_line_apart_are_two_quotes():
+    # CommonMark, GitHub and Pandoc's gfm reader: two quotes; Python-Markdown made one of them, and of the
+    # quotes nested in one. A `>` line alone keeps one quote of two paragraphs.
+    tree = markdown_to_tree("> a\n>\n> b\n\ne\n> f\n\n> g\n\n> > h\n>\n> > i\n")
+    assert [(c.tag, c.text_content().split()) for c in tree] == [
+        ("blockquote", ["a", "b"]), ("p", ["e"]), ("blockquote", ["f"]), ("blockquote", ["g"]),
+        ("blockquote", ["h", "i"])]
+    assert [len(c.findall("p")) for c in tree[:1]] == [2]
+    assert [c.tag for c in tree[4]] == ["blockquote", "blockquote"]
+
+
 def test_a_backslash_escapes_any_ascii_punctuation():
     # mdBook's guide: "## Controlling page \\<title\\>" printed the backslashes (CommonMark: any ASCII punctuation)
     tree = markdown_to_tree("## Controlling page \\<title\\>\n\nFrom \\$5 \\& up, `\\<kept\\>` in code.\n")

@@ -276,6 +276,32 @@ def test_assembled_book_is_a_plain_value(tmp_path):
     assert edition_errors(project.chapters, short) == [] and short == again
 
 
+def test_admonitions_are_titled_in_the_books_language(tmp_path):
+    """GitHub's alerts, `!!!` admonitions and Quarto's callouts read "참고", not "Note", in a Korean book; a
+    title the author wrote stays; an English edition of the same chapters keeps the English words."""
+    from lxml import html as lxml_html
+
+    from book.assemble import assemble
+    from book.load.project import load_project
+
+    root = tiny_project(tmp_path)
+    (root / "chapters" / "01-start.md").write_text(
+        "# Start\n\n> [!NOTE]\n> A.\n\n!!! warning\n    B.\n\n!!! tip \"Ask first\"\n    C.\n\n"
+        "::: {.callout-caution}\nD.\n:::\n\n!!! danger\n    E.\n")
+
+    def titles(language: str) -> list[str]:
+        yaml = root / "book.yaml"
+        yaml.write_text(re.sub(r"language: \S+", f"language: {language}", yaml.read_text()))
+        project = load_project(root)
+        book = assemble(project.chapters, project.config, project.config.edition("print"))
+        body = lxml_html.fragment_fromstring(book.chapters[0].html, create_parent="div")
+        return [p.text for p in body.iter("p") if p.get("class") == "admonition-title"]
+
+    assert titles("ko") == ["참고", "경고", "Ask first", "주의", "Danger"]
+    assert titles("ar") == ["ملاحظة", "تحذير", "Ask first", "تنبيه", "Danger"]
+    assert titles("en") == ["Note", "Warning", "Ask first", "Caution", "Danger"]
+
+
 def test_renderers_take_everything_from_the_context(tmp_path):
     """The context is the renderers' only source: the build reads the theme, layout overrides and images into it,
     and the EPUB carries exactly the bytes the context holds, whatever is on disk by then."""

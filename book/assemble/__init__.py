@@ -14,6 +14,7 @@ from ..infra.errors import BookError
 from ..infra.i18n import Messages, messages
 from ..convert.markdown import heading_text
 from ..convert.sanitize import disclaimer_html
+from .admonitions import localize_admonition_titles
 from .checklist import mark_answer_lists
 from .figures import FigureEntry, number_figures
 from .parsed import ParsedChapter
@@ -110,6 +111,7 @@ def assemble(parsed: list[ParsedChapter], config: BookConfig, edition: Edition) 
             block.set("data-block", f"{p.chapter.id}-{index}")
         omit_marked(body, edition.omit)
         mark_answer_lists(body)  # book/assemble/checklist.py
+        localize_admonition_titles(body, t)
         numbered = [t for t in body.iter("table") if t.get("id") and t.find("caption/span[@class='table-number']") is not None]
         for index, table in enumerate(numbered, start=1):  # plain Markdown tables take no number
             if not label:

@@ -7,9 +7,10 @@ import functools
 import re
 import string
 import unicodedata
+import xml.etree.ElementTree as etree
 
 from markdown import util
-from markdown.blockprocessors import HashHeaderProcessor, SetextHeaderProcessor
+from markdown.blockprocessors import BlockQuoteProcessor, HashHeaderProcessor, SetextHeaderProcessor
 from markdown.extensions import Extension
 from markdown.extensions.def_list import DefListProcessor
 from markdown.extensions.toc import unescape
@@ -293,6 +294,20 @@ class GitHubHtmlBlocks(Extension):
         md.preprocessors.register(_MarkdownInHtmlBlocks(md), "guidebook_markdown_in_html", 29.5)
 
 
+class _BlockQuotes(BlockQuoteProcessor):
+    """A quote after a blank line is a quote of its own, as on GitHub (CommonMark): Python-Markdown added it to
+    the quote before, so two quotes a blank line apart (two sayings, two people's words) read as one."""
+
+    def run(self, parent, blocks):
+        block = blocks.pop(0)
+        found = self.RE.search(block)
+        self.parser.parseBlocks(parent, [block[:found.start()]])  # the lines before the quote, if any
+        quote = etree.SubElement(parent, "blockquote")
+        self.parser.state.set("blockquote")  # so that a quote in a list holds paragraphs
+        self.parser.parseChunk(quote, "\n".join(self.clean(line) for line in block[found.start():].split("\n")))
+        self.parser.state.reset()
+
+
 class _AtxHeadings(HashHeaderProcessor):
     """`#` to `######` make a heading; seven or more are text, as on GitHub (Python-Markdown read `######### x` as
     a level-6 heading of "### x")."""
@@ -336,6 +351,7 @@ class GitHubFlavour(Extension):
         md.parser.blockprocessors.register(_Definitions(md.parser), "deflist", 25)
         md.parser.blockprocessors.register(_AtxHeadings(md.parser), "hashheader", 70)
         md.parser.blockprocessors.register(_SetextHeadings(md.parser), "setextheader", 60)
+        md.parser.blockprocessors.register(_BlockQuotes(md.parser), "quote", 20)
         GitHubHtmlBlocks().extendMarkdown(md)
         # before guidebook_capture (29) records the lines: the alert keeps its lines, so their numbers hold
         md.preprocessors.register(_GitHubAlerts(md), "guidebook_alerts", 29.6)
