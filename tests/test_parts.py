@@ -336,3 +336,55 @@ def test_struct_merge_offsets_keys_and_keeps_ids_unique():
         "x": first.objgen, "p1-x": second.objgen}
     assert set(root.RoleMap.keys()) == {"/Para", "/Note"}
     assert base.Root.MarkInfo.Marked and base.Root.ViewerPreferences.DisplayDocTitle
+
+
+# --- Cross-references' page numbers written into a chapter's first layout (book/render/xref_numbers.py) ---
+
+def _xref_project(root, name: str):
+    """The editions fixture with long chapters that point at each other, and a one-sided tagged parts edition."""
+    project = root / name
+    shutil.copytree(FIXTURES / "editions", project)
+    for n in range(3, 8):
+        text = "\n\n".join(f"Paragraph {i} of chapter {n}, " + "words that fill the page " * 30 for i in range(3 * n))
+        (project / "chapters" / f"0{n}-more{n}.md").write_text(
+            f"# More {n}\n\n## Part A {{#part-{n}}}\n\n{text}\n\n## Part B\n\nSee [the prices](02-details.md#prices), "
+            f"[](0{3 + (n - 2) % 5}-more{3 + (n - 2) % 5}.md#part-{3 + (n - 2) % 5}) and [](01-intro.md).\n")
+    with (project / "book.yaml").open("a") as config:
+        config.write("  xrefs: {format: pdf, page_size: A5, two_sided: false, pdf_engine: parts}\n")
+    return project
+
+
+def test_a_cold_build_writes_the_page_numbers_into_the_first_layout(tmp_path, monkeypatch):
+    """A chapter that prints its cross-references' pages is laid out once on a cold build: the numbers found are
+    written into the layout, and the PDF is byte for byte the one the old way (a second layout with the numbers)
+    makes."""
+    import book.render.pdf_parts as pdf_parts
+
+    log = tmp_path / "layouts.txt"  # appended to by forked workers too
+    real = pdf_parts._laid_out
+
+    def counted(html, *rest):
+        with log.open("a") as out:
+            out.write(f"{html.count('class=' + chr(34) + 'xref-page')}\n")
+        return real(html, *rest)
+
+    monkeypatch.setattr(pdf_parts, "_laid_out", counted)
+    project = _xref_project(tmp_path, "book")
+    assert main(["build", "-q", "--project", str(project), "xrefs"]) == 0
+    once = log.read_text().split()
+    pdf = project / "dist" / "editions-test-book-xrefs.pdf"
+    written = pdf.read_bytes()
+    # the same folder (a PDF names its images after their paths), from nothing again, the numbers never written in
+    log.unlink()
+    shutil.rmtree(project / ".cache")
+    monkeypatch.setattr(pdf_parts, "write_in_numbers", lambda *args: False)
+    assert main(["build", "-q", "--force", "--project", str(project), "xrefs"]) == 0
+    twice = log.read_text().split()
+    with_xrefs = 7  # every chapter: the intro, the details (back to the intro), the five long ones
+    assert len([n for n in once if n != "0"]) == with_xrefs, once
+    assert len([n for n in twice if n != "0"]) == 2 * with_xrefs, twice
+    assert written == pdf.read_bytes()
+    pages = pdf_pages_text(pdf)
+    text = " ".join(" ".join(pages).split())
+    part_4 = PdfReader(pdf).page_labels[next(i for i, p in enumerate(pages) if "Paragraph 0 of chapter 4" in p)]
+    assert int(part_4) > 5 and re.search(rf"See the prices, page \d, Part A, page {part_4} and Chapter 1, page 1\.", text)

@@ -19,7 +19,7 @@ def _millimetres(length: str) -> float:
     return float(number) * UNIT_MM[unit]
 
 
-def _page_mm(page_size: str) -> tuple[float, float]:
+def page_mm(page_size: str) -> tuple[float, float]:
     """(width, height) in millimetres of a page_size that matched PAGE_SIZE."""
     words = page_size.lower().split()
     landscape = words[-1] == "landscape"
@@ -32,7 +32,7 @@ def margins_problem(page_size: str, margins: str) -> str | None:
     """Why `margins` leave too little of the page for text, or None."""
     values = [_millimetres(v) for v in margins.split()]
     top, right, bottom, left = (values * 4)[:4] if len(values) < 3 else [*values, values[1]][:4]
-    width, height = _page_mm(page_size)
+    width, height = page_mm(page_size)
     for name, size, used in (("width", width, left + right), ("height", height, top + bottom)):
         if size - used < MIN_TEXT_MM:
             return (f"margins '{margins}' leave {max(size - used, 0):.0f} mm of the page's {size:.0f} mm {name} "

@@ -17,11 +17,13 @@ from pathlib import Path
 from ..assemble import Book
 from ..assemble.xrefs import with_page_numbers, xref_targets
 from ..infra.cache import Cache, recorded
-from ..infra.parallel import map_forked
+from ..load.config_values import page_mm
+from ..infra.parallel import forked_pool, map_forked
 from .context import RenderContext
 from .parts_merge import PX, Part, merge_parts
 from .fetcher import parsed_styles
 from .pdf import VARIANTS, WARNINGS, RenderedPdf, _first_block, prepare_print
+from .xref_numbers import expected_numbers, write_in_numbers
 
 @dataclass(frozen=True)
 class Layout:
@@ -53,9 +55,21 @@ def chapter_part_css(base_css: list, parts_css: tuple, verso: bool) -> list:
     return base_css + [parts_css] + ([VERSO] if verso else [])
 
 
-def _render_part(html: str, css: list[tuple[str, str]], roots: list[str], variant: str | None) -> Part:
-    """Lay out one part (in a worker forked after fontconfig was set up): `css` is (text, base URL) pairs,
-    `variant` WeasyPrint's pdf_variant."""
+@dataclass
+class _Laid:
+    """A part laid out and not yet drawn: its WeasyPrint document, the files its layout read and the fetcher that
+    read them, its variant, and its layout facts (a Part without PDF bytes: enough to place it)."""
+
+    document: object
+    files: set
+    fetcher: object
+    variant: str | None
+    facts: Part
+
+
+def _laid_out(html: str, css: list[tuple[str, str]], roots: list[str], variant: str | None) -> _Laid:
+    """Lay out one part (in a worker forked after fontconfig was set up, or in the build's process): `css` is
+    (text, base URL) pairs, `variant` WeasyPrint's pdf_variant."""
     from weasyprint import HTML
 
     from .linebreak import patch_line_breaking
@@ -71,16 +85,30 @@ def _render_part(html: str, css: list[tuple[str, str]], roots: list[str], varian
             anchors.setdefault(name, (number, x, y))
         links += [(number, target, rect) for kind, target, rect, _ in page.links if kind == "internal"]
         bookmarks += [(number, level, label, y) for level, label, (_, y), _ in page.bookmarks]
+    files = set(fetcher.fetched)  # (the fetcher is shared: another part may be laid out before this one is drawn)
+    return _Laid(document, files, fetcher, variant, Part(b"", tuple(page.height * PX for page in document.pages), anchors,
+                                                tuple(links), tuple(bookmarks),
+                                                tuple(_first_block(page) for page in document.pages)))
+
+
+def _written(laid: _Laid) -> Part:
+    """The laid-out part drawn: its PDF, with the files its layout read."""
+    document, variant = laid.document, laid.variant
     # WeasyPrint drops a link whose target is in another part, and with it the annotation its Link element (when
     # tagged) refers to. A stand-in anchor keeps it; the merge points it at the real target.
-    for _, target, _ in links:
-        if target not in anchors:
+    for _, target, _ in laid.facts.links:
+        if target not in laid.facts.anchors:
             document.pages[0].anchors.setdefault(target, (0, 0, 0, 0))
     from .pdf_tags import describe_links
     pdf = document.write_pdf(pdf_variant=variant, finisher=(lambda d, _: describe_links(d)) if variant else None)
-    files = tuple(tuple(item) for item in recorded(fetcher.fetched))
-    return Part(pdf, tuple(page.height * PX for page in document.pages), anchors, tuple(links), tuple(bookmarks),
-                tuple(_first_block(page) for page in document.pages), files)
+    # (the fetcher is shared: what it fetched since may be another part's too, which only makes the entry stricter)
+    files = laid.files | laid.fetcher.fetched
+    return replace(laid.facts, pdf=pdf, files=tuple(tuple(item) for item in recorded(files)))
+
+
+def _render_part(html: str, css: list[tuple[str, str]], roots: list[str], variant: str | None) -> Part:
+    """One part laid out and drawn (see _laid_out)."""
+    return _written(_laid_out(html, css, roots, variant))
 
 
 def _part_meta(part: Part) -> dict:
@@ -113,15 +141,38 @@ def _key(html: str, css: list[tuple[str, str]], variant: str | None) -> str:
 
 def _render_all(jobs: list[tuple], cache: Cache, workers: int) -> list[Part]:
     """Each (html, css, roots, variant) job as a Part: cached ones reused, the rest on `workers` processes."""
+    return _render_holding(jobs, cache, workers, set())[0]
+
+
+def _render_holding(jobs: list[tuple], cache: Cache, workers: int, hold: set[int]) -> tuple[list[Part], dict[int, _Laid]]:
+    """Each (html, css, roots, variant) job as a Part: cached ones reused, the rest on `workers` processes; except
+    that the jobs in `hold` not in the cache are laid out in this process and kept undrawn (`held`; their Part
+    has the layout facts and no PDF) while one worker fewer lays out the others, and this process then takes
+    those of the others no worker has begun, from the last."""
     keys = [_key(job[0], job[1], job[3]) for job in jobs]
-    # a part is reused while the files its layout read (images, fonts, imported stylesheets) are unchanged
     parts = [_part_from_cache(cache.get_fresh(key, [Path(r) for r in job[2]])) for key, job in zip(keys, jobs)]
-    todo = [i for i, part in enumerate(parts) if part is None]
-    done = list(map_forked(_render_part, *zip(*[jobs[i] for i in todo]), workers=min(workers, len(todo)))) if todo else []
-    for i, part in zip(todo, done):
-        parts[i] = part
-        cache.put(keys[i], _part_meta(part), part.pdf)
-    return parts
+    mine = [i for i, part in enumerate(parts) if part is None and i in hold]
+    theirs = [i for i, part in enumerate(parts) if part is None and i not in hold]
+    held = {}
+    if not mine:  # all on the workers
+        done = map_forked(_render_part, *zip(*[jobs[i] for i in theirs]), workers=min(workers, len(theirs))) if theirs else []
+        for i, part in zip(theirs, done):
+            parts[i] = part
+            cache.put(keys[i], _part_meta(part), part.pdf)
+        return parts, held
+    with forked_pool(min(workers - 1, len(theirs))) as pool:
+        later = {i: pool.submit(_render_part, *jobs[i]) for i in theirs}
+        for i in mine:
+            held[i] = _laid_out(*jobs[i])
+            parts[i] = held[i].facts
+        for i in reversed(theirs):
+            if not (hasattr(later[i], "cancel") and later[i].cancel()):
+                break  # a worker has it, and those before it
+            parts[i] = _render_part(*jobs[i])
+        for i in theirs:
+            parts[i] = parts[i] or later[i].result()
+            cache.put(keys[i], _part_meta(parts[i]), parts[i].pdf)
+    return parts, held
 
 
 def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Cache) -> RenderedPdf:
@@ -187,16 +238,33 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
 
     # Cross-references print their target's page (book/assemble/xrefs.py), known only once the chapters are laid out;
     # and where chapters need not open on a right-hand page, a chapter's side is known only once those before it
-    # are laid out. So the chapters are laid out again with the numbers and sides found until nothing moves (an
-    # added ", page 17" seldom moves a page). The front matter and the chrome for what was found are laid out
-    # alongside the second pass, on the cores the chapters leave free, and kept when that pass moves nothing. The
-    # first pass uses what the last build settled on: after an edit that moves no page, it settles at once and
-    # only the edited chapter is laid out.
+    # are laid out. The first pass uses what the last build settled on (after an edit that moves no page, only the
+    # edited chapter is laid out), and guesses the rest. A chapter with cross-references is laid out in this
+    # process and kept undrawn until every part is placed; then the numbers found are written into it
+    # (xref_numbers.py), so a cold build lays it out once. A chapter that turned out to be on the other side of the
+    # spread, or whose numbers could not be written in, is laid out again with the numbers and sides found, until
+    # nothing moves. The front matter and the chrome for what was found are laid out alongside that second pass,
+    # on the cores the chapters leave free, and kept when it moves nothing.
     hint = Cache.key("cross-reference pages", edition.name, book.config.language)
     hinted = cache.get(hint)
     plan = _plan_hint(hinted, targets, (False,) * len(prepared.chapters) + (edition.two_sided,) * len(back))
-    content = _render_all(content_jobs(plan), cache, workers)
+    plan = replace(plan, numbers={**expected_numbers([(c["anchor"], c["html"]) for c in prepared.chapters], targets - plan.numbers.keys(),
+                                                    page_mm(edition.page_size)),
+                                  **plan.numbers})
+    holding = {i for i, c in enumerate(prepared.chapters) if xref_targets(c["html"])}
+    content, held = _render_holding(content_jobs(plan), cache, workers, holding)
     layout, finished = placed(content), None
+    if held:
+        found = content_jobs(replace(plan, numbers=layout.numbers))
+        settled = True
+        for i, laid in held.items():
+            if plan.versos[i] == layout.versos[i] and write_in_numbers(laid.document, plan.numbers, layout.numbers):
+                content[i] = _written(laid)
+                cache.put(_key(found[i][0], found[i][1], found[i][3]), _part_meta(content[i]), content[i].pdf)
+            else:  # drawn as laid out; the passes below lay it out again
+                content[i], settled = _written(laid), False
+        if settled:
+            plan = replace(plan, numbers=layout.numbers)
     # One-sided, the chrome's sides follow the front matter's page count: without the last build's count (a cold
     # build) a guess is as often wrong as right, and a wrong guess lays out the whole chrome twice. Then the chrome
     # waits for the front matter instead (below; the front matter laid out here is reused from the cache).

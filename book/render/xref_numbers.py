@@ -1,0 +1,89 @@
+"""Cross-references' page numbers written into a chapter already laid out, so that a cold build lays it out once.
+
+A chapter that says "see Risks, page 17" needs the page of Risks, which is known only once every chapter before
+Risks is laid out. The parts engine (pdf_parts.py) lays such a chapter out with a stand-in number of as many
+digits as the page number it expects, keeps the laid-out document, and once every part is placed writes the
+real numbers into the text boxes that hold the stand-ins before it draws the PDF. The book's fonts have digits
+of one width, so the lines, pages and links stay where they are: the PDF is the one a layout with the real
+numbers makes (tests/test_parts.py compares the two byte for byte). Where a number has another digit count than
+its stand-in, or its text measures otherwise (a font whose digits differ in width, kerning), nothing is written
+in and the chapter is laid out again with the numbers, as before.
+"""
+from __future__ import annotations
+
+import re
+
+# About this many characters of text fill a square millimetre of page (tags not counted): 1,750 an A4 page, as
+# the guide's chapters come out. The stand-in only needs the right digit count; a wrong guess costs a second
+# layout of the chapter, nothing else.
+CHARACTERS_PER_MM2 = 0.028
+TAG_OR_TEXT = re.compile(r"<[^>]*>|[^<]+")
+ID = re.compile(r'\sid="([^"]+)"')
+
+
+def expected_numbers(chapters: list[tuple[str, str]], targets: set[str], page_mm: tuple[float, float]) -> dict[str, str]:
+    """A guess at the page of each target id, from the length of the text before it and the page's size;
+    `chapters` are (anchor, HTML) pairs, the anchor being the id of the chapter's start."""
+    per_page = max(1.0, CHARACTERS_PER_MM2 * page_mm[0] * page_mm[1])
+    guesses, before = {}, 0
+    for anchor, html in chapters:
+        guesses.setdefault(anchor, str(1 + int(before / per_page)))
+        for piece in TAG_OR_TEXT.finditer(html):
+            text = piece.group()
+            if not text.startswith("<"):
+                before += len(text)
+            elif (found := ID.search(text)) and found.group(1) in targets:
+                guesses.setdefault(found.group(1), str(1 + int(before / per_page)))
+    return {target: guesses.get(target, "1") for target in targets}
+
+
+def write_in_numbers(document, laid_with: dict[str, str], numbers: dict[str, str]) -> bool:
+    """Put `numbers` in place of the numbers the `document` (a WeasyPrint Document, not yet drawn) was laid out
+    with (`laid_with`) in its cross-references' text, when each has as many digits and the text measures the
+    same; True when done (the document is then the one a layout with `numbers` gives), False when the chapter must
+    be laid out again (nothing is changed then)."""
+    from weasyprint.formatting_structure.boxes import TextBox
+    from weasyprint.text.line_break import line_size
+
+    changes, found = [], {}  # found: each cross-reference's element → how many of its boxes hold its number
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            if not isinstance(box, TextBox) or not box.element_tag.endswith("::after"):
+                continue
+            element = box.element
+            if element is None or "xref-page" not in (element.get("class") or "").split():
+                continue
+            target = (element.get("data-target") or "")[1:]
+            old, new = laid_with.get(target), numbers.get(target)
+            if old is None or new is None or len(old) != len(new):
+                return False
+            found.setdefault(element, 0)
+            if old == new or old not in box.text:  # (", page" and "17" on two lines: two boxes)
+                continue
+            if box.text.count(old) != 1 or box.pango_layout.text.count(old) != 1:
+                return False
+            found[element] += 1
+            changes.append((box, box.text.replace(old, new), box.pango_layout.text.replace(old, new)))
+    if any(count != 1 for element, count in found.items()
+           if laid_with[element.get("data-target")[1:]] != numbers[element.get("data-target")[1:]]):
+        return False
+
+    def width(box, text: str) -> float:
+        """The width of `box` holding `text` (its layout holds `text` afterwards)."""
+        layout, active = box.pango_layout, hasattr(box.pango_layout, "layout")
+        layout.text = text
+        layout.reactivate(box.style)
+        measured = line_size(layout.get_first_line()[0], box.style)[0]
+        if not active:
+            layout.deactivate()
+        return measured
+
+    for box, _, layout_text in changes:
+        original = box.pango_layout.text
+        same = abs(width(box, layout_text) - width(box, original)) < 1e-6
+        if not same:
+            return False
+    for box, text, layout_text in changes:
+        box.text = text
+        width(box, layout_text)
+    return True
