@@ -60,6 +60,23 @@ def test_a_build_with_nothing_to_do_never_imports_the_pipeline(tmp_path, capsys)
     assert result.stdout.count("up to date") == 2 and result.stdout.splitlines()[-1] == "0 []", result.stdout + result.stderr
 
 
+def test_a_long_layout_says_it_is_still_under_way(tmp_path, capsys, monkeypatch):
+    """No layout may keep the build silent for minutes (20,000 headings took six): a line names what is still
+    being laid out, from the first (here shortened) interval on, and the timer ends with the layouts."""
+    import signal
+
+    import book.infra.still_working as still_working
+    monkeypatch.setattr(still_working, "FIRST_SECONDS", 0.2)
+    monkeypatch.setattr(still_working, "EVERY_SECONDS", 0.2)
+    project = copy_fixture("small", tmp_path)
+    code, out, err = run(["build", "--project", str(project)], capsys)
+    assert code == 0, err
+    said = [line for line in out.splitlines() if "still laying out" in line]
+    assert said and re.match(r"^layout   still laying out print after \d+ s \(a very long chapter", said[0]), out
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None)
+
+
 def test_check_passes_on_the_guide(capsys, tmp_path):
     # the guide's sources without dist/: `check` also runs EPUBCheck on the EPUBs a build left there (tested below),
     # and this test must not depend on whether `make` ran in the work tree

@@ -345,7 +345,7 @@ def _xref_project(root, name: str):
     project = root / name
     shutil.copytree(FIXTURES / "editions", project)
     for n in range(3, 8):
-        text = "\n\n".join(f"Paragraph {i} of chapter {n}, " + "words that fill the page " * 30 for i in range(3 * n))
+        text = "\n\n".join(f"Paragraph {i} of chapter {n}, " + "words that fill the page " * 20 for i in range(2 * n))
         (project / "chapters" / f"0{n}-more{n}.md").write_text(
             f"# More {n}\n\n## Part A {{#part-{n}}}\n\n{text}\n\n## Part B\n\nSee [the prices](02-details.md#prices), "
             f"[](0{3 + (n - 2) % 5}-more{3 + (n - 2) % 5}.md#part-{3 + (n - 2) % 5}) and [](01-intro.md).\n")
@@ -387,4 +387,4 @@ def test_a_cold_build_writes_the_page_numbers_into_the_first_layout(tmp_path, mo
     pages = pdf_pages_text(pdf)
     text = " ".join(" ".join(pages).split())
     part_4 = PdfReader(pdf).page_labels[next(i for i, p in enumerate(pages) if "Paragraph 0 of chapter 4" in p)]
-    assert int(part_4) > 5 and re.search(rf"See the prices, page \d, Part A, page {part_4} and Chapter 1, page 1\.", text)
+    assert int(part_4) > 3 and re.search(rf"See the prices, page \d, Part A, page {part_4} and Chapter 1, page 1\.", text)

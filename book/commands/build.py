@@ -17,6 +17,7 @@ from ..load.config import BookConfig, load_config
 from ..load.editions import Edition
 from ..infra.errors import BookError
 from ..infra.output import write_outputs
+from ..infra.still_working import saying_while_long
 from ..load.project import Project, load_project
 from ..infra.templating import layout_errors
 from ..render.epub import PageBreak, render_epub
@@ -146,8 +147,16 @@ def _build_language(project: Project, editions: list[Edition], out: Path, files:
     if to_render:  # layouts take seconds to minutes: say what is under way before the first one ends
         progress(f"layout   {', '.join(e.name for e in to_render)} …")
     per_clinic = [e for e in to_render if e.clinics and (e in editions or any(d.source == e.name for d in derived))]
-    with clinic_back_covers(project, per_clinic, derived) as back_covers:
+    waiting = {e.name for e in to_render}
+
+    def still(seconds: float) -> str:
+        doing = f"laying out {', '.join(e.name for e in to_render if e.name in waiting)}" if waiting else "writing"
+        return (f"layout   still {doing} after {seconds:.0f} s (a very long chapter, or one of thousands of "
+                f"headings or table rows; Ctrl-C stops the build and leaves the last outputs as they were)")
+
+    with clinic_back_covers(project, per_clinic, derived) as back_covers, saying_while_long(progress, still):
         for edition, rendered, seconds, made in render_pdfs(project, to_render, derived):
+            waiting.discard(edition.name)
             if edition.name == project.config.print_edition:
                 page_map = (rendered.labels, rendered.starts)
                 _store_page_map(project, rendered)

@@ -17,8 +17,8 @@ from pathlib import Path
 from ..assemble import Book
 from ..assemble.xrefs import with_page_numbers, xref_targets
 from ..infra.cache import Cache, recorded
-from ..load.config_values import page_mm
 from ..infra.parallel import forked_pool, map_forked
+from ..load.config_values import page_mm
 from .context import RenderContext
 from .parts_merge import PX, Part, merge_parts
 from .fetcher import parsed_styles
@@ -86,9 +86,9 @@ def _laid_out(html: str, css: list[tuple[str, str]], roots: list[str], variant: 
         links += [(number, target, rect) for kind, target, rect, _ in page.links if kind == "internal"]
         bookmarks += [(number, level, label, y) for level, label, (_, y), _ in page.bookmarks]
     files = set(fetcher.fetched)  # (the fetcher is shared: another part may be laid out before this one is drawn)
-    return _Laid(document, files, fetcher, variant, Part(b"", tuple(page.height * PX for page in document.pages), anchors,
-                                                tuple(links), tuple(bookmarks),
-                                                tuple(_first_block(page) for page in document.pages)))
+    facts = Part(b"", tuple(page.height * PX for page in document.pages), anchors, tuple(links), tuple(bookmarks),
+                 tuple(_first_block(page) for page in document.pages))
+    return _Laid(document, files, fetcher, variant, facts)
 
 
 def _written(laid: _Laid) -> Part:
@@ -150,12 +150,14 @@ def _render_holding(jobs: list[tuple], cache: Cache, workers: int, hold: set[int
     has the layout facts and no PDF) while one worker fewer lays out the others, and this process then takes
     those of the others no worker has begun, from the last."""
     keys = [_key(job[0], job[1], job[3]) for job in jobs]
+    # a part is reused while the files its layout read (images, fonts, imported stylesheets) are unchanged
     parts = [_part_from_cache(cache.get_fresh(key, [Path(r) for r in job[2]])) for key, job in zip(keys, jobs)]
     mine = [i for i, part in enumerate(parts) if part is None and i in hold]
     theirs = [i for i, part in enumerate(parts) if part is None and i not in hold]
     held = {}
     if not mine:  # all on the workers
-        done = map_forked(_render_part, *zip(*[jobs[i] for i in theirs]), workers=min(workers, len(theirs))) if theirs else []
+        done = (map_forked(_render_part, *zip(*[jobs[i] for i in theirs]), workers=min(workers, len(theirs)))
+                if theirs else [])
         for i, part in zip(theirs, done):
             parts[i] = part
             cache.put(keys[i], _part_meta(part), part.pdf)
@@ -166,7 +168,7 @@ def _render_holding(jobs: list[tuple], cache: Cache, workers: int, hold: set[int
             held[i] = _laid_out(*jobs[i])
             parts[i] = held[i].facts
         for i in reversed(theirs):
-            if not (hasattr(later[i], "cancel") and later[i].cancel()):
+            if not later[i].cancel():
                 break  # a worker has it, and those before it
             parts[i] = _render_part(*jobs[i])
         for i in theirs:
@@ -248,9 +250,9 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
     hint = Cache.key("cross-reference pages", edition.name, book.config.language)
     hinted = cache.get(hint)
     plan = _plan_hint(hinted, targets, (False,) * len(prepared.chapters) + (edition.two_sided,) * len(back))
-    plan = replace(plan, numbers={**expected_numbers([(c["anchor"], c["html"]) for c in prepared.chapters], targets - plan.numbers.keys(),
-                                                    page_mm(edition.page_size)),
-                                  **plan.numbers})
+    expected = expected_numbers([(c["anchor"], c["html"]) for c in prepared.chapters], targets - plan.numbers.keys(),
+                                page_mm(edition.page_size))
+    plan = replace(plan, numbers={**expected, **plan.numbers})
     holding = {i for i, c in enumerate(prepared.chapters) if xref_targets(c["html"])}
     content, held = _render_holding(content_jobs(plan), cache, workers, holding)
     layout, finished = placed(content), None
