@@ -204,6 +204,27 @@ def test_quotes_a_blank_line_apart_are_two_quotes():
     assert [c.tag for c in tree[4]] == ["blockquote", "blockquote"]
 
 
+def test_npm_readme_constructs_read_as_on_github():
+    # Found in 150 READMEs of npm packages (puppeteer-core, got, keyv, uuid, normalize-url, readable-stream,
+    # object-keys, libnpmsearch); each expectation is what Pandoc's gfm reader gives
+    tree = markdown_to_tree("```bash npm2yarn\nnpm i x\n```\n\nmid\n\n```js{1,3}\ny\n```\n\n```js\nz\n````\n\nend\n")
+    assert [(c.tag, c.text_content().strip()) for c in tree] == [
+        ("div", "npm i x"), ("p", "mid"), ("div", "y"), ("div", "z"), ("p", "end")]
+    lists = markdown_to_tree("Conditions:\n1. first\n2. second\n\nOptions:\n- a\n- b\n\n1) one\n2) two\n\n"
+                             "Text\n2) not a list\n")
+    assert [(c.tag, c.text_content().split()) for c in lists] == [
+        ("p", ["Conditions:"]), ("ol", ["first", "second"]), ("p", ["Options:"]), ("ul", ["a", "b"]),
+        ("ol", ["one", "two"]), ("p", ["Text", "2)", "not", "a", "list"])]
+    converted = convert("Type: `string`\\\nDefault: `true`\n\n#123 fixed a bug\n\n| a |\n|---|\n| `String \\| Array` |\n\n"
+                        "## `a > b`\n\n## `<T>` generic\n")
+    tree = lxml_html.fragment_fromstring(converted.html, create_parent="div")
+    assert tree[0].find("br") is not None and "\\" not in tree[0].text_content()
+    assert (tree[1].tag, tree[1].text) == ("p", "#123 fixed a bug")
+    assert tree.find(".//td/code").text == "String | Array"
+    assert [h.get("id") for h in tree.iter("h2")] == ["a--b", "t-generic"]
+    assert converted.block_lines == (1, 4, 6, 10, 12)
+
+
 def test_a_backslash_escapes_any_ascii_punctuation():
     # mdBook's guide: "## Controlling page \\<title\\>" printed the backslashes (CommonMark: any ASCII punctuation)
     tree = markdown_to_tree("## Controlling page \\<title\\>\n\nFrom \\$5 \\& up, `\\<kept\\>` in code.\n")

@@ -150,3 +150,26 @@ def test_parsed_stylesheets_are_parsed_again_once_their_fonts_folder_is_gone(tmp
     shutil.rmtree(scratch)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     assert parsed_styles(css, [tmp_path])[1] is not first
+
+
+def test_long_code_lines_and_words_stay_on_the_page(tmp_path, capsys):
+    """A console box drawn with ─ (a code line without a space) and a long web address break where they must
+    instead of running off the page (undici's and got's docs lost their ends off the edge)."""
+    import re
+    import subprocess
+
+    from conftest import copy_fixture, run
+
+    project = copy_fixture("small", tmp_path)
+    chapter = project / "chapters" / "02-details.md"
+    chapter.write_text(chapter.read_text() + "\n\n```\n// ┌" + "─" * 160 + "┐\n```\n\n"
+                       "Read https://example.org/" + "segment" * 30 + " and go on.\n")
+    code, _, err = run(["build", "--project", str(project), "print"], capsys)
+    assert code == 0, err
+    pdf = next((project / "dist").glob("*.pdf"))
+    boxes = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    page_width = float(re.search(r'<page width="([\d.]+)"', boxes).group(1))
+    words = re.findall(r'xMax="([\d.]+)"[^>]*>([^<]*)</word>', boxes)
+    assert any("─" in word for _, word in words) and any("segment" in word for _, word in words)
+    overflowing = [word for x_max, word in words if float(x_max) > page_width - 20]  # (inside the 20 pt margin)
+    assert not overflowing, overflowing[:3]

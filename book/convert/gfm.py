@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import html
 import re
 import string
 import unicodedata
@@ -14,7 +15,7 @@ from markdown.blockprocessors import BlockQuoteProcessor, HashHeaderProcessor, S
 from markdown.extensions import Extension
 from markdown.extensions.def_list import DefListProcessor
 from markdown.extensions.toc import unescape
-from markdown.inlinepatterns import HTML_RE, HtmlInlineProcessor
+from markdown.inlinepatterns import HTML_RE, HtmlInlineProcessor, SubstituteTagInlineProcessor
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
@@ -72,7 +73,8 @@ class _HeadingIds(Treeprocessor):
         for heading in headings:
             if heading.get("id") is not None:
                 continue
-            text = unescape(self._without_html("".join(heading.itertext())))
+            # (a code span's text is HTML-escaped by now: "`a > b`" is "a &gt; b", and GitHub's id "a--b")
+            text = html.unescape(unescape(self._without_html("".join(heading.itertext()))))
             base = github_slug(text) or "section"
             slug, n = base, counters.get(base, 0)  # (from the last number given: 5,000 "# h" took 5 s)
             while slug in used:
@@ -227,6 +229,23 @@ ATTRIBUTE = re.compile(r"""([#.])([\w-]+)|([\w-]+)=("[^"]*"|'[^']*'|\S+)""")
 CALLOUTS = {f"callout-{kind}": kind for kind in ("note", "tip", "important", "warning", "caution")}
 
 
+class _ClosingFences(Preprocessor):
+    """A closing code fence longer than its opening one (```` after ```) as long as the opening one: it closes the
+    block, as on GitHub; SuperFences showed both fences and the code as a paragraph (readable-stream's README)."""
+
+    def run(self, lines):
+        out, fence = [], None
+        for line, in_code in zip(lines, in_fenced_code(lines)):
+            marks = CODE_FENCE.match(line)
+            if (fence and marks and in_code and not line.strip(" `~") and marks.group(1)[0] == fence[0]
+                    and len(marks.group(1)) >= len(fence)):
+                line, fence = line[:marks.start(1)] + fence, None
+            elif in_code and marks and fence is None:
+                fence = marks.group(1)
+            out.append(line)
+        return out
+
+
 class _PandocFencedDivs(Preprocessor):
     """Pandoc's fenced divs (`::: warning` or `::: {#id .class}` … `:::`, nested with longer fences), as Pandoc
     and Quarto books write them, line for line: `<div class="warning" markdown="1">` … `</div>`. Quarto's
@@ -266,6 +285,34 @@ class _PandocFencedDivs(Preprocessor):
 
 
 ATX_OR_ADMONITION = re.compile(r"^(?: {0,3}#{1,6}(?:[ \t]|$)|!!! )")
+
+
+LIST_ITEM = re.compile(r"^( *)(?:[-*+]|(\d{1,9})([.)]))(?=[ \t]|$)")
+INTERRUPTS = re.compile(r"^ {0,3}(?:[-*+]|1[.)])[ \t]+\S")  # a list item that may interrupt a paragraph
+PARAGRAPH_TEXT = re.compile(r"^ {0,3}[^\s>#|<\x02]")  # (\x02: raw HTML or code stashed away by now)
+
+
+class _ListsAsOnGitHub(Preprocessor):
+    """Lists as GitHub reads them, where Python-Markdown reads text: a list right under a line of text
+    ("Options:" then "- a"; CommonMark lets a list interrupt a paragraph, a numbered one only from 1) gets a blank
+    line before it, and items numbered `1)` are numbered `1.`. Found in got's, socks' and keyv's READMEs, where
+    whole lists were one paragraph of "- a - b". The source lines hold: book/convert/source_lines.py maps added
+    blank lines."""
+
+    def run(self, lines):
+        out, in_list = [], False  # in_list: the lines since the last blank one hold a list item
+        for line in lines:
+            item = LIST_ITEM.match(line)
+            if not line.strip():
+                in_list = False
+            elif item and (in_list or len(item.group(1)) < 4):
+                if item.group(3) == ")" and (in_list or not (out and out[-1].strip()) or item.group(2) == "1"):
+                    line = line[:item.end(2)] + "." + line[item.end(3):]
+                if not in_list and out and PARAGRAPH_TEXT.match(out[-1]) and INTERRUPTS.match(line):
+                    out.append("")
+                in_list = True
+            out.append(line)
+        return out
 
 
 class _HeadingsOnTheirOwn(Preprocessor):
@@ -309,10 +356,22 @@ class _BlockQuotes(BlockQuoteProcessor):
 
 
 class _AtxHeadings(HashHeaderProcessor):
-    """`#` to `######` make a heading; seven or more are text, as on GitHub (Python-Markdown read `######### x` as
-    a level-6 heading of "### x")."""
+    """`#` to `######` and then a space (or the line's end) make a heading; seven or more are text, and so is
+    `#123 fixed` or `#object-keys`, as on GitHub (Python-Markdown read `######### x` as a level-6 heading of
+    "### x", and a changelog's "#123" as a heading)."""
 
-    RE = re.compile(HashHeaderProcessor.RE.pattern.replace("(?P<level>#{1,6})", "(?P<level>#{1,6})(?!#)"))
+    RE = re.compile(HashHeaderProcessor.RE.pattern.replace("(?P<level>#{1,6})", "(?P<level>#{1,6})(?!#)(?=[ \t\n]|$)"))
+
+
+class _PipesInTableCode(Treeprocessor):
+    """`\\|` inside a code span of a table cell is a pipe, as on GitHub: the escape keeps the cell from ending
+    there and is no part of the code (uuid's README: `String \\| Array`)."""
+
+    def run(self, root):
+        for cell in (e for e in root.iter() if e.tag in ("td", "th")):
+            for code in cell.iter("code"):
+                if code.text and "\\|" in code.text:
+                    code.text = util.AtomicString(code.text.replace("\\|", "|"))
 
 
 class _SetextHeadings(SetextHeaderProcessor):
@@ -356,8 +415,14 @@ class GitHubFlavour(Extension):
         # before guidebook_capture (29) records the lines: the alert keeps its lines, so their numbers hold
         md.preprocessors.register(_GitHubAlerts(md), "guidebook_alerts", 29.6)
         md.preprocessors.register(_PandocFencedDivs(md), "guidebook_fenced_divs", 29.7)
+        md.preprocessors.register(_ClosingFences(md), "guidebook_closing_fences", 29.8)
         md.preprocessors.register(_HeadingsOnTheirOwn(md), "guidebook_headings_alone", 15)  # after the stashing
+        md.preprocessors.register(_ListsAsOnGitHub(md), "guidebook_lists", 14)
         md.inlinePatterns.register(_InlineHtml(HTML_RE, md), "html", 90)
+        # A backslash at a line's end breaks the line (CommonMark), as two spaces do: normalize-url's and got's
+        # "Type: `string`\" / "Default: `true`" were one line with a backslash in it
+        md.inlinePatterns.register(SubstituteTagInlineProcessor(r"\\\n", "br"), "guidebook_backslash_break", 185)
+        md.treeprocessors.register(_PipesInTableCode(md), "guidebook_table_pipes", 3)
         md.treeprocessors.register(_HeadingIds(md), "guidebook_heading_ids", 4)  # after attr_list's explicit ids
         md.postprocessors.register(_UnnestLinks(md), "guidebook_unnest_links", 5)  # after raw HTML is back
         md.postprocessors.register(_PlainTokens(md), "guidebook_plain_tokens", 4)  # after code blocks are back
@@ -371,6 +436,10 @@ EXTENSION_CONFIG = {
     # CSS classes (book/layouts/highlight.css), never inline styles: the allow-list refuses `style`.
     "pymdownx.highlight": {"use_pygments": True, "noclasses": False, "guess_lang": False, "css_class": "highlight"},
     "pymdownx.tilde": {"subscript": False},  # GitHub: ~~strike~~ only
+    # A fence's language is its info string's first word; the rest is ignored, as on GitHub: "```bash npm2yarn",
+    # "```js{1,3}" (puppeteer's and vite's READMEs) were text, and their closing fence opened a block that swallowed
+    # the document to the next fence
+    "pymdownx.superfences": {"relaxed_headers": True},
     "pymdownx.magiclink": {"hide_protocol": False},
 }
 
