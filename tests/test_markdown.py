@@ -225,6 +225,27 @@ def test_npm_readme_constructs_read_as_on_github():
     assert converted.block_lines == (1, 4, 6, 10, 12)
 
 
+def test_list_items_indented_as_on_github():
+    # cosmiconfig's, xmldom's and chromium-bidi's READMEs: two-space nesting, a paragraph and a numbered list in
+    # an item, fenced code in a numbered item (three or four spaces); the structure Pandoc's gfm reader gives
+    tree = markdown_to_tree("- a\n  - nested b\n- d\n\nAnd:\n\n* Node\n\n  props:\n\n    1. `E` (`1`)\n    2. two\n\n* Next\n\n"
+                            "1. one\n\n    ```js\n    code()\n    ```\n2. two\n\n---\n\n1. uno\n   - sub\n2. dos\n")
+
+    def shape(element) -> list:
+        return [(child.tag, shape(child)) for child in element if child.tag in ("ul", "ol", "li", "p", "div")]
+
+    assert shape(tree) == [
+        ("ul", [("li", [("ul", [("li", [])])]), ("li", [])]), ("p", []),
+        ("ul", [("li", [("p", []), ("p", []), ("ol", [("li", []), ("li", [])])]), ("li", [("p", [])])]),
+        ("ol", [("li", [("p", []), ("div", [])]), ("li", [("p", [])])]),
+        ("ol", [("li", [("ul", [("li", [])])]), ("li", [])])]
+    assert "code()" in tree[3][0][1].text_content() and "`" not in tree[2].text_content()
+    # four spaces a level, as Python-Markdown wants them, read the same; a list in an indented code block stays code
+    assert shape(markdown_to_tree("- a\n    - b\n        - c\n- d\n")) == [
+        ("ul", [("li", [("ul", [("li", [("ul", [("li", [])])])])]), ("li", [])])]
+    assert [c.tag for c in markdown_to_tree("Text\n\n    - not a list\n\nafter\n")] == ["p", "div", "p"]
+
+
 def test_a_backslash_escapes_any_ascii_punctuation():
     # mdBook's guide: "## Controlling page \\<title\\>" printed the backslashes (CommonMark: any ASCII punctuation)
     tree = markdown_to_tree("## Controlling page \\<title\\>\n\nFrom \\$5 \\& up, `\\<kept\\>` in code.\n")

@@ -229,6 +229,55 @@ ATTRIBUTE = re.compile(r"""([#.])([\w-]+)|([\w-]+)=("[^"]*"|'[^']*'|\S+)""")
 CALLOUTS = {f"callout-{kind}": kind for kind in ("note", "tip", "important", "warning", "caution")}
 
 
+MARKER = re.compile(r"^( *)([-*+]|\d{1,9}[.)])( {1,4}(?=\S)|[ \t]*$)")  # a list item's marker and the spaces after it
+FENCE_LINE = re.compile(r"^(`{3,}|~{3,})")
+
+
+class _ListIndentsAsOnGitHub(Preprocessor):
+    """Lists indented as on GitHub, re-indented for Python-Markdown: on GitHub (CommonMark) what belongs to a list
+    item is indented as far as the item's text begins (two spaces after `- `, three after `1. `); Python-Markdown
+    wants four spaces a level. Nested lists written with two spaces became siblings, a paragraph or fenced code
+    inside an item fell out of the list, and "1." items after a code block restarted at 1 (cosmiconfig's,
+    xmldom's and chromium-bidi's READMEs). Each item's lines get four spaces a level; deeper indentation inside an
+    item (indented code) is kept. The line count stays: book/convert/source_lines.py records lines after this."""
+
+    def run(self, lines):
+        out, items = [], []  # items: the open items' text columns, outermost first
+        fence, fence_indent, blank_before = None, 0, True
+        for line in lines:
+            expanded = line.expandtabs(4)
+            indent = len(expanded) - len(expanded.lstrip(" "))
+            text = expanded[indent:]
+            if fence is not None:  # inside fenced code that belongs to an item
+                closing = FENCE_LINE.match(text)
+                if closing and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= len(fence) \
+                        and not text.strip(" `~"):
+                    fence = None
+                out.append(" " * 4 * len(items) + expanded[min(indent, fence_indent):] if expanded.strip() else line)
+                continue
+            if not expanded.strip():
+                out.append(line)
+                blank_before = True
+                continue
+            marker = MARKER.match(expanded)
+            lazy = not blank_before and not marker and not FENCE_LINE.match(text) and not text.startswith(("#", ">", "<"))
+            if items and not lazy:
+                while items and indent < items[-1]:
+                    items.pop()
+            if marker and (items or indent < 4):
+                items.append(indent + len(marker.group(2)) + max(1, len(marker.group(3))))
+                out.append(" " * 4 * (len(items) - 1) + expanded[indent:])
+            elif items and not lazy:
+                extra = indent - items[-1]
+                out.append(" " * (4 * len(items) + (extra if extra >= 4 else 0)) + text)
+                if FENCE_LINE.match(text):
+                    fence, fence_indent = FENCE_LINE.match(text).group(1), indent
+            else:
+                out.append(line)
+            blank_before = False
+        return out
+
+
 class _ClosingFences(Preprocessor):
     """A closing code fence longer than its opening one (```` after ```) as long as the opening one: it closes the
     block, as on GitHub; SuperFences showed both fences and the code as a paragraph (readable-stream's README)."""
@@ -289,6 +338,7 @@ ATX_OR_ADMONITION = re.compile(r"^(?: {0,3}#{1,6}(?:[ \t]|$)|!!! )")
 
 LIST_ITEM = re.compile(r"^( *)(?:[-*+]|(\d{1,9})([.)]))(?=[ \t]|$)")
 INTERRUPTS = re.compile(r"^ {0,3}(?:[-*+]|1[.)])[ \t]+\S")  # a list item that may interrupt a paragraph
+STASHED_BLOCK = re.compile(rf"^ *{util.STX}wzxhzdk:\d+{util.ETX} *$")  # fenced code or raw HTML, put aside
 PARAGRAPH_TEXT = re.compile(r"^ {0,3}[^\s>#|<\x02]")  # (\x02: raw HTML or code stashed away by now)
 
 
@@ -308,7 +358,8 @@ class _ListsAsOnGitHub(Preprocessor):
             elif item and (in_list or len(item.group(1)) < 4):
                 if item.group(3) == ")" and (in_list or not (out and out[-1].strip()) or item.group(2) == "1"):
                     line = line[:item.end(2)] + "." + line[item.end(3):]
-                if not in_list and out and PARAGRAPH_TEXT.match(out[-1]) and INTERRUPTS.match(line):
+                if out and ((not in_list and PARAGRAPH_TEXT.match(out[-1]) and INTERRUPTS.match(line))
+                            or STASHED_BLOCK.match(out[-1])):  # (code or HTML right above: a block of its own)
                     out.append("")
                 in_list = True
             out.append(line)
@@ -416,6 +467,7 @@ class GitHubFlavour(Extension):
         md.preprocessors.register(_GitHubAlerts(md), "guidebook_alerts", 29.6)
         md.preprocessors.register(_PandocFencedDivs(md), "guidebook_fenced_divs", 29.7)
         md.preprocessors.register(_ClosingFences(md), "guidebook_closing_fences", 29.8)
+        md.preprocessors.register(_ListIndentsAsOnGitHub(md), "guidebook_list_indents", 29.9)
         md.preprocessors.register(_HeadingsOnTheirOwn(md), "guidebook_headings_alone", 15)  # after the stashing
         md.preprocessors.register(_ListsAsOnGitHub(md), "guidebook_lists", 14)
         md.inlinePatterns.register(_InlineHtml(HTML_RE, md), "html", 90)
