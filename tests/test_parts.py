@@ -345,7 +345,7 @@ def _xref_project(root, name: str):
     project = root / name
     shutil.copytree(FIXTURES / "editions", project)
     for n in range(3, 8):
-        text = "\n\n".join(f"Paragraph {i} of chapter {n}, " + "words that fill the page " * 20 for i in range(2 * n))
+        text = "\n\n".join(f"Paragraph {i} of chapter {n}, " + "words that fill the page " * 12 for i in range(2 * n))
         (project / "chapters" / f"0{n}-more{n}.md").write_text(
             f"# More {n}\n\n## Part A {{#part-{n}}}\n\n{text}\n\n## Part B\n\nSee [the prices](02-details.md#prices), "
             f"[](0{3 + (n - 2) % 5}-more{3 + (n - 2) % 5}.md#part-{3 + (n - 2) % 5}) and [](01-intro.md).\n")
