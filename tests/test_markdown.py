@@ -223,6 +223,11 @@ def test_npm_readme_constructs_read_as_on_github():
     assert tree.find(".//td/code").text == "String | Array"
     assert [h.get("id") for h in tree.iter("h2")] == ["a--b", "t-generic"]
     assert converted.block_lines == (1, 4, 6, 10, 12)
+    # cosmiconfig's and ws' READMEs: a reference label that holds a code span
+    links = markdown_to_tree("Use [`a`] and [`b()`][] and [the `<T>`][`<T>`] here.\n\n[`a`]: https://example.com/a\n"
+                             "[`b()`]: https://example.com/b\n[`<T>`]: https://example.com/t\n")
+    assert [(a.get("href"), a.text_content()) for a in links.iter("a")] == [
+        ("https://example.com/a", "a"), ("https://example.com/b", "b()"), ("https://example.com/t", "the <T>")]
 
 
 def test_list_items_indented_as_on_github():

@@ -15,7 +15,8 @@ from markdown.blockprocessors import BlockQuoteProcessor, HashHeaderProcessor, S
 from markdown.extensions import Extension
 from markdown.extensions.def_list import DefListProcessor
 from markdown.extensions.toc import unescape
-from markdown.inlinepatterns import HTML_RE, HtmlInlineProcessor, SubstituteTagInlineProcessor
+from markdown.inlinepatterns import (HTML_RE, REFERENCE_RE, HtmlInlineProcessor, ReferenceInlineProcessor,
+                                     ShortReferenceInlineProcessor, SubstituteTagInlineProcessor)
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
@@ -414,6 +415,33 @@ class _AtxHeadings(HashHeaderProcessor):
     RE = re.compile(HashHeaderProcessor.RE.pattern.replace("(?P<level>#{1,6})", "(?P<level>#{1,6})(?!#)(?=[ \t\n]|$)"))
 
 
+class _CodeLabels:
+    """A reference link's label may hold a code span: `` [`a`] `` with `` [`a`]: https://… `` further down is a
+    link, as on GitHub. Python-Markdown compared the code's stand-in with the label and printed the brackets
+    (cosmiconfig's and ws' READMEs, 22 such definitions in tests/corpus/)."""
+
+    def evalId(self, data, index, text):
+        label, end, handled = super().evalId(data, index, text)
+        if handled and label and util.INLINE_PLACEHOLDER_PREFIX in label:
+            stashed = self.md.treeprocessors["inline"].stashed_nodes
+
+            def source(match):
+                node = stashed.get(match.group(1))
+                if getattr(node, "tag", None) != "code":
+                    return match.group()
+                return f"`{html.unescape(node.text or '')}`".lower()
+            label = util.INLINE_PLACEHOLDER_RE.sub(source, label)
+        return label, end, handled
+
+
+class _References(_CodeLabels, ReferenceInlineProcessor):
+    pass
+
+
+class _ShortReferences(_CodeLabels, ShortReferenceInlineProcessor):
+    pass
+
+
 class _PipesInTableCode(Treeprocessor):
     """`\\|` inside a code span of a table cell is a pipe, as on GitHub: the escape keeps the cell from ending
     there and is no part of the code (uuid's README: `String \\| Array`)."""
@@ -475,6 +503,8 @@ class GitHubFlavour(Extension):
         # "Type: `string`\" / "Default: `true`" were one line with a backslash in it
         md.inlinePatterns.register(SubstituteTagInlineProcessor(r"\\\n", "br"), "guidebook_backslash_break", 185)
         md.treeprocessors.register(_PipesInTableCode(md), "guidebook_table_pipes", 3)
+        md.inlinePatterns.register(_References(REFERENCE_RE, md), "reference", 170)
+        md.inlinePatterns.register(_ShortReferences(REFERENCE_RE, md), "short_reference", 130)
         md.treeprocessors.register(_HeadingIds(md), "guidebook_heading_ids", 4)  # after attr_list's explicit ids
         md.postprocessors.register(_UnnestLinks(md), "guidebook_unnest_links", 5)  # after raw HTML is back
         md.postprocessors.register(_PlainTokens(md), "guidebook_plain_tokens", 4)  # after code blocks are back
