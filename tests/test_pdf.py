@@ -153,8 +153,9 @@ def test_parsed_stylesheets_are_parsed_again_once_their_fonts_folder_is_gone(tmp
 
 
 def test_long_code_lines_and_words_stay_on_the_page(tmp_path, capsys):
-    """A console box drawn with ─ (a code line without a space) and a long web address break where they must
-    instead of running off the page (undici's and got's docs lost their ends off the edge)."""
+    """A console box drawn with ─ (a code line without a space), a long web address and a table of seven columns
+    break where they must instead of running off the page (undici's and got's docs lost their ends off the
+    edge)."""
     import re
     import subprocess
 
@@ -162,8 +163,11 @@ def test_long_code_lines_and_words_stay_on_the_page(tmp_path, capsys):
 
     project = copy_fixture("small", tmp_path)
     chapter = project / "chapters" / "02-details.md"
+    table = ("|  | got | request | node-fetch | ky | axios | superagent |\n|---|:-:|:-:|:-:|:-:|:-:|:-:|\n"
+             + "| Promise API | :heavy_check_mark: | :heavy_check_mark: | :heavy_check_mark: | :heavy_check_mark: | "
+               ":heavy_check_mark: | :heavy_check_mark: |\n")  # got's README: seven columns of "✔" shortcodes
     chapter.write_text(chapter.read_text() + "\n\n```\n// ┌" + "─" * 160 + "┐\n```\n\n"
-                       "Read https://example.org/" + "segment" * 30 + " and go on.\n")
+                       "Read https://example.org/" + "segment" * 30 + " and go on.\n\n" + table)
     code, _, err = run(["build", "--project", str(project), "print"], capsys)
     assert code == 0, err
     pdf = next((project / "dist").glob("*.pdf"))
@@ -171,5 +175,6 @@ def test_long_code_lines_and_words_stay_on_the_page(tmp_path, capsys):
     page_width = float(re.search(r'<page width="([\d.]+)"', boxes).group(1))
     words = re.findall(r'xMax="([\d.]+)"[^>]*>([^<]*)</word>', boxes)
     assert any("─" in word for _, word in words) and any("segment" in word for _, word in words)
+    assert any("superagent" in word for _, word in words)
     overflowing = [word for x_max, word in words if float(x_max) > page_width - 20]  # (inside the 20 pt margin)
     assert not overflowing, overflowing[:3]

@@ -92,6 +92,22 @@ def list_numbers_as_css(body) -> object:
     return body
 
 
+# A table of this many columns or more is set smaller, its cells broken anywhere rather than run off the page
+# (got's README compares seven libraries): at the table's width the words of narrow columns no longer fit.
+WIDE_TABLE_COLUMNS = 6
+
+
+def wide_tables_marked(body) -> object:
+    """The body with class `wide` on each table whose first row has WIDE_TABLE_COLUMNS cells or more (print CSS
+    sets them smaller and lets their cells break anywhere). Changes `body` in place (the print renderer's copy)."""
+    for table in body.iter("table"):
+        row = next(table.iter("tr"), None)
+        if row is not None and sum(int(c.get("colspan", "1")) if c.get("colspan", "1").isdigit() else 1
+                                   for c in row if c.tag in ("td", "th")) >= WIDE_TABLE_COLUMNS:
+            table.set("class", " ".join([*table.get("class", "").split(), "wide"]))
+    return body
+
+
 def body_html(body) -> str:
     """The children of a chapter's <div> as HTML text."""
     return (body.text or "") + "".join(lxml_html.tostring(child, encoding="unicode") for child in body)
@@ -238,7 +254,8 @@ def prepare_print(book: Book, context: RenderContext) -> PrintSource:
     """The print layout's inputs for this edition (chapter bodies with footnotes placed for CSS)."""
     config, edition, layouts = book.config, book.edition, context.layouts
     chapters = [{"chapter": c.chapter, "number": c.number, "anchor": c.anchor,
-                 "html": body_html(page_reference_spans(list_numbers_as_css(footnotes_inline(marked_body(c)))))} for c in book.chapters]
+                 "html": body_html(wide_tables_marked(page_reference_spans(list_numbers_as_css(footnotes_inline(marked_body(c))))))}
+                for c in book.chapters]
     disclaimer = book.disclaimer_html  # through the allow-list in assemble
     geometry = layouts.get_template("edition.css.j2").render(edition=edition, margins=_margins(edition),
                                                                 rtl=book.messages.direction == "rtl", t=book.messages)
