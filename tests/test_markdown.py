@@ -249,6 +249,9 @@ def test_list_items_indented_as_on_github():
     assert shape(markdown_to_tree("- a\n    - b\n        - c\n- d\n")) == [
         ("ul", [("li", [("ul", [("li", [("ul", [("li", [])])])])]), ("li", [])])]
     assert [c.tag for c in markdown_to_tree("Text\n\n    - not a list\n\nafter\n")] == ["p", "div", "p"]
+    # a list inside fenced code after a list keeps its indentation (it is the code's text)
+    code = markdown_to_tree("- a\n\n```yaml\n- a\n\n  b: 1\n```\n")
+    assert "\n  b: 1" in code.find(".//code").text_content()
 
 
 def test_a_backslash_escapes_any_ascii_punctuation():

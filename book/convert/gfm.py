@@ -244,35 +244,36 @@ class _ListIndentsAsOnGitHub(Preprocessor):
 
     def run(self, lines):
         out, items = [], []  # items: the open items' text columns, outermost first
-        fence, fence_indent, blank_before = None, 0, True
+        fence, fence_indent, blank_before = None, 0, True  # fence: the fenced code being read, if any
         for line in lines:
             expanded = line.expandtabs(4)
             indent = len(expanded) - len(expanded.lstrip(" "))
             text = expanded[indent:]
-            if fence is not None:  # inside fenced code that belongs to an item
+            if fence is not None:  # fenced code: an item's is moved with the item, a top-level one stays as it is
                 closing = FENCE_LINE.match(text)
                 if closing and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= len(fence) \
                         and not text.strip(" `~"):
                     fence = None
-                out.append(" " * 4 * len(items) + expanded[min(indent, fence_indent):] if expanded.strip() else line)
+                moved = items and expanded.strip()
+                out.append(" " * 4 * len(items) + expanded[min(indent, fence_indent):] if moved else line)
                 continue
             if not expanded.strip():
                 out.append(line)
                 blank_before = True
                 continue
-            marker = MARKER.match(expanded)
-            lazy = not blank_before and not marker and not FENCE_LINE.match(text) and not text.startswith(("#", ">", "<"))
+            marker, opening = MARKER.match(expanded), FENCE_LINE.match(text)
+            lazy = not blank_before and not marker and not opening and not text.startswith(("#", ">", "<"))
             if items and not lazy:
                 while items and indent < items[-1]:
                     items.pop()
+            if opening:
+                fence, fence_indent = opening.group(1), indent
             if marker and (items or indent < 4):
                 items.append(indent + len(marker.group(2)) + max(1, len(marker.group(3))))
                 out.append(" " * 4 * (len(items) - 1) + expanded[indent:])
             elif items and not lazy:
                 extra = indent - items[-1]
                 out.append(" " * (4 * len(items) + (extra if extra >= 4 else 0)) + text)
-                if FENCE_LINE.match(text):
-                    fence, fence_indent = FENCE_LINE.match(text).group(1), indent
             else:
                 out.append(line)
             blank_before = False
@@ -280,8 +281,9 @@ class _ListIndentsAsOnGitHub(Preprocessor):
 
 
 class _ClosingFences(Preprocessor):
-    """A closing code fence longer than its opening one (```` after ```) as long as the opening one: it closes the
-    block, as on GitHub; SuperFences showed both fences and the code as a paragraph (readable-stream's README)."""
+    """A closing code fence longer than its opening one (```` after ```) shortened to the opening one's length: it
+    closes the block, as on GitHub; SuperFences showed both fences and the code as a paragraph (readable-stream's
+    README)."""
 
     def run(self, lines):
         out, fence = [], None
