@@ -120,6 +120,13 @@ def test_an_unclosed_emphasis_that_swallowed_a_block_becomes_a_block():
     assert "shalom" in tree.text_content()
 
 
+def test_a_link_holding_a_block_is_no_part_of_a_paragraph():
+    # the fuzz test: a raw `<p>` in a link's text left a <p> inside the link inside a <p> (EPUBCheck: p not allowed)
+    tree = markdown_to_tree("- a\n\n    [<p></p> web](https://example.com) and x <a href='#'><p>in</p></a> y\n")
+    assert not tree.xpath(".//p//p")
+    assert "web" in tree.text_content() and "in" in tree.find(".//li").text_content()
+
+
 def test_seven_hashes_are_text_as_on_github():
     # Python-Markdown made `######### too deep` a level-6 heading: a skipped level in a careful fuzz book
     assert html("######### too deep\n\n###### six\n") == '<div><p>######### too deep</p>\n<h6 id="six">six</h6></div>'

@@ -142,11 +142,15 @@ def _blocks_out_of_paragraphs(tree) -> None:
     b</p>` becomes `<p>a</p><details>…</details><p>b</p>` (XHTML allows no block in a <p>). READMEs put raw
     `<details>` on the line after a list item's text, where GitHub starts an HTML block; Python-Markdown keeps
     it in the item's paragraph."""
-    for paragraph in [p for p in tree.iter("p") if any(child.tag in BLOCK_TAGS for child in p)]:
+    def block(child) -> bool:  # (a link, `<ins>` or `<del>` holding a block is one: `[<p></p> web](…)`, the fuzz test)
+        return child.tag in BLOCK_TAGS or (child.tag in ("a", "ins", "del")
+                                           and any(e.tag in BLOCK_TAGS for e in child.iterdescendants()))
+
+    for paragraph in [p for p in tree.iter("p") if any(block(child) for child in p)]:
         pieces, current = [], lxml_html.Element("p", dict(paragraph.attrib))
         current.text = paragraph.text
         for child in list(paragraph):
-            if child.tag in BLOCK_TAGS:
+            if block(child):
                 pieces += [current, child]
                 current = lxml_html.Element("p")
                 current.text, child.tail = child.tail, None
