@@ -28,7 +28,10 @@ def saying_while_long(say: Callable[[str], None], line: Callable[[float], str]):
     started = time.monotonic()
 
     def tick(signum, frame) -> None:
-        say(line(time.monotonic() - started))
+        try:
+            say(line(time.monotonic() - started))
+        except RuntimeError:  # the main thread was writing to the same stream ("reentrant call"): next time
+            pass
 
     previous = signal.signal(signal.SIGALRM, tick)
     signal.siginterrupt(signal.SIGALRM, False)
