@@ -136,15 +136,19 @@ NESTING = sorted(BLOCK_TAGS | {"li", "dt", "dd", "tr", "td", "th", "thead", "tbo
 BLOCK_TAG = re.compile(rf"<(/?)(?:{'|'.join(NESTING)})\b", re.I)
 
 
+def closes(fence: str, marks: str, line: str) -> bool:
+    """Whether `line`, whose fence characters are `marks`, closes code opened by `fence`: the same character, at
+    least as many, and nothing else on the line (as GitHub reads them)."""
+    return marks[0] == fence[0] and len(marks) >= len(fence) and not line.strip(" `~")
+
+
 def in_fenced_code(lines: list[str]) -> list[bool]:
-    """For each line, whether it belongs to fenced code, its fences included: a fence closes at a line of the same
-    character, at least as long, and nothing else (as GitHub reads them)."""
+    """For each line, whether it belongs to fenced code, its fences included."""
     inside, fence = [], None
     for line in lines:
         opened = CODE_FENCE.match(line)
         if fence:
-            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence) \
-                    and not line.strip(" `~"):
+            if opened and closes(fence, opened.group(1), line):
                 fence = None
         elif opened:
             fence = opened.group(1)
@@ -196,40 +200,6 @@ class _MarkdownInHtmlBlocks(Preprocessor):
         return marked
 
 
-ALERT = re.compile(r"^ {0,3}> ?\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\][ \t]*$", re.I)
-QUOTE_MARK = re.compile(r"^ {0,3}> ?")
-
-
-class _GitHubAlerts(Preprocessor):
-    """GitHub's alerts, a quote that opens with `[!NOTE]` (or TIP, IMPORTANT, WARNING, CAUTION) on a line of its
-    own, as the admonition of that kind (`!!! note`, styled in print and ebook), line for line: the quote's
-    `>` lines indented instead. Python-Markdown showed "[!NOTE]" as text, and joined two alerts a blank line
-    apart into one quote (cors' and markdown-it's READMEs in tests/corpus/)."""
-
-    def run(self, lines):
-        fenced = in_fenced_code(lines)
-        out, inside = [], False
-        for line, in_code in zip(lines, fenced):
-            # (only a quote's first line: "> text" then "> [!NOTE]" is a quote holding that text, as on GitHub)
-            alert = None if in_code or inside or (out and QUOTE_MARK.match(out[-1])) else ALERT.match(line)
-            if alert:
-                out.append(f"!!! {alert.group(1).lower()}")
-                inside = True
-            elif inside and not in_code and QUOTE_MARK.match(line):
-                out.append("    " + QUOTE_MARK.sub("", line, count=1))
-            else:
-                inside = False
-                out.append(line)
-        return out
-
-
-FENCED_DIV_OPEN = re.compile(r"^ {0,3}(:{3,})[ \t]*(?:\{([^{}]*)\}|([\w-]+))[ \t]*:*[ \t]*$")
-FENCED_DIV_CLOSE = re.compile(r"^ {0,3}(:{3,})[ \t]*$")
-ATTRIBUTE = re.compile(r"""([#.])([\w-]+)|([\w-]+)=("[^"]*"|'[^']*'|\S+)""")
-# Quarto's callouts, as the admonitions of the same kind (GitHub's alerts, _GitHubAlerts)
-CALLOUTS = {f"callout-{kind}": kind for kind in ("note", "tip", "important", "warning", "caution")}
-
-
 MARKER = re.compile(r"^( *)([-*+]|\d{1,9}[.)])( {1,4}(?=\S)|[ \t]*$)")  # a list item's marker and the spaces after it
 FENCE_LINE = re.compile(r"^(`{3,}|~{3,})")
 
@@ -251,8 +221,7 @@ class _ListIndentsAsOnGitHub(Preprocessor):
             text = expanded[indent:]
             if fence is not None:  # fenced code: an item's is moved with the item, a top-level one stays as it is
                 closing = FENCE_LINE.match(text)
-                if closing and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= len(fence) \
-                        and not text.strip(" `~"):
+                if closing and closes(fence, closing.group(1), text):
                     fence = None
                 moved = items and expanded.strip()
                 out.append(" " * 4 * len(items) + expanded[min(indent, fence_indent):] if moved else line)
@@ -287,15 +256,48 @@ class _ClosingFences(Preprocessor):
 
     def run(self, lines):
         out, fence = [], None
-        for line, in_code in zip(lines, in_fenced_code(lines)):
+        for line in lines:
             marks = CODE_FENCE.match(line)
-            if (fence and marks and in_code and not line.strip(" `~") and marks.group(1)[0] == fence[0]
-                    and len(marks.group(1)) >= len(fence)):
+            if fence and marks and closes(fence, marks.group(1), line):
                 line, fence = line[:marks.start(1)] + fence, None
-            elif in_code and marks and fence is None:
+            elif marks and fence is None:
                 fence = marks.group(1)
             out.append(line)
         return out
+
+
+ALERT = re.compile(r"^ {0,3}> ?\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\][ \t]*$", re.I)
+QUOTE_MARK = re.compile(r"^ {0,3}> ?")
+
+
+class _GitHubAlerts(Preprocessor):
+    """GitHub's alerts, a quote that opens with `[!NOTE]` (or TIP, IMPORTANT, WARNING, CAUTION) on a line of its
+    own, as the admonition of that kind (`!!! note`, styled in print and ebook), line for line: the quote's
+    `>` lines indented instead. Python-Markdown showed "[!NOTE]" as text, and joined two alerts a blank line
+    apart into one quote (cors' and markdown-it's READMEs in tests/corpus/)."""
+
+    def run(self, lines):
+        fenced = in_fenced_code(lines)
+        out, inside = [], False
+        for line, in_code in zip(lines, fenced):
+            # (only a quote's first line: "> text" then "> [!NOTE]" is a quote holding that text, as on GitHub)
+            alert = None if in_code or inside or (out and QUOTE_MARK.match(out[-1])) else ALERT.match(line)
+            if alert:
+                out.append(f"!!! {alert.group(1).lower()}")
+                inside = True
+            elif inside and not in_code and QUOTE_MARK.match(line):
+                out.append("    " + QUOTE_MARK.sub("", line, count=1))
+            else:
+                inside = False
+                out.append(line)
+        return out
+
+
+FENCED_DIV_OPEN = re.compile(r"^ {0,3}(:{3,})[ \t]*(?:\{([^{}]*)\}|([\w-]+))[ \t]*:*[ \t]*$")
+FENCED_DIV_CLOSE = re.compile(r"^ {0,3}(:{3,})[ \t]*$")
+ATTRIBUTE = re.compile(r"""([#.])([\w-]+)|([\w-]+)=("[^"]*"|'[^']*'|\S+)""")
+# Quarto's callouts, as the admonitions of the same kind (GitHub's alerts, _GitHubAlerts)
+CALLOUTS = {f"callout-{kind}": kind for kind in ("note", "tip", "important", "warning", "caution")}
 
 
 class _PandocFencedDivs(Preprocessor):

@@ -101,9 +101,9 @@ def wide_tables_marked(body) -> object:
     """The body with class `wide` on each table whose first row has WIDE_TABLE_COLUMNS cells or more (print CSS
     sets them smaller and lets their cells break anywhere). Changes `body` in place (the print renderer's copy)."""
     for table in body.iter("table"):
-        row = next(table.iter("tr"), None)
-        if row is not None and sum(int(c.get("colspan", "1")) if c.get("colspan", "1").isdigit() else 1
-                                   for c in row if c.tag in ("td", "th")) >= WIDE_TABLE_COLUMNS:
+        cells = [cell for cell in next(table.iter("tr"), []) if cell.tag in ("td", "th")]
+        columns = sum(int(cell.get("colspan")) if (cell.get("colspan") or "").isdigit() else 1 for cell in cells)
+        if columns >= WIDE_TABLE_COLUMNS:
             table.set("class", " ".join([*table.get("class", "").split(), "wide"]))
     return body
 

@@ -197,12 +197,19 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
 
     parts = len(prepared.chapters) + len(back)
 
+    def content_job(index: int, plan: Plan) -> tuple:
+        """Chapter `index` (its cross-references printing the plan's numbers), or the back cover after the last
+        chapter, as a part to lay out, starting on the side of the page the plan says."""
+        if index < len(prepared.chapters):
+            chapter = prepared.chapters[index]
+            html = render("chapter", [dict(chapter, html=with_page_numbers(chapter["html"], plan.numbers))], {})
+        else:
+            html = back[index - len(prepared.chapters)]
+        return html, chapter_part_css(base_css, parts_css, plan.versos[index]), roots, variant
+
     def content_jobs(plan: Plan) -> list[tuple]:
-        """The chapters (their cross-references printing the plan's numbers) and the back cover, as parts to lay
-        out, each starting on the side of the page the plan says."""
-        bodies = [render("chapter", [dict(c, html=with_page_numbers(c["html"], plan.numbers))], {}) for c in prepared.chapters]
-        return [(html, chapter_part_css(base_css, parts_css, verso), roots, variant)
-                for html, verso in zip(bodies + back, plan.versos)]
+        """Every chapter and the back cover, as content_job makes them."""
+        return [content_job(index, plan) for index in range(parts)]
 
     def placed(content: list[Part]) -> Layout:
         """Where the parts go: each chapter opens on a right-hand page where the edition wants that."""
@@ -256,17 +263,16 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
     holding = {i for i, c in enumerate(prepared.chapters) if xref_targets(c["html"])}
     content, held = _render_holding(content_jobs(plan), cache, workers, holding)
     layout, finished = placed(content), None
-    if held:
-        found = content_jobs(replace(plan, numbers=layout.numbers))
-        settled = True
-        for i, laid in held.items():
-            if plan.versos[i] == layout.versos[i] and write_in_numbers(laid.document, plan.numbers, layout.numbers):
-                content[i] = _written(laid)
-                cache.put(_key(found[i][0], found[i][1], found[i][3]), _part_meta(content[i]), content[i].pdf)
-            else:  # drawn as laid out; the passes below lay it out again
-                content[i], settled = _written(laid), False
-        if settled:
-            plan = replace(plan, numbers=layout.numbers)
+    settled = True
+    for i, laid in held.items():
+        numbered = plan.versos[i] == layout.versos[i] and write_in_numbers(laid.document, plan.numbers, layout.numbers)
+        content[i] = _written(laid)  # (not numbered: as laid out; the passes below lay it out again)
+        if numbered:  # kept as what a layout with the numbers found gives
+            html, css, _, _ = content_job(i, replace(plan, numbers=layout.numbers))
+            cache.put(_key(html, css, variant), _part_meta(content[i]), content[i].pdf)
+        settled = settled and numbered
+    if held and settled:
+        plan = replace(plan, numbers=layout.numbers)
     # One-sided, the chrome's sides follow the front matter's page count: without the last build's count (a cold
     # build) a guess is as often wrong as right, and a wrong guess lays out the whole chrome twice. Then the chrome
     # waits for the front matter instead (below; the front matter laid out here is reused from the cache).
