@@ -251,6 +251,9 @@ def test_list_items_indented_as_on_github():
         ("ul", [("li", [("p", []), ("p", []), ("ol", [("li", []), ("li", [])])]), ("li", [("p", [])])]),
         ("ol", [("li", [("p", []), ("div", [])]), ("li", [("p", [])])]),
         ("ol", [("li", [("ul", [("li", [])])]), ("li", [])])]
+    # items numbered `1)`, code in the first (seen in a rendered page: "2) second" stayed text after the code)
+    assert shape(markdown_to_tree("1) first\n\n    ```js\n    x()\n    ```\n2) second\n")) == [
+        ("ol", [("li", [("p", []), ("div", [])]), ("li", [("p", [])])])]
     assert "code()" in tree[3][0][1].text_content() and "`" not in tree[2].text_content()
     # four spaces a level, as Python-Markdown wants them, read the same; a list in an indented code block stays code
     assert shape(markdown_to_tree("- a\n    - b\n        - c\n- d\n")) == [

@@ -361,11 +361,11 @@ class _ListsAsOnGitHub(Preprocessor):
             if not line.strip():
                 in_list = False
             elif item and (in_list or len(item.group(1)) < 4):
-                if item.group(3) == ")" and (in_list or not (out and out[-1].strip()) or item.group(2) == "1"):
-                    line = line[:item.end(2)] + "." + line[item.end(3):]
                 if out and ((not in_list and PARAGRAPH_TEXT.match(out[-1]) and INTERRUPTS.match(line))
                             or STASHED_BLOCK.match(out[-1])):  # (code or HTML right above: a block of its own)
                     out.append("")
+                if item.group(3) == ")" and (in_list or not (out and out[-1].strip()) or item.group(2) == "1"):
+                    line = line[:item.end(2)] + "." + line[item.end(3):]
                 in_list = True
             out.append(line)
         return out
