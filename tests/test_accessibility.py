@@ -273,22 +273,55 @@ const puppeteer = require(process.env.PUPPETEER_MODULE);
 """
 
 
-def test_cover_page_fits_one_screen_at_any_size(small_epub, tmp_path):
+def screen_sizes(page: Path, tmp_path: Path) -> list[list[int]]:
+    """[inner width, inner height, scroll width, scroll height] of the extracted EPUB's `page` in headless chromium
+    at a phone's, a tablet's, a laptop's and a wide screen's size."""
     need("ace-puppeteer")  # Ace brings puppeteer, which drives Debian's chromium
     need(CHROMIUM)
     root = subprocess.run(["npm", "root", "-g"], capture_output=True, text=True).stdout.strip()
     module = Path(root) / "@daisy" / "ace" / "node_modules" / "puppeteer"
     if not module.exists():
         pytest.skip("puppeteer not found beside DAISY Ace")
-    with __import__("zipfile").ZipFile(small_epub) as archive:
-        archive.extractall(tmp_path / "book")
     (tmp_path / "fit.js").write_text(FIT_SCRIPT)
-    result = subprocess.run(["node", str(tmp_path / "fit.js"), str(tmp_path / "book" / "EPUB" / "cover.xhtml")],
+    result = subprocess.run(["node", str(tmp_path / "fit.js"), str(page)],
                             env={**os.environ, "PUPPETEER_MODULE": str(module), "PUPPETEER_EXECUTABLE_PATH": CHROMIUM},
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    for width, height, scroll_width, scroll_height in json.loads(result.stdout):
+    return json.loads(result.stdout)
+
+
+def test_cover_page_fits_one_screen_at_any_size(small_epub, tmp_path):
+    with __import__("zipfile").ZipFile(small_epub) as archive:
+        archive.extractall(tmp_path / "book")
+    for width, height, scroll_width, scroll_height in screen_sizes(tmp_path / "book" / "EPUB" / "cover.xhtml", tmp_path):
         assert (scroll_width, scroll_height) == (width, height)
+
+
+WIDE_TABLE = """
+## Options
+
+| Option | Type | Default | Description | Example | Since | Notes |
+| --- | --- | --- | --- | --- | --- | --- |
+| `retry.calculateDelay` | `Function` | `({computedValue}) => computedValue` | How long to wait before the next attempt, in milliseconds | `https://example.com/api/v2/retries/configuration` | 11.0.0 | see `maxRetryAfter` |
+| `cacheOptions.shared` | `boolean` | `true` | Whether the cache is shared between users | `false` | 12.0.0 | none |
+"""
+
+
+def test_a_wide_table_never_makes_the_page_wider_than_the_screen(tmp_path):
+    # got's README has tables like this one: on a 360 px phone it ran 300 px off the screen's edge, and at 1024 px
+    # off the text column's; now its code breaks anywhere and what still does not fit scrolls in its own box
+    project = tmp_path / "small"
+    shutil.copytree(FIXTURES / "small", project)
+    with (project / "chapters" / "02-details.md").open("a", encoding="utf-8") as chapter:
+        chapter.write(WIDE_TABLE)
+    assert main(["build", "-q", "--project", str(project), "ebook"]) == 0
+    with __import__("zipfile").ZipFile(next((project / "dist").glob("*.epub"))) as archive:
+        archive.extractall(tmp_path / "book")
+    page = next(p for p in (tmp_path / "book" / "EPUB").glob("*.xhtml") if "calculateDelay" in p.read_text())
+    sizes = screen_sizes(page, tmp_path)
+    assert [width for width, _, _, _ in sizes] == [360, 600, 1024, 1920]
+    for width, _, scroll_width, _ in sizes:
+        assert scroll_width == width
 
 
 @pytest.mark.slow
