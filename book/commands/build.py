@@ -1,6 +1,7 @@
 """The build flow: load and check everything, render each edition, then write all outputs at once."""
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -126,9 +127,12 @@ def _build(root: Path, out: Path, names: list[str] | None, progress: Callable[[s
         if language == languages[0]:  # logos are the same in every language: warn once
             _warn_about_logos(project, progress)
         _check_essentials(project, [e for e in editions if e.language == language], progress)
-    for project, language in zip(projects, languages):
-        with layout_errors(project.layouts):  # a mistake in a project layout is the author's: its file and line
-            _build_language(project, [e for e in editions if e.language == language], out, files, built, progress)
+    plans = [_plan(project, [e for e in editions if e.language == language])
+             for project, language in zip(projects, languages)]
+    with contextlib.ExitStack() as stack:
+        for project in projects:  # a mistake in a project layout is the author's: its file and line
+            stack.enter_context(layout_errors(project.layouts))
+        _render(plans, out, files, built, progress)
     write_outputs(files)
     _write_download_page(projects[0], out, {b.path.name: b.pages for b in built if b.pages}, progress)
     prune(root, began - 2)  # (a file system's time stamps may be coarser than time.time())
@@ -136,37 +140,63 @@ def _build(root: Path, out: Path, names: list[str] | None, progress: Callable[[s
     return built
 
 
-def _build_language(project: Project, editions: list[Edition], out: Path, files: dict, built: list[Built],
-                    progress: Callable[[str], None]) -> None:
-    """Render `editions` (all in the project's language) into `files` and `built`."""
+@dataclass(frozen=True)
+class _Plan:
+    """One language's share of a build: what is laid out, derived and rendered from its project."""
+
+    project: Project
+    editions: list[Edition]  # asked for
+    to_render: list[Edition]  # the PDF editions to lay out
+    derived: list[Edition]  # booklets and press editions, made from one of to_render
+    per_clinic: list[Edition]  # those of to_render written once per clinic
+    page_map: tuple | None  # the print edition's page labels and starts, when known without laying it out
+
+
+def _plan(project: Project, editions: list[Edition]) -> _Plan:
+    """What building `editions` (all in the project's language) takes."""
     to_render = pdf_editions(project.config, editions)
     page_map = _cached_page_map(project, to_render, editions)
     if page_map is not None:  # the EPUB alone: its print page numbers are known from an earlier build
         to_render = [e for e in to_render if e.name != project.config.print_edition]
     derived = [e for e in editions if e.source]
+    per_clinic = [e for e in to_render if e.clinics and (e in editions or any(d.source == e.name for d in derived))]
+    return _Plan(project, editions, to_render, derived, per_clinic, page_map)
+
+
+def _render(plans: list[_Plan], out: Path, files: dict, built: list[Built], progress: Callable[[str], None]) -> None:
+    """Render every plan's editions into `files` and `built`: the PDF editions of all languages side by side on
+    the same workers, and each EPUB once the pages of the print edition it pages by are known."""
+    to_render = [e for plan in plans for e in plan.to_render]
     if to_render:  # layouts take seconds to minutes: say what is under way before the first one ends
         progress(f"layout   {', '.join(e.name for e in to_render)} …")
-    per_clinic = [e for e in to_render if e.clinics and (e in editions or any(d.source == e.name for d in derived))]
     waiting = {e.name for e in to_render}
+    page_maps = {plan.project.config.print_edition: plan.page_map for plan in plans if plan.page_map}
+    epubs = [(plan, e) for plan in plans for e in plan.editions if e.format == "epub"]
 
     def still(seconds: float) -> str:
         doing = f"laying out {', '.join(e.name for e in to_render if e.name in waiting)}" if waiting else "writing"
         return (f"layout   still {doing} after {seconds:.0f} s (a very long chapter, or one of thousands of "
                 f"headings or table rows; Ctrl-C stops the build and leaves the last outputs as they were)")
 
-    with clinic_back_covers(project, per_clinic, derived) as back_covers, saying_while_long(progress, still):
-        for edition, rendered, seconds, made in render_pdfs(project, to_render, derived):
+    with contextlib.ExitStack() as stack:
+        back_covers = {}
+        for plan in plans:
+            back_covers.update(stack.enter_context(clinic_back_covers(plan.project, plan.per_clinic, plan.derived)))
+        stack.enter_context(saying_while_long(progress, still))
+        by_language = {e.language: plan for plan in plans for e in plan.to_render}
+        for project, (edition, rendered, seconds, made) in render_pdfs([(p.project, p.to_render, p.derived) for p in plans]):
+            plan = by_language[edition.language]
             waiting.discard(edition.name)
             if edition.name == project.config.print_edition:
-                page_map = (rendered.labels, rendered.starts)
+                page_maps[edition.name] = (rendered.labels, rendered.starts)
                 _store_page_map(project, rendered)
-            note = "" if edition in editions else "  (laid out for page numbers only)"
-            if edition in per_clinic:
+            note = "" if edition in plan.editions else "  (laid out for page numbers only)"
+            if edition in plan.per_clinic:
                 progress(f"pdf      {edition.name:<10} {rendered.page_count:>4} pages  {seconds:.1f} s  (laid out once)")
-                built += _write_per_clinic(project, out, files, edition, rendered, derived, back_covers.get(edition.name),
-                                           progress, edition in editions)
+                built += _write_per_clinic(project, out, files, edition, rendered, plan.derived,
+                                           back_covers.get(edition.name), progress, edition in plan.editions)
                 continue
-            if edition in editions:
+            if edition in plan.editions:
                 path = output_path(out, project.config, edition)
                 files[path] = rendered.data
                 built.append(Built(edition, path, rendered.page_count, seconds))
@@ -176,14 +206,27 @@ def _build_language(project: Project, editions: list[Edition], out: Path, files:
                 files[path] = data
                 built.append(Built(other, path, pages, seconds))
                 progress(f"{other.format:<8} {other.name:<10} {pages:>4} pages  {seconds:.1f} s")
-    for edition in [e for e in editions if e.format == "epub"]:
-        tick = time.perf_counter()
-        breaks = page_breaks(*page_map) if page_map else {}
-        book = assemble(project.chapters, project.config, edition)
-        path = output_path(out, project.config, edition)
-        files[path] = render_epub(book, render_context(project, book, breaks))
-        built.append(Built(edition, path, None, time.perf_counter() - tick))
-        progress(f"epub     {edition.name:<10} {' ' * 10}  {time.perf_counter() - tick:.1f} s")
+            # while the workers lay out the rest: each EPUB as soon as its print edition's pages are known (the
+            # guide's four took 1.1 s after the last layout)
+            for plan, edition in [(plan, e) for plan, e in epubs
+                                  if plan.project.config.print_edition in page_maps or not plan.project.config.print_edition]:
+                epubs.remove((plan, edition))
+                _render_epub(plan.project, edition, page_maps, out, files, built, progress)
+    for plan, edition in epubs:
+        _render_epub(plan.project, edition, page_maps, out, files, built, progress)
+
+
+def _render_epub(project: Project, edition: Edition, page_maps: dict[str, tuple], out: Path, files: dict,
+                 built: list[Built], progress: Callable[[str], None]) -> None:
+    """The EPUB edition into `files` and `built`, paged as its print edition's map in `page_maps` says, if any."""
+    tick = time.perf_counter()
+    page_map = page_maps.get(project.config.print_edition)
+    breaks = page_breaks(*page_map) if page_map else {}
+    book = assemble(project.chapters, project.config, edition)
+    path = output_path(out, project.config, edition)
+    files[path] = render_epub(book, render_context(project, book, breaks))
+    built.append(Built(edition, path, None, time.perf_counter() - tick))
+    progress(f"epub     {edition.name:<10} {' ' * 10}  {time.perf_counter() - tick:.1f} s")
 
 
 def _check_essentials(project: Project, editions: list[Edition], progress: Callable[[str], None]) -> None:
