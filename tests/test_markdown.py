@@ -264,6 +264,40 @@ def test_list_items_indented_as_on_github():
     assert "\n  b: 1" in code.find(".//code").text_content()
 
 
+def test_npm_changelog_and_api_document_constructs_read_as_on_github():
+    # Found by comparing 231 changelogs and API documents of npm's own packages (express, xmldom, smart-buffer,
+    # undici, node-gyp) with Pandoc's gfm reader; each expectation is the structure it gives
+    def shape(element) -> list:
+        return [(child.tag, shape(child)) for child in element if child.tag in ("ul", "ol", "li", "p", "blockquote")]
+
+    # a list right under a quote's line, and a list under text inside a quote
+    converted = convert("> Released 07/24/2019\n* Adds int64\n* Drops node 4\n\n> _Notes_:\n> - order\n> - fork\n\nend\n")
+    tree = lxml_html.fragment_fromstring(converted.html, create_parent="div")
+    assert shape(tree) == [("blockquote", [("p", [])]), ("ul", [("li", []), ("li", [])]),
+                           ("blockquote", [("p", []), ("ul", [("li", []), ("li", [])])]), ("p", [])]
+    assert converted.block_lines == (1, 2, 5, 9)
+    # fenced code with a word between, no blank lines: three blocks, not one paragraph around them
+    converted = convert("```js\na()\n```\nor\n```js\nb()\n```\nend\n")
+    tree = lxml_html.fragment_fromstring(converted.html, create_parent="div")
+    assert [(c.tag, c.text_content().strip()) for c in tree] == [
+        ("div", "a()"), ("p", "or"), ("div", "b()"), ("p", "end")]
+    assert converted.block_lines == (1, 4, 5, 8)
+    # back to the outer list right after an item's paragraph; a list under text inside an item; after a nested
+    # list, the items of the outer lists stay theirs
+    tree = markdown_to_tree("  * `OS`: the system.\n\n    More about it.\n  * `PREFIX`: a prefix.\n\nThen:\n\n"
+                            "- Avoid\n  - Improve\n\n    I needed to\n    - create\n    - export\n  - Preserve\n- Fix\n")
+    assert shape(tree) == [
+        ("ul", [("li", [("p", []), ("p", [])]), ("li", [("p", [])])]), ("p", []),
+        ("ul", [("li", [("p", []), ("ul", [("li", [("p", []), ("p", []), ("ul", [("li", []), ("li", [])])]),
+                                           ("li", [("p", [])])])]),
+                ("li", [("p", [])])])]
+    assert [li.text_content().split()[0] for li in tree[2].iterfind("li")] == ["Avoid", "Fix"]
+    # ... while a wrapped item's lines stay one tight item (the guide's diagnosis list)
+    tree = markdown_to_tree("2. **Imaging.** Pictures\n   of the knee.\n\n    - An X-ray shows\n      the bones.\n"
+                            "    - An MRI scan\n      shows more.\n")
+    assert shape(tree) == [("ol", [("li", [("p", []), ("ul", [("li", []), ("li", [])])])])]
+
+
 def test_a_backslash_escapes_any_ascii_punctuation():
     # mdBook's guide: "## Controlling page \\<title\\>" printed the backslashes (CommonMark: any ASCII punctuation)
     tree = markdown_to_tree("## Controlling page \\<title\\>\n\nFrom \\$5 \\& up, `\\<kept\\>` in code.\n")

@@ -342,33 +342,107 @@ ATX_OR_ADMONITION = re.compile(r"^(?: {0,3}#{1,6}(?:[ \t]|$)|!!! )")
 
 
 LIST_ITEM = re.compile(r"^( *)(?:[-*+]|(\d{1,9})([.)]))(?=[ \t]|$)")
-INTERRUPTS = re.compile(r"^ {0,3}(?:[-*+]|1[.)])[ \t]+\S")  # a list item that may interrupt a paragraph
-STASHED_BLOCK = re.compile(rf"^ *{util.STX}wzxhzdk:\d+{util.ETX} *$")  # fenced code or raw HTML, put aside
-PARAGRAPH_TEXT = re.compile(r"^ {0,3}[^\s>#|<\x02]")  # (\x02: raw HTML or code stashed away by now)
+STASHED_BLOCK = re.compile(rf"^ *{util.STX}wzxhzdk:(\d+){util.ETX} *$")  # fenced code or raw HTML, put aside
+TEXT_LINE = re.compile(r"^( *)[^\s>#|<\x02]")  # (\x02: raw HTML or code stashed away by now)
+QUOTE_LINE = re.compile(r"^ {0,3}>")
 
 
 class _ListsAsOnGitHub(Preprocessor):
-    """Lists as GitHub reads them, where Python-Markdown reads text: a list right under a line of text
-    ("Options:" then "- a"; CommonMark lets a list interrupt a paragraph, a numbered one only from 1) gets a blank
-    line before it, and items numbered `1)` are numbered `1.`. Found in got's, socks' and keyv's READMEs, where
-    whole lists were one paragraph of "- a - b". The source lines hold: book/convert/source_lines.py maps added
-    blank lines."""
+    """Lists as GitHub reads them, where Python-Markdown reads more of the block above: a list item right under a
+    line of text or of a quote gets a blank line before it (_ends_block_above says when), and items numbered `1)`
+    are numbered `1.`. Found in got's, socks' and keyv's READMEs, where whole lists were one paragraph of
+    "- a - b", and in the changelogs and API documents of npm's own packages. The source lines hold:
+    book/convert/source_lines.py maps added blank lines."""
 
     def run(self, lines):
-        out, in_list = [], False  # in_list: the lines since the last blank one hold a list item
+        out, in_list = [], False  # in_list: the lines since the last blank one hold a list item, counted as one
+        seen_item = False  # the lines since the last blank one (in a quote: since its last `>` line) hold an item
+        block_indent = 0  # the indentation of the first line since the last blank one
         for line in lines:
             item = LIST_ITEM.match(line)
+            quote = QUOTE_PREFIX.match(line)
+            inner = line[quote.end():] if quote else line
             if not line.strip():
                 in_list = False
-            elif item and (in_list or len(item.group(1)) < 4):
-                if out and ((not in_list and PARAGRAPH_TEXT.match(out[-1]) and INTERRUPTS.match(line))
-                            or STASHED_BLOCK.match(out[-1])):  # (code or HTML right above: a block of its own)
+            elif quote and not seen_item and (separator := _item_in_quote(out[-1] if out else "", line)):
+                out.append(separator)  # the quote's own blank line: "> _Notes_:" then "> - The order …" (undici's)
+            elif item:
+                above = out[-1] if out else ""
+                # (an item less indented than the block it is in: Python-Markdown would take the whole block,
+                # this item and those after it, into the list of the block's first line, as xmldom's changelog
+                # went after a nested list)
+                ends = bool(above.strip()) and bool(STASHED_BLOCK.match(above)  # (code or HTML right above)
+                                                    or len(item.group(1)) < block_indent
+                                                    or not seen_item and _ends_block_above(above, line, item))
+                if ends:
                     out.append("")
-                if item.group(3) == ")" and (in_list or not (out and out[-1].strip()) or item.group(2) == "1"):
-                    line = line[:item.end(2)] + "." + line[item.end(3):]
-                in_list = True
+                if ends or in_list or len(item.group(1)) < 4:
+                    if item.group(3) == ")" and (in_list or not out[-1:] or not out[-1].strip() or item.group(2) == "1"):
+                        line = line[:item.end(2)] + "." + line[item.end(3):]
+                    in_list = True
+            if line.strip() and not (out and out[-1].strip()):
+                block_indent = len(line) - len(line.lstrip(" "))
+            seen_item = bool(inner.strip()) and (seen_item or bool(LIST_ITEM.match(inner)))
             out.append(line)
         return out
+
+
+QUOTE_PREFIX = re.compile(r"^(?: {0,3}> ?)+")
+
+
+def _item_in_quote(above: str, line: str) -> str | None:
+    """When `line` is a list item in the same quote as `above` and ends its block there (_ends_block_above), the
+    line that separates them inside the quote (`>`); else None."""
+    prefix = QUOTE_PREFIX.match(line)
+    if not prefix or QUOTE_PREFIX.match(above) is None or QUOTE_PREFIX.match(above).group() != prefix.group():
+        return None
+    inner_above, inner = above[prefix.end():], line[prefix.end():]
+    item = LIST_ITEM.match(inner)
+    if item and inner_above.strip() and _ends_block_above(inner_above, inner, item):
+        return prefix.group().rstrip()
+    return None
+
+
+def _ends_block_above(above: str, line: str, item: re.Match) -> bool:
+    """Whether the list item `line` ends the block of the line `above` on GitHub (CommonMark), where
+    Python-Markdown would read it as more of that block."""
+    if QUOTE_LINE.match(above):  # "> Released 07/24/2019" then "* Adds int64 support" (smart-buffer's changelog)
+        return True
+    text = TEXT_LINE.match(above)
+    if not text or LIST_ITEM.match(above):
+        return False
+    indent, above_indent = len(item.group(1)), len(text.group(1))
+    if above_indent > indent:  # back to an outer list after an item's paragraph (gyp's InputFormatReference.md)
+        return True
+    # a list interrupts a paragraph, a numbered one only from 1, and not with an empty item: at the top level
+    # ("Options:" then "- a") or inside an item ("I needed to" then "- create …", xmldom's changelog)
+    same_level = above_indent == indent or (above_indent < 4 and indent < 4)
+    return same_level and item.group(2) in (None, "1") and bool(line[item.end():].strip())
+
+
+class _CodeOnItsOwn(Preprocessor):
+    """A blank line between fenced code (a placeholder by now) and text right above or below it: on GitHub a fence
+    interrupts a paragraph and a paragraph may follow a closing fence, where Python-Markdown made the code and the
+    words around it one paragraph (undici's API documents: a code block, "or", another code block). Raw HTML
+    stays as it is: text right under a <div> is part of the HTML block on GitHub too. The source lines hold:
+    book/convert/source_lines.py maps added blank lines."""
+
+    def run(self, lines):
+        out = []
+        for line in lines:
+            if out and line.strip() and out[-1].strip() and (self._is_code(line) or self._is_code(out[-1])):
+                out.append("")
+            out.append(line)
+        return out
+
+    def _is_code(self, line: str) -> bool:
+        stashed = STASHED_BLOCK.match(line)
+        if not stashed:
+            return False
+        blocks = self.md.htmlStash.rawHtmlBlocks
+        index = int(stashed.group(1))
+        return index < len(blocks) and isinstance(blocks[index], str) and blocks[index].startswith(
+            ('<div class="highlight">', "<pre"))
 
 
 class _HeadingsOnTheirOwn(Preprocessor):
@@ -501,6 +575,7 @@ class GitHubFlavour(Extension):
         md.preprocessors.register(_ClosingFences(md), "guidebook_closing_fences", 29.8)
         md.preprocessors.register(_ListIndentsAsOnGitHub(md), "guidebook_list_indents", 29.9)
         md.preprocessors.register(_HeadingsOnTheirOwn(md), "guidebook_headings_alone", 15)  # after the stashing
+        md.preprocessors.register(_CodeOnItsOwn(md), "guidebook_code_alone", 14.5)
         md.preprocessors.register(_ListsAsOnGitHub(md), "guidebook_lists", 14)
         md.inlinePatterns.register(_InlineHtml(HTML_RE, md), "html", 90)
         # A backslash at a line's end breaks the line (CommonMark), as two spaces do: normalize-url's and got's

@@ -34,8 +34,8 @@ def align(original: list[str], processed: list[str], stash: list) -> list[int]:
         elif j < len(original) and line == original[j]:
             mapping.append(j)
             j += 1
-        elif not line.strip():
-            mapping.append(j)  # a blank line a preprocessor added around a placeholder
+        elif not line.strip(" >"):
+            mapping.append(j)  # a blank line a preprocessor added (around a placeholder, or `>` inside a quote)
         else:
             found = next((k for k in range(j, len(original)) if original[k] == line), None)
             j = found if found is not None else j
