@@ -55,7 +55,7 @@ GROUPS = {
     "html": ["express", "chalk", "remark-gfm"],
 }
 LENIENT = "strict: false\nraw_html: escape\n"
-# One-sided with narrow margins: no blank page before each of the 167 chapters, and fewer pages to lay out.
+# One-sided with narrow margins: no blank page before each of the chapters, and fewer pages to lay out.
 WHOLE_EDITIONS = "editions:\n  print: {format: pdf, pdf_variant: none, two_sided: false, margins: 12mm 12mm 12mm 12mm}\n  ebook: {format: epub}\n"
 # CJK ideographs, kana and Hangul syllables count one by one: the PDF breaks lines between any two of them.
 WORD = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]|[^\W_]+")

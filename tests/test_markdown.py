@@ -296,6 +296,14 @@ def test_npm_changelog_and_api_document_constructs_read_as_on_github():
     tree = markdown_to_tree("2. **Imaging.** Pictures\n   of the knee.\n\n    - An X-ray shows\n      the bones.\n"
                             "    - An MRI scan\n      shows more.\n")
     assert shape(tree) == [("ol", [("li", [("p", []), ("ul", [("li", []), ("li", [])])])])]
+    # black's release notes: a list under an item's wrapped paragraph; wmic-js: text right after an item's fenced
+    # code is the item's; eslint-plugin-import: a fence indented by a space, its closing fence not
+    tree = markdown_to_tree("1. Commit.\n\n   If major, there are\n   changes to make:\n   - Bump\n   - Find\n2. Wait\n\n"
+                            "* Run it:\n  ```js\n  run()\n  ```\n  Please refer to the tests.\n\n* Next\n\n"
+                            " ```js\n{\n }\n```\n\n### invalid\n")
+    assert shape(tree) == [("ol", [("li", [("p", []), ("p", []), ("ul", [("li", []), ("li", [])])]), ("li", [("p", [])])]),
+                           ("ul", [("li", [("p", []), ("p", [])]), ("li", [("p", [])])])]
+    assert [c.tag for c in tree[2:]] == ["div", "h3"] and tree[2].text_content() == "{\n}\n"
 
 
 def test_a_backslash_escapes_any_ascii_punctuation():

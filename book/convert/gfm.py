@@ -222,16 +222,21 @@ class _ListIndentsAsOnGitHub(Preprocessor):
             if fence is not None:  # fenced code: an item's is moved with the item, a top-level one stays as it is
                 closing = FENCE_LINE.match(text)
                 if closing and closes(fence, closing.group(1), text):
-                    fence = None
-                moved = items and expanded.strip()
-                out.append(" " * 4 * len(items) + expanded[min(indent, fence_indent):] if moved else line)
+                    fence, blank_before = None, True  # (no paragraph is open after code: the next line is not lazy)
+                if items and expanded.strip():
+                    out.append(" " * 4 * len(items) + expanded[min(indent, fence_indent):])
+                else:
+                    out.append(line if items else _dedented(line, fence_indent))
                 continue
             if not expanded.strip():
                 out.append(line)
                 blank_before = True
                 continue
             marker, opening = MARKER.match(expanded), FENCE_LINE.match(text)
-            lazy = not blank_before and not marker and not opening and not text.startswith(("#", ">", "<"))
+            # a lazy line goes on the paragraph above whatever its indentation; one indented as far as the item's
+            # text is that item's, and moves with it
+            lazy = (not blank_before and not marker and not opening and not text.startswith(("#", ">", "<"))
+                    and not (items and indent >= items[-1]))
             if items and not lazy:
                 while items and indent < items[-1]:
                     items.pop()
@@ -243,10 +248,16 @@ class _ListIndentsAsOnGitHub(Preprocessor):
             elif items and not lazy:
                 extra = indent - items[-1]
                 out.append(" " * (4 * len(items) + (extra if extra >= 4 else 0)) + text)
-            else:
-                out.append(line)
+            else:  # (a top-level fence indented one to three spaces: its lines lose as many, as in CommonMark;
+                # eslint-plugin-import's " ```javascript" was text, and its closing fence opened code to the next one)
+                out.append(_dedented(line, indent) if opening and indent < 4 else line)
             blank_before = False
         return out
+
+
+def _dedented(line: str, spaces: int) -> str:
+    """`line` without up to `spaces` of the spaces it begins with."""
+    return line[min(spaces, len(line) - len(line.lstrip(" "))):]
 
 
 class _ClosingFences(Preprocessor):

@@ -117,6 +117,12 @@ SOURCES = [
     Source("npm", "json-parse-even-better-errors", "2.3.1", ("README.md",)),
     Source("npm", "conf", "9.0.2", ("readme.md",)),
     Source("npm", "type-fest", "0.18.1", ("readme.md",), max_bytes=32 * 1024),
+    # API reference and changelogs of npm's own dependencies: argument lists nested in lists, a list right under a
+    # quote's line (smart-buffer), loose changelog lists whose bullets change (send)
+    Source("npm", "undici", "6.28.0", ("docs/docs/api/ProxyAgent.md", "docs/docs/api/RetryHandler.md",
+                                       "docs/docs/api/Client.md", "docs/docs/api/api-lifecycle.md")),
+    Source("npm", "smart-buffer", "4.2.0", ("docs/CHANGELOG.md",)),
+    Source("npm", "send", "0.19.0", ("HISTORY.md",)),
     # PyPI sdists: READMEs, changelogs and MkDocs / MyST documentation
     Source("pypi", "requests", "2.32.3", ("README.md", "HISTORY.md")),
     Source("pypi", "httpx", "0.28.1", ("README.md", "CHANGELOG.md")),
