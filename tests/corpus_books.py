@@ -222,6 +222,9 @@ def document_words(document: Document) -> Counter:
     front = re.match(r"---\n.*?\n(---|\.\.\.)\n", text, re.S)
     if front:
         text = text[front.end():]
+    # CommonMark's fence may be indented up to three spaces (Python-Markdown's not): attrs' " ```{towncrier…}" and
+    # eslint-plugin-import's " ```javascript" were text here, their info strings words that GitHub does not show
+    text = re.sub(r"(?m)^ {1,3}(`{3,}|~{3,})", r"\1", text)
     # GitHub's rule that Markdown resumes after a blank line in a <details> or <div> (not Python-Markdown's)
     html = markdown.markdown(text, extensions=[*book_markdown.EXTENSIONS, GitHubHtmlBlocks()],
                              extension_configs=book_markdown.EXTENSION_CONFIG, output_format="html")
