@@ -29,11 +29,9 @@ KNOWN = {
     "vitejs-plugin-react/README.md": "alert",
     # MkDocs' `!!! tip` admonition, as Python-Markdown reads it
     "starlette/docs/config.md": "admonition",
-    # still unlike GitHub (README's "Markdown dialect"): a change of bullet does not start a new list; a line
-    # right under an item's text is lazy even when GitHub's reader ends the item; a `-` alone under an item
-    "send/HISTORY.md": "bullets",
+    # a line right under an item's text goes on the item's paragraph (a lazy line, as CommonMark has it), where
+    # Pandoc's reader ends the list
     "undici/docs/docs/api/ProxyAgent.md": "lazy line",
-    "undici/docs/docs/api/RetryHandler.md": "stray -",
 }
 
 

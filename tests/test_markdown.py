@@ -304,6 +304,11 @@ def test_npm_changelog_and_api_document_constructs_read_as_on_github():
     assert shape(tree) == [("ol", [("li", [("p", []), ("p", []), ("ul", [("li", []), ("li", [])])]), ("li", [("p", [])])]),
                            ("ul", [("li", [("p", []), ("p", [])]), ("li", [("p", [])])])]
     assert [c.tag for c in tree[2:]] == ["div", "h3"] and tree[2].text_content() == "{\n}\n"
+    # send's and express' changelogs: a change of bullet begins a new list; undici's: a `-` alone is an empty item
+    tree = markdown_to_tree("- a\n- b\n\n* c\n* **d**\n+ `e`\n\nThen:\n\n- **a** x\n-\n- c\n")
+    assert [(c.tag, [li.text_content().strip() for li in c]) for c in tree] == [
+        ("ul", ["a", "b"]), ("ul", ["c", "d"]), ("ul", ["e"]), ("p", []), ("ul", ["a x", "", "c"])]
+    assert "\ue000" not in lxml_html.tostring(tree, encoding="unicode")
 
 
 def test_a_backslash_escapes_any_ascii_punctuation():

@@ -369,10 +369,19 @@ class _ListsAsOnGitHub(Preprocessor):
         out, in_list = [], False  # in_list: the lines since the last blank one hold a list item, counted as one
         seen_item = False  # the lines since the last blank one (in a quote: since its last `>` line) hold an item
         block_indent = 0  # the indentation of the first line since the last blank one
+        bullets: dict[int, str] = {}  # the open bullet lists' bullets, by indentation
         for line in lines:
             item = LIST_ITEM.match(line)
             quote = QUOTE_PREFIX.match(line)
             inner = line[quote.end():] if quote else line
+            if item or (line.strip() and not (out and out[-1].strip())):  # an item, or a block after a blank line
+                indent = len(line) - len(line.lstrip(" "))
+                bullets = {at: bullet for at, bullet in bullets.items()
+                           if at < indent or (at == indent and item and not item.group(2))}
+            if item and not item.group(2) and not quote:
+                line = _marked_if_new_list(line, item, bullets)
+            if item and in_list and not line[item.end():].strip():
+                line = line.rstrip() + " <!-- -->"  # an empty item (a `-` alone underlines a heading for Python-Markdown)
             if not line.strip():
                 in_list = False
             elif quote and not seen_item and (separator := _item_in_quote(out[-1] if out else "", line)):
@@ -399,6 +408,19 @@ class _ListsAsOnGitHub(Preprocessor):
 
 
 QUOTE_PREFIX = re.compile(r"^(?: {0,3}> ?)+")
+NEW_LIST = "\ue000"  # put before the text of an item whose bullet differs from its list's: _NewLists splits there
+
+
+def _marked_if_new_list(line: str, item: re.Match, bullets: dict[int, str]) -> str:
+    """The bullet item `line` with NEW_LIST before its text when the open list at its indentation has another
+    bullet (`-` then `*`): on GitHub that begins a new list, where Python-Markdown goes on with the same one
+    (send's and express' changelogs). `bullets` is updated with this item's."""
+    indent = len(item.group(1))
+    bullet = line[indent]
+    changed = bullets.get(indent, bullet) != bullet
+    bullets[indent] = bullet
+    text = len(line) - len(line[item.end():].lstrip(" \t"))
+    return line[:text] + NEW_LIST + line[text:] if changed and line[text:].strip() else line
 
 
 def _item_in_quote(above: str, line: str) -> str | None:
@@ -542,6 +564,46 @@ class _PipesInTableCode(Treeprocessor):
                     code.text = util.AtomicString(code.text.replace("\\|", "|"))
 
 
+class _NewLists(Treeprocessor):
+    """A list split where _ListsAsOnGitHub marked an item with NEW_LIST: that item and those after it go into a
+    new list of the same kind, right after it."""
+
+    def run(self, root):
+        parents = {child: parent for parent in root.iter() for child in parent}
+        for item in [e for e in root.iter("li") if _takes_mark(e)]:
+            old = parents[item]
+            holder = parents.get(old)
+            if holder is None or list(old).index(item) == 0:  # (already the first of its list)
+                continue
+            new = etree.Element(old.tag)
+            new.text, new.tail, old.tail = old.text, old.tail, "\n"
+            moved = list(old)[list(old).index(item):]
+            for child in moved:
+                old.remove(child)
+                new.append(child)
+                parents[child] = new
+            holder.insert(list(holder).index(old) + 1, new)
+            parents[new] = holder
+        for element in root.iter():  # (a mark nothing took: never printed)
+            for attribute in ("text", "tail"):
+                value = getattr(element, attribute)
+                if isinstance(value, str) and NEW_LIST in value:
+                    setattr(element, attribute, value.replace(NEW_LIST, ""))
+
+
+def _takes_mark(item) -> bool:
+    """Whether the list item's text begins with NEW_LIST, which is taken off."""
+    element = item
+    while element is not None:
+        if element.text and element.text.strip():
+            if not element.text.lstrip().startswith(NEW_LIST):
+                return False
+            element.text = element.text.replace(NEW_LIST, "", 1)
+            return True
+        element = element[0] if len(element) else None
+    return False
+
+
 class _SetextHeadings(SetextHeaderProcessor):
     """`---` (or `===`) on the line after a fenced code block is a thematic break, as on GitHub: a closing fence
     ends its block. Python-Markdown read the code block's placeholder as the text of a setext heading, and the
@@ -593,6 +655,7 @@ class GitHubFlavour(Extension):
         # "Type: `string`\" / "Default: `true`" were one line with a backslash in it
         md.inlinePatterns.register(SubstituteTagInlineProcessor(r"\\\n", "br"), "guidebook_backslash_break", 185)
         md.treeprocessors.register(_PipesInTableCode(md), "guidebook_table_pipes", 3)
+        md.treeprocessors.register(_NewLists(md), "guidebook_new_lists", 3.5)  # after the inline patterns (20)
         md.inlinePatterns.register(_References(REFERENCE_RE, md), "reference", 170)
         md.inlinePatterns.register(_ShortReferences(REFERENCE_RE, md), "short_reference", 130)
         md.treeprocessors.register(_HeadingIds(md), "guidebook_heading_ids", 4)  # after attr_list's explicit ids
