@@ -356,12 +356,15 @@ LIST_ITEM = re.compile(r"^( *)(?:[-*+]|(\d{1,9})([.)]))(?=[ \t]|$)")
 STASHED_BLOCK = re.compile(rf"^ *{util.STX}wzxhzdk:(\d+){util.ETX} *$")  # fenced code or raw HTML, put aside
 TEXT_LINE = re.compile(r"^( *)[^\s>#|<\x02]")  # (\x02: raw HTML or code stashed away by now)
 QUOTE_LINE = re.compile(r"^ {0,3}>")
+QUOTE_PREFIX = re.compile(r"^(?: {0,3}> ?)+")
+NEW_LIST = "\ue000"  # put before the text of an item whose bullet differs from its list's: _NewLists splits there
 
 
 class _ListsAsOnGitHub(Preprocessor):
     """Lists as GitHub reads them, where Python-Markdown reads more of the block above: a list item right under a
-    line of text or of a quote gets a blank line before it (_ends_block_above says when), and items numbered `1)`
-    are numbered `1.`. Found in got's, socks' and keyv's READMEs, where whole lists were one paragraph of
+    line of text or of a quote gets a blank line before it (_ends_block_above says when); items numbered `1)` are
+    numbered `1.`; an item whose bullet differs from its list's is marked to begin a new one (_NewLists); a `-`
+    alone is an empty item. Found in got's, socks' and keyv's READMEs, where whole lists were one paragraph of
     "- a - b", and in the changelogs and API documents of npm's own packages. The source lines hold:
     book/convert/source_lines.py maps added blank lines."""
 
@@ -405,10 +408,6 @@ class _ListsAsOnGitHub(Preprocessor):
             seen_item = bool(inner.strip()) and (seen_item or bool(LIST_ITEM.match(inner)))
             out.append(line)
         return out
-
-
-QUOTE_PREFIX = re.compile(r"^(?: {0,3}> ?)+")
-NEW_LIST = "\ue000"  # put before the text of an item whose bullet differs from its list's: _NewLists splits there
 
 
 def _marked_if_new_list(line: str, item: re.Match, bullets: dict[int, str]) -> str:
