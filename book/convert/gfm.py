@@ -357,7 +357,9 @@ STASHED_BLOCK = re.compile(rf"^ *{util.STX}wzxhzdk:(\d+){util.ETX} *$")  # fence
 TEXT_LINE = re.compile(r"^( *)[^\s>#|<\x02]")  # (\x02: raw HTML or code stashed away by now)
 QUOTE_LINE = re.compile(r"^ {0,3}>")
 QUOTE_PREFIX = re.compile(r"^(?: {0,3}> ?)+")
-NEW_LIST = "\ue000"  # put before the text of an item whose bullet differs from its list's: _NewLists splits there
+# Put before the text of an item whose bullet differs from its list's; _NewLists splits there. Between STX and ETX,
+# which Python-Markdown takes out of the author's text: a private-use character would have taken the author's too.
+NEW_LIST = f"{util.STX}guidebook-new-list{util.ETX}"
 
 
 class _ListsAsOnGitHub(Preprocessor):
