@@ -275,6 +275,9 @@ CASES = [
          [r"chapters/03-extra\.md:3: HTML nested more than 100 elements deep \(.*\)"]),
     Case("html-containers-20000-unclosed", lambda p, o: chapter(p, "<div>\n\ntext\n\n" * 20000),
          [r"chapters/03-extra\.md:3: HTML nested more than 100 elements deep \(.*\)"]),
+    # 50,000 items whose bullet changes each time (a new list each, as on GitHub): splitting the list one item at a
+    # time, and finding each marked line among the source lines from the start, took minutes
+    Case("list-50000-changing-bullets", lambda p, o: chapter(p, "- a\n* b\n" * 25000), [], code=0, args=["check"]),
     # Pandoc's fenced divs: 3,000 nested exhausted Python-Markdown's stack; past 16 levels they stay text
     Case("fenced-divs-3000-nested", lambda p, o: chapter(p, "::: a\n" * 3000 + "x\n" + ":::\n" * 3000),
          [], code=0, args=["build", "ebook", "--force"]),
