@@ -29,9 +29,10 @@ KNOWN = {
     "vitejs-plugin-react/README.md": "alert",
     # MkDocs' `!!! tip` admonition, as Python-Markdown reads it
     "starlette/docs/config.md": "admonition",
-    # a line right under an item's text goes on the item's paragraph (a lazy line, as CommonMark has it), where
-    # Pandoc's reader ends the list
-    "undici/docs/docs/api/ProxyAgent.md": "lazy line",
+    # a line right under an item's text goes on the item's paragraph (a lazy line, as CommonMark and GitHub have
+    # it); Pandoc's reader ends the list there when the item's line holds a `|` (its table extension's doing:
+    # "* `string | URL`" then "lazy text" gives a list and a paragraph, "* `string URL`" one item)
+    "undici/docs/docs/api/ProxyAgent.md": "Pandoc's lazy line after a pipe",
 }
 
 
