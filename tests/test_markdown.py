@@ -309,6 +309,12 @@ def test_npm_changelog_and_api_document_constructs_read_as_on_github():
     assert [(c.tag, [li.text_content().strip() for li in c]) for c in tree] == [
         ("ul", ["a", "b"]), ("ul", ["c", "d"]), ("ul", ["e"]), ("p", []), ("ul", ["a x", "", "c"])]
     assert "new-list" not in lxml_html.tostring(tree, encoding="unicode")
+    # debug's README: a closing fence indented otherwise than its opening one closes it; fd-slicer's: "0." indented
+    # into an item is its text (an empty item cannot interrupt a paragraph)
+    tree = markdown_to_tree(" ```cmd\nset X=1\n  ```\n\nThen run.\n\n * `start` - Defaults to\n   0.\n * `end`\n")
+    assert [(c.tag, c.text_content().split()) for c in tree] == [
+        ("div", ["set", "X=1"]), ("p", ["Then", "run."]), ("ul", ["start", "-", "Defaults", "to", "0.", "end"])]
+    assert len(tree[2]) == 2
 
 
 def test_a_backslash_escapes_any_ascii_punctuation():

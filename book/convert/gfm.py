@@ -223,6 +223,9 @@ class _ListIndentsAsOnGitHub(Preprocessor):
                 closing = FENCE_LINE.match(text)
                 if closing and closes(fence, closing.group(1), text):
                     fence, blank_before = None, True  # (no paragraph is open after code: the next line is not lazy)
+                    if indent - (items[-1] if items else 0) < 4:  # a closing fence may be indented otherwise than
+                        out.append(" " * 4 * len(items) + text)  # its opening one (debug's README: " ```" … "  ```")
+                        continue
                 if items and expanded.strip():
                     out.append(" " * 4 * len(items) + expanded[min(indent, fence_indent):])
                 else:
@@ -375,6 +378,7 @@ class _ListsAsOnGitHub(Preprocessor):
         seen_item = False  # the lines since the last blank one (in a quote: since its last `>` line) hold an item
         block_indent = 0  # the indentation of the first line since the last blank one
         bullets: dict[int, str] = {}  # the open bullet lists' bullets, by indentation
+        item_indent = 0  # the indentation of the last item line
         for line in lines:
             item = LIST_ITEM.match(line)
             quote = QUOTE_PREFIX.match(line)
@@ -385,8 +389,13 @@ class _ListsAsOnGitHub(Preprocessor):
                            if at < indent or (at == indent and item and not item.group(2))}
             if item and not item.group(2) and not quote:
                 line = _marked_if_new_list(line, item, bullets)
-            if item and in_list and not line[item.end():].strip():
-                line = line.rstrip() + " <!-- -->"  # an empty item (a `-` alone underlines a heading for Python-Markdown)
+            if item and in_list and not line[item.end():].strip() and len(item.group(1)) <= item_indent:
+                # an empty item of the list (a `-` alone underlines a heading for Python-Markdown); one indented
+                # into the item above goes on its text ("   0." in fd-slicer's README: an empty item cannot
+                # interrupt a paragraph)
+                line = line.rstrip() + " <!-- -->"
+            if item:
+                item_indent = len(item.group(1))
             if not line.strip():
                 in_list = False
             elif quote and not seen_item and (separator := _item_in_quote(out[-1] if out else "", line)):
