@@ -1,5 +1,5 @@
-"""The real-world corpus (tests/corpus/, 173 documents nobody here wrote), each document laid out once: the
-packages of tests/test_corpus_groups.py in books of their own there, the other 133 documents here as one book, in
+"""The real-world corpus (tests/corpus/, 175 documents nobody here wrote), each document laid out once: the
+packages of tests/test_corpus_groups.py in books of their own there, the other 135 documents here as one book, in
 lenient mode: an untagged PDF, which the parts engine lays out, and an EPUB. Nothing may end in an internal error,
 the EPUB passes EPUBCheck and the PDF `qpdf --check`, and at least 99 % of the words of each document reach the
 PDF and the EPUB. The shared code is tests/corpus_books.py.

@@ -123,6 +123,10 @@ SOURCES = [
                                        "docs/docs/api/Client.md", "docs/docs/api/api-lifecycle.md")),
     Source("npm", "smart-buffer", "4.2.0", ("docs/CHANGELOG.md",)),
     Source("npm", "send", "0.19.0", ("HISTORY.md",)),
+    # a fence opened with one space and closed with two (the rest of the document was code); "0." wrapped into
+    # an item's text
+    Source("npm", "debug", "2.6.9", ("README.md",), max_bytes=20 * 1024),
+    Source("npm", "fd-slicer", "1.1.0", ("README.md",)),
     # PyPI sdists: READMEs, changelogs and MkDocs / MyST documentation
     Source("pypi", "requests", "2.32.3", ("README.md", "HISTORY.md")),
     Source("pypi", "httpx", "0.28.1", ("README.md", "CHANGELOG.md")),
