@@ -201,7 +201,6 @@ class _MarkdownInHtmlBlocks(Preprocessor):
 
 
 MARKER = re.compile(r"^( *)([-*+]|\d{1,9}[.)])( {1,4}(?=\S)|[ \t]*$)")  # a list item's marker and the spaces after it
-FENCE_LINE = re.compile(r"^(`{3,}|~{3,})")
 
 
 class _ListIndentsAsOnGitHub(Preprocessor):
@@ -220,7 +219,7 @@ class _ListIndentsAsOnGitHub(Preprocessor):
             indent = len(expanded) - len(expanded.lstrip(" "))
             text = expanded[indent:]
             if fence is not None:  # fenced code: an item's is moved with the item, a top-level one stays as it is
-                closing = FENCE_LINE.match(text)
+                closing = CODE_FENCE.match(text)
                 if closing and closes(fence, closing.group(1), text):
                     fence, blank_before = None, True  # (no paragraph is open after code: the next line is not lazy)
                     if indent - (items[-1] if items else 0) < 4:  # a closing fence may be indented otherwise than
@@ -235,7 +234,7 @@ class _ListIndentsAsOnGitHub(Preprocessor):
                 out.append(line)
                 blank_before = True
                 continue
-            marker, opening = MARKER.match(expanded), FENCE_LINE.match(text)
+            marker, opening = MARKER.match(expanded), CODE_FENCE.match(text)
             # a lazy line goes on the paragraph above whatever its indentation; one indented as far as the item's
             # text is that item's, and moves with it
             lazy = (not blank_before and not marker and not opening and not text.startswith(("#", ">", "<"))
@@ -358,7 +357,6 @@ ATX_OR_ADMONITION = re.compile(r"^(?: {0,3}#{1,6}(?:[ \t]|$)|!!! )")
 LIST_ITEM = re.compile(r"^( *)(?:[-*+]|(\d{1,9})([.)]))(?=[ \t]|$)")
 STASHED_BLOCK = re.compile(rf"^ *{util.STX}wzxhzdk:(\d+){util.ETX} *$")  # fenced code or raw HTML, put aside
 TEXT_LINE = re.compile(r"^( *)[^\s>#|<\x02]")  # (\x02: raw HTML or code stashed away by now)
-QUOTE_LINE = re.compile(r"^ {0,3}>")
 QUOTE_PREFIX = re.compile(r"^(?: {0,3}> ?)+")
 # Put before the text of an item whose bullet differs from its list's; _NewLists splits there. Between STX and ETX,
 # which Python-Markdown takes out of the author's text: a private-use character would have taken the author's too.
@@ -398,7 +396,7 @@ class _ListsAsOnGitHub(Preprocessor):
                 item_indent = len(item.group(1))
             if not line.strip():
                 in_list = False
-            elif quote and not seen_item and (separator := _item_in_quote(out[-1] if out else "", line)):
+            elif quote and not seen_item and (separator := _item_in_quote(out[-1] if out else "", line, quote)):
                 out.append(separator)  # the quote's own blank line: "> _Notes_:" then "> - The order …" (undici's)
             elif item:
                 above = out[-1] if out else ""
@@ -433,11 +431,10 @@ def _marked_if_new_list(line: str, item: re.Match, bullets: dict[int, str]) -> s
     return line[:text] + NEW_LIST + line[text:] if changed and line[text:].strip() else line
 
 
-def _item_in_quote(above: str, line: str) -> str | None:
-    """When `line` is a list item in the same quote as `above` and ends its block there (_ends_block_above), the
-    line that separates them inside the quote (`>`); else None."""
-    prefix = QUOTE_PREFIX.match(line)
-    if not prefix or QUOTE_PREFIX.match(above) is None or QUOTE_PREFIX.match(above).group() != prefix.group():
+def _item_in_quote(above: str, line: str, prefix: re.Match) -> str | None:
+    """When `line` (quoted with `prefix`) is a list item in the same quote as `above` and ends its block there
+    (_ends_block_above), the line that separates them inside the quote (`>`); else None."""
+    if not above.startswith(prefix.group()) or QUOTE_PREFIX.match(above).group() != prefix.group():
         return None
     inner_above, inner = above[prefix.end():], line[prefix.end():]
     item = LIST_ITEM.match(inner)
@@ -449,7 +446,7 @@ def _item_in_quote(above: str, line: str) -> str | None:
 def _ends_block_above(above: str, line: str, item: re.Match) -> bool:
     """Whether the list item `line` ends the block of the line `above` on GitHub (CommonMark), where
     Python-Markdown would read it as more of that block."""
-    if QUOTE_LINE.match(above):  # "> Released 07/24/2019" then "* Adds int64 support" (smart-buffer's changelog)
+    if QUOTE_MARK.match(above):  # "> Released 07/24/2019" then "* Adds int64 support" (smart-buffer's changelog)
         return True
     text = TEXT_LINE.match(above)
     if not text or LIST_ITEM.match(above):

@@ -193,7 +193,8 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
     variant = VARIANTS[edition.pdf_variant] if edition.pdf_variant == "pdf/ua-1" else None
 
     back = [render("back", [], {})] if edition.branding or edition.back_cover else []
-    targets = {i for c in prepared.chapters for i in xref_targets(c["html"])}
+    pointing = [xref_targets(c["html"]) for c in prepared.chapters]  # each chapter's cross-references' targets
+    targets = set().union(*pointing)
 
     parts = len(prepared.chapters) + len(back)
 
@@ -260,7 +261,7 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
     expected = expected_numbers([(c["anchor"], c["html"]) for c in prepared.chapters], targets - plan.numbers.keys(),
                                 page_mm(edition.page_size))
     plan = replace(plan, numbers={**expected, **plan.numbers})
-    holding = _to_hold([c["html"] for c in prepared.chapters])
+    holding = _to_hold([len(c["html"]) for c in prepared.chapters], pointing)
     content, held = _render_holding(content_jobs(plan), cache, workers, holding)
     layout, finished = placed(content), None
     settled = True
@@ -274,7 +275,7 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
     # The chapters not laid out here (reused from the cache) print the plan's numbers: the numbers found become the
     # plan only where those agree with them. (Without this check, an edit that moved a page left an unchanged
     # chapter's "page 15" pointing at what was now page 19.)
-    printed = {t for i, c in enumerate(prepared.chapters) if i not in held for t in xref_targets(c["html"])}
+    printed = set().union(*(points for i, points in enumerate(pointing) if i not in held))
     if held and settled and all(plan.numbers.get(t) == layout.numbers.get(t) for t in printed):
         plan = replace(plan, numbers=layout.numbers)
     # One-sided, the chrome's sides follow the front matter's page count: without the last build's count (a cold
@@ -312,11 +313,11 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
 HELD_CHARACTERS = 150_000
 
 
-def _to_hold(chapters: list[str]) -> set[int]:
-    """The chapters (by index, from their HTML) to lay out once and hold: those with cross-references, when their
-    HTML is under HELD_CHARACTERS in all."""
-    held = {index for index, html in enumerate(chapters) if xref_targets(html)}
-    return held if sum(len(chapters[index]) for index in held) <= HELD_CHARACTERS else set()
+def _to_hold(sizes: list[int], pointing: list[set[str]]) -> set[int]:
+    """The chapters (by index; `sizes`: their HTML's length, `pointing`: their cross-references' targets) to lay
+    out once and hold: those with cross-references, when their HTML is under HELD_CHARACTERS in all."""
+    held = {index for index, points in enumerate(pointing) if points}
+    return held if sum(sizes[index] for index in held) <= HELD_CHARACTERS else set()
 
 
 def _plan_hint(entry: tuple[dict, bytes] | None, targets: set[str], versos: tuple[bool, ...]) -> "Plan":
