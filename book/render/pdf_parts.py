@@ -23,7 +23,7 @@ from .context import RenderContext
 from .parts_merge import PX, Part, merge_parts
 from .fetcher import parsed_styles
 from .pdf import VARIANTS, WARNINGS, RenderedPdf, _first_block, prepare_print
-from .xref_numbers import expected_numbers, write_in_numbers
+from .xref_numbers import characters_per_page, expected_numbers, text_positions, write_in_numbers
 
 @dataclass(frozen=True)
 class Layout:
@@ -212,22 +212,39 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
         """Every chapter and the back cover, as content_job makes them."""
         return [content_job(index, plan) for index in range(parts)]
 
+    def start_of(index: int, count: int) -> int:
+        """The page (0-based) part `index` starts on after `count` pages: each chapter opens on a right-hand page
+        where the edition wants that, and a back cover is on a left-hand page."""
+        if edition.chapters_on_recto and count % 2 == 1 and index < len(prepared.chapters):
+            count += 1
+        if edition.two_sided and count % 2 == 0 and index == len(prepared.chapters):
+            count += 1
+        return count
+
+    def verso(offset: int) -> bool:
+        """Whether a part at `offset` starts on a left-hand page. Two-sided, the front matter is made even
+        (merge_parts), and a left-hand page's margins mirror a right-hand one's; one-sided, both are the same."""
+        return edition.two_sided and offset % 2 == 1
+
     def placed(content: list[Part]) -> Layout:
-        """Where the parts go: each chapter opens on a right-hand page where the edition wants that."""
+        """Where the parts go (start_of)."""
         offsets, count = [], 0
         for index, part in enumerate(content):
-            if edition.chapters_on_recto and count % 2 == 1 and index < len(prepared.chapters):
-                count += 1
-            if edition.two_sided and count % 2 == 0 and index == len(prepared.chapters):  # a back cover: on a left-hand page
-                count += 1
-            offsets.append(count)
-            count += len(part.heights)
+            offsets.append(start_of(index, count))
+            count = offsets[-1] + len(part.heights)
         numbers = {name: str(offset + page + 1) for part, offset in zip(content, offsets)
                    for name, (page, _, _) in part.anchors.items()}
-        # Two-sided, the front matter is made even (merge_parts): a part at an odd offset starts on a left-hand page,
-        # whose margins mirror a right-hand one's. One-sided, both sides have the same margins.
-        versos = tuple(edition.two_sided and offset % 2 == 1 for offset in offsets)
-        return Layout(tuple(len(part.heights) for part in content), tuple(offsets), count, numbers, versos)
+        return Layout(tuple(len(part.heights) for part in content), tuple(offsets), count, numbers,
+                      tuple(verso(offset) for offset in offsets))
+
+    # where each chapter and each cross-reference target starts, in characters of text
+    starts, positions = text_positions([(c["anchor"], c["html"]) for c in prepared.chapters], targets)
+
+    def expected_after(index: int, pages: int, targets: set[str]) -> dict[str, str]:
+        """A guess at the pages of `targets` in chapter `index` and after, `pages` pages coming before it: at as
+        many characters a page as those hold (a page size's guess for the first chapter)."""
+        per_page = starts[index] / pages if pages and starts[index] else characters_per_page(page_mm(edition.page_size))
+        return expected_numbers(positions, targets, max(1.0, per_page), first=pages + 1, start=starts[index])
 
     def front_job(layout: Layout) -> tuple:
         """The front matter, its contents numbered from `layout`."""
@@ -258,26 +275,43 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
     hint = Cache.key("cross-reference pages", edition.name, book.config.language)
     hinted = cache.get(hint)
     plan = _plan_hint(hinted, targets, (False,) * len(prepared.chapters) + (edition.two_sided,) * len(back))
-    expected = expected_numbers([(c["anchor"], c["html"]) for c in prepared.chapters], targets - plan.numbers.keys(),
-                                page_mm(edition.page_size))
-    plan = replace(plan, numbers={**expected, **plan.numbers})
     holding = _to_hold([len(c["html"]) for c in prepared.chapters], pointing)
-    content, held = _render_holding(content_jobs(plan), cache, workers, holding)
+    if workers > 1:
+        expected = expected_numbers(positions, targets - plan.numbers.keys(),
+                                    characters_per_page(page_mm(edition.page_size)))
+        plan = replace(plan, numbers={**expected, **plan.numbers})
+        content, held = _render_holding(content_jobs(plan), cache, workers, holding)
+        laid_with = [plan.numbers] * parts
+    else:  # one after the other: each part on its side and with the numbers of what comes before it, never guessed
+        content, held, laid_with, known, count = [], {}, [], {}, 0
+        for index in range(parts):
+            offset = start_of(index, count)
+            plan = replace(plan, versos=plan.versos[:index] + (verso(offset),) + plan.versos[index + 1:])
+            numbers = {}
+            if index < len(pointing) and pointing[index]:
+                numbers = {**expected_after(index, offset, targets - plan.numbers.keys()), **plan.numbers, **known}
+            [part], kept = _render_holding([content_job(index, replace(plan, numbers=numbers))], cache, 1,
+                                           {0} if index in holding else set())
+            content.append(part)
+            laid_with.append(numbers)
+            held.update({index: laid for laid in kept.values()})
+            known.update({name: str(offset + page + 1) for name, (page, _, _) in part.anchors.items() if name in targets})
+            count = offset + len(part.heights)
     layout, finished = placed(content), None
     settled = True
     for i, laid in held.items():
-        numbered = plan.versos[i] == layout.versos[i] and write_in_numbers(laid.document, plan.numbers, layout.numbers)
+        numbered = plan.versos[i] == layout.versos[i] and write_in_numbers(laid.document, laid_with[i], layout.numbers)
         content[i] = _written(laid)  # (not numbered: as laid out; the passes below lay it out again)
         if numbered:  # kept as what a layout with the numbers found gives
             html, css, _, _ = content_job(i, replace(plan, numbers=layout.numbers))
             cache.put(_key(html, css, variant), _part_meta(content[i]), content[i].pdf)
         settled = settled and numbered
-    # The chapters not laid out here (reused from the cache) print the plan's numbers: the numbers found become the
-    # plan only where those agree with them. (Without this check, an edit that moved a page left an unchanged
-    # chapter's "page 15" pointing at what was now page 19.)
-    printed = set().union(*(points for i, points in enumerate(pointing) if i not in held))
-    if held and settled and all(plan.numbers.get(t) == layout.numbers.get(t) for t in printed):
-        plan = replace(plan, numbers=layout.numbers)
+    # The chapters not laid out here (reused from the cache) print the numbers they were laid out with: the numbers
+    # found become the plan only where those agree with them. (Without this check, an edit that moved a page left
+    # an unchanged chapter's "page 15" pointing at what was now page 19.)
+    agreed = all(laid_with[i].get(t) == layout.numbers.get(t) for i in range(len(pointing)) if i not in held
+                 for t in pointing[i])
+    plan = replace(plan, numbers=layout.numbers if settled and agreed else {})
     # One-sided, the chrome's sides follow the front matter's page count: without the last build's count (a cold
     # build) a guess is as often wrong as right, and a wrong guess lays out the whole chrome twice. Then the chrome
     # waits for the front matter instead (below; the front matter laid out here is reused from the cache).

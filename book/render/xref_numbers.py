@@ -15,26 +15,40 @@ import re
 
 # About this many characters of text fill a square millimetre of page (tags not counted): 1,750 an A4 page, as
 # the guide's chapters come out. The stand-in only needs the right digit count; a wrong guess costs a second
-# layout of the chapter, nothing else.
+# layout of the chapter, nothing else. Chapters laid out one after the other correct it with the characters per
+# page of those already laid out (a Chinese page holds a third of a Latin one).
 CHARACTERS_PER_MM2 = 0.028
 TAG_OR_TEXT = re.compile(r"<[^>]*>|[^<]+")
 ID = re.compile(r'\sid="([^"]+)"')
 
 
-def expected_numbers(chapters: list[tuple[str, str]], targets: set[str], page_mm: tuple[float, float]) -> dict[str, str]:
-    """A guess at the page of each target id, from the length of the text before it and the page's size;
-    `chapters` are (anchor, HTML) pairs, the anchor being the id of the chapter's start."""
-    per_page = max(1.0, CHARACTERS_PER_MM2 * page_mm[0] * page_mm[1])
-    guesses, before = {}, 0
+def characters_per_page(page_mm: tuple[float, float]) -> float:
+    """How many characters of text a page of this size (width, height in mm) is guessed to hold."""
+    return max(1.0, CHARACTERS_PER_MM2 * page_mm[0] * page_mm[1])
+
+
+def text_positions(chapters: list[tuple[str, str]], targets: set[str]) -> tuple[list[int], dict[str, int]]:
+    """How many characters of text (tags not counted) come before each chapter, and the whole book as a last
+    entry; and before each of `targets`. `chapters` are (anchor, HTML) pairs, the anchor being the id of the
+    chapter's start."""
+    starts, positions, before = [], {}, 0
     for anchor, html in chapters:
-        guesses.setdefault(anchor, str(1 + int(before / per_page)))
+        starts.append(before)
+        positions.setdefault(anchor, before)
         for piece in TAG_OR_TEXT.finditer(html):
             text = piece.group()
             if not text.startswith("<"):
                 before += len(text)
             elif (found := ID.search(text)) and found.group(1) in targets:
-                guesses.setdefault(found.group(1), str(1 + int(before / per_page)))
-    return {target: guesses.get(target, "1") for target in targets}
+                positions.setdefault(found.group(1), before)
+    return starts + [before], positions
+
+
+def expected_numbers(positions: dict[str, int], targets: set[str], per_page: float, first: int = 1,
+                     start: int = 0) -> dict[str, str]:
+    """A guess at the page of each target id, from the characters of text before it (`positions`, see
+    text_positions) at `per_page` characters a page, page `first` starting at character `start`."""
+    return {target: str(first + int(max(0, positions.get(target, start) - start) / per_page)) for target in targets}
 
 
 def write_in_numbers(document, laid_with: dict[str, str], numbers: dict[str, str]) -> bool:
