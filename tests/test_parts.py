@@ -452,3 +452,36 @@ def test_editions_side_by_side_lay_each_chapter_out_once_on_its_own_side(tmp_pat
     assert in_order == guessed
     openings = [i for i, page in enumerate(pdf_pages_text(pdf)) if "Paragraph 0 of chapter" in page]
     assert {i % 2 for i in openings} == {0, 1}, openings
+
+
+def test_chinese_cross_references_get_their_page_numbers_on_the_first_layout(tmp_path, monkeypatch):
+    """A Chinese page holds about half the characters of a Latin one. The guess at a cross-reference's page,
+    whose digit count the first layout must get right for the numbers to be written in, counts a Han character
+    as two: each chapter is laid out once. (Counted as one, pages were guessed at about half their number, and
+    chapters were laid out again, here and in the guide's Chinese brochure: 4 of 6.)"""
+    import book.render.pdf_parts as pdf_parts
+
+    log = tmp_path / "layouts.txt"
+    real = pdf_parts._laid_out
+
+    def counted(html, *rest):
+        with log.open("a") as out:
+            out.write(f"{html.count('class=' + chr(34) + 'xref-page')}\n")
+        return real(html, *rest)
+
+    monkeypatch.setattr(pdf_parts, "_laid_out", counted)
+    project = tmp_path / "zh"
+    shutil.copytree(FIXTURES / "lang-zh-hans", project)
+    for n in range(3, 8):
+        text = "\n\n".join(f"第{i}段：膝骨关节炎是一种常见的关节疾病，患者应当在治疗前咨询医生并了解风险。" * 6 for i in range(3 * n))
+        later = 3 + (n - 2) % 5
+        (project / "chapters" / f"0{n}-more{n}.md").write_text(
+            f"# 第{n}章\n\n见[](0{later}-more{later}.md#part-{later})。\n\n{text}\n\n## 部分 {{#part-{n}}}\n\n结束。\n",
+            encoding="utf-8")
+    with (project / "book.yaml").open("a", encoding="utf-8") as config:
+        config.write("  xrefs: {format: pdf, page_size: A5, pdf_variant: none, two_sided: false, pdf_engine: parts}\n")
+    assert main(["build", "-q", "--project", str(project), "xrefs"]) == 0
+    laid_out = [n for n in log.read_text().split() if n != "0"]
+    assert len(laid_out) == 6, laid_out  # the five, and the first chapter (it points at the second and a table)
+    pages = pdf_pages_text(project / "dist" / next(p.name for p in (project / "dist").glob("*xrefs.pdf")))
+    assert len(pages) > 20 and any(re.search(r"第1\d页|1\d", page) for page in pages)
