@@ -97,8 +97,11 @@ CONFIG = """<?xml version="1.0"?>
 
 
 def available_faces() -> list[Face]:
-    """The script faces whose files this machine has (Debian's fonts-noto-cjk and fonts-noto-core)."""
-    return [face for face in FACES if (SYSTEM_FONTS / face.file).is_file()]
+    """The script faces whose files this machine has (Debian's fonts-noto-cjk and fonts-noto-core), the smallest
+    files first: a search for a face that has some characters reads a face's character map (font_cmap), 50 ms for
+    each of the CJK collection's faces and 1 ms for Arabic's, and Arabic text found eight CJK faces first."""
+    present = [face for face in FACES if (SYSTEM_FONTS / face.file).is_file()]
+    return sorted(present, key=lambda face: (SYSTEM_FONTS / face.file).stat().st_size)
 
 
 def isolate_fonts(fonts_dir: Path, cache_dir: Path | None = None) -> None:
@@ -168,6 +171,8 @@ def missing_characters(text: str, fonts_dir: Path, language: str) -> list[str]:
     region = region_for(language)
     wanted = {f for css_family in STYLE_OF for f in fallback_families(css_family, region)}
     for face in available_faces():
+        if not needed:
+            break
         if face.family in wanted and "-Regular." in face.file:  # bold faces cover the same characters
             needed = {c for c in needed if ord(c) not in font_cmap(SYSTEM_FONTS / face.file, face.index)}
     return sorted(needed)
