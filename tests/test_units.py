@@ -449,3 +449,37 @@ def test_layouts_compiled_once_per_process_follow_their_files(tmp_path):
     assert layout_env(tmp_path).get_template("table.html.j2").render(first=2) == "edited 2"
     own.unlink()
     assert layout_env(tmp_path).get_template("table.html.j2").filename == builtin
+
+
+def _kept_square(value: int, keep: bool) -> tuple[int, list | None]:
+    """A KeepingPool call: its result, and what the worker keeps (its process id, to see who kept it)."""
+    import os
+    if value < 0:
+        raise ValueError(f"negative: {value}")
+    if value == 13:
+        os._exit(3)  # a worker that dies (out of memory, a crash in a library)
+    return value * value, ([os.getpid(), value] if keep else None)
+
+
+def _kept_by(kept: list, add: int) -> tuple[int, int]:
+    """A KeepingPool finish: the process it runs in, and what its worker kept plus `add`."""
+    import os
+    return os.getpid(), kept[1] + add
+
+
+def test_a_keeping_pool_finishes_each_call_where_it_was_kept_within_its_budget():
+    from book.infra.parallel import KeepingPool
+
+    with KeepingPool(2, budget=10) as pool:
+        results = pool.run([(value, _kept_square, (value,), 4) for value in range(6)] + [(9, _kept_square, (9,), 0)])
+        assert results == {value: value * value for value in (*range(6), 9)}
+        kept = pool.kept()
+        assert 9 not in kept and 2 <= len(kept) <= 4  # cost 4 each, 10 a worker: two each at most
+        finished = pool.finish({key: (_kept_by, (100,)) for key in kept})
+        assert {key: added for key, (_, added) in finished.items()} == {key: key + 100 for key in kept}
+        assert len({pid for pid, _ in finished.values()}) == 2  # both workers kept some
+        assert pool.kept() == set()
+    with pytest.raises(ValueError, match="negative: -2"), KeepingPool(2, budget=10) as pool:
+        pool.run([(1, _kept_square, (1,), 0), (2, _kept_square, (-2,), 0)])
+    with pytest.raises(RuntimeError, match="layout worker stopped"), KeepingPool(2, budget=10) as pool:
+        pool.run([(1, _kept_square, (13,), 0)])

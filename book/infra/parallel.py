@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import multiprocessing.connection
 import os
 from concurrent.futures import ProcessPoolExecutor
 
@@ -72,3 +73,125 @@ class _Result:
         if self.function is not None:
             self.value, self.function = self.function(*self.args), None
         return self.value
+
+
+class KeepingPool:
+    """Forked worker processes that can keep what a job leaves behind (a laid-out document: far too big to send
+    back) for a later call in the same process. pdf_parts.py keeps laid-out chapters undrawn in the workers until
+    the page numbers their cross-references print are known, instead of laying them out twice.
+
+    `run` hands each call to the first idle worker as `function(*args, keep)`, which returns (result, kept or
+    None); `keep` is True while the worker's kept calls' costs stay within `budget` (kept documents cost memory).
+    `finish` calls `function(kept, *args)` in the worker that keeps each key, and forgets it there."""
+
+    def __init__(self, workers: int, budget: int):
+        self._workers, self._budget, self._spent, self._keeper, self._processes = workers, budget, {}, {}, []
+
+    def _start(self, count: int) -> None:
+        """At least `count` workers (at most the pool's size), forked now: they see this process as it is."""
+        context = multiprocessing.get_context("fork")
+        while len(self._processes) < min(count, self._workers):
+            mine, theirs = context.Pipe()
+            process = context.Process(target=_serve, args=(theirs,), daemon=True)
+            process.start()
+            theirs.close()
+            self._processes.append(process)
+            self._spent[mine] = 0
+
+    def __enter__(self) -> "KeepingPool":
+        return self
+
+    def __exit__(self, *error) -> None:
+        for connection in self._spent:
+            with contextlib.suppress(OSError):
+                connection.send(None)
+        for process in self._processes:
+            process.join(timeout=None if error[0] is None else 0)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+
+    def run(self, calls: list[tuple]) -> dict:
+        """(key, function, args, cost) calls → {key: result}; a call of cost 0 is never kept."""
+        self._start(len(calls))
+        results, pending, busy = {}, list(calls), {}
+        idle = list(self._spent)
+        while pending or busy:
+            while pending and idle:
+                key, function, args, cost = pending.pop(0)
+                worker = idle.pop(0)
+                keep = 0 < cost and self._spent[worker] + cost <= self._budget
+                self._spent[worker] += cost if keep else 0
+                worker.send(("run", key, function, (*args, keep)))
+                busy[worker] = key
+            for worker in multiprocessing.connection.wait(list(busy)):
+                key, kept, value = _received(worker)
+                del busy[worker]
+                idle.append(worker)
+                if kept:
+                    self._keeper[key] = worker
+                results[key] = value
+        return results
+
+    def kept(self) -> set:
+        """The keys whose results a worker keeps."""
+        return set(self._keeper)
+
+    def finish(self, calls: dict) -> dict:
+        """{key: (function, args)} → {key: function(kept, *args)}, run in the worker that keeps each key; each
+        worker is sent its next call once it has answered the last (a pipe holds only so much)."""
+        queues: dict = {}
+        for key in calls:
+            queues.setdefault(self._keeper.pop(key), []).append(key)
+        results = {}
+        for worker, keys in queues.items():
+            key = keys.pop(0)
+            worker.send(("finish", key, *calls[key]))
+        while queues:
+            for worker in multiprocessing.connection.wait(list(queues)):
+                key, _, value = _received(worker)
+                results[key] = value
+                if queues[worker]:
+                    key = queues[worker].pop(0)
+                    worker.send(("finish", key, *calls[key]))
+                else:
+                    del queues[worker]
+        return results
+
+
+def _received(worker) -> tuple:
+    """A worker's answer (key, kept, value); its error raised here."""
+    try:
+        key, kept, value = worker.recv()
+    except EOFError:
+        raise RuntimeError("a layout worker stopped (out of memory?)") from None
+    if kept is None:
+        raise value
+    return key, kept, value
+
+
+def _serve(connection) -> None:
+    """A KeepingPool worker: calls until told to stop (None, or the pool gone)."""
+    kept = {}
+    while True:
+        try:
+            message = connection.recv()
+        except (EOFError, KeyboardInterrupt):
+            return
+        if message is None:
+            return
+        kind, key, function, args = message
+        try:
+            if kind == "run":
+                value, keep = function(*args)
+                if keep is not None:
+                    kept[key] = keep
+                answer = (key, keep is not None, value)
+            else:
+                answer = (key, False, function(kept.pop(key), *args))
+        except Exception as error:  # raised again in the pool's process
+            answer = (key, None, error)
+        try:
+            connection.send(answer)
+        except Exception as error:  # (an error that does not pickle)
+            connection.send((key, None, RuntimeError(f"{type(error).__name__}: {error}")))

@@ -17,7 +17,7 @@ from pathlib import Path
 from ..assemble import Book
 from ..assemble.xrefs import with_page_numbers, xref_targets
 from ..infra.cache import Cache, recorded
-from ..infra.parallel import forked_pool, map_forked
+from ..infra.parallel import KeepingPool, map_forked
 from ..load.config_values import page_mm
 from .context import RenderContext
 from .parts_merge import PX, Part, merge_parts
@@ -139,42 +139,53 @@ def _key(html: str, css: list[tuple[str, str]], variant: str | None) -> str:
     return Cache.key("part", str(variant), html, *(piece for text, base in css for piece in (text, base)))
 
 
+def _cached(jobs: list[tuple], cache: Cache) -> tuple[list[str], list[Part | None]]:
+    """The cache keys of (html, css, roots, variant) jobs, and the Parts the cache has for them (None: not there).
+    A part is reused while the files its layout read (images, fonts, imported stylesheets) are unchanged."""
+    keys = [_key(job[0], job[1], job[3]) for job in jobs]
+    return keys, [_part_from_cache(cache.get_fresh(key, [Path(r) for r in job[2]])) for key, job in zip(keys, jobs)]
+
+
 def _render_all(jobs: list[tuple], cache: Cache, workers: int) -> list[Part]:
     """Each (html, css, roots, variant) job as a Part: cached ones reused, the rest on `workers` processes."""
-    return _render_holding(jobs, cache, workers, set())[0]
+    keys, parts = _cached(jobs, cache)
+    todo = [i for i, part in enumerate(parts) if part is None]
+    done = map_forked(_render_part, *zip(*[jobs[i] for i in todo]), workers=min(workers, len(todo))) if todo else []
+    for i, part in zip(todo, done):
+        parts[i] = part
+        cache.put(keys[i], _part_meta(part), part.pdf)
+    return parts
 
 
-def _render_holding(jobs: list[tuple], cache: Cache, workers: int, hold: set[int]) -> tuple[list[Part], dict[int, _Laid]]:
-    """Each (html, css, roots, variant) job as a Part: cached ones reused, the rest on `workers` processes; except
-    that the jobs in `hold` not in the cache are laid out in this process and kept undrawn (`held`; their Part
-    has the layout facts and no PDF) while one worker fewer lays out the others, and this process then takes
-    those of the others no worker has begun, from the last."""
-    keys = [_key(job[0], job[1], job[3]) for job in jobs]
-    # a part is reused while the files its layout read (images, fonts, imported stylesheets) are unchanged
-    parts = [_part_from_cache(cache.get_fresh(key, [Path(r) for r in job[2]])) for key, job in zip(keys, jobs)]
-    mine = [i for i, part in enumerate(parts) if part is None and i in hold]
-    theirs = [i for i, part in enumerate(parts) if part is None and i not in hold]
-    held = {}
-    if not mine:  # all on the workers
-        done = (map_forked(_render_part, *zip(*[jobs[i] for i in theirs]), workers=min(workers, len(theirs)))
-                if theirs else [])
-        for i, part in zip(theirs, done):
-            parts[i] = part
-            cache.put(keys[i], _part_meta(part), part.pdf)
-        return parts, held
-    with forked_pool(min(workers - 1, len(theirs))) as pool:
-        later = {i: pool.submit(_render_part, *jobs[i]) for i in theirs}
-        for i in mine:
-            held[i] = _laid_out(*jobs[i])
-            parts[i] = held[i].facts
-        for i in reversed(theirs):
-            if not later[i].cancel():
-                break  # a worker has it, and those before it
-            parts[i] = _render_part(*jobs[i])
-        for i in theirs:
-            parts[i] = parts[i] or later[i].result()
+def _laid_or_drawn(html: str, css: list[tuple[str, str]], roots: list[str], variant: str | None,
+                   keep: bool) -> tuple[Part, _Laid | None]:
+    """A part laid out and, when `keep`, kept undrawn (its Part has the layout facts and no PDF), else drawn."""
+    if keep:
+        laid = _laid_out(html, css, roots, variant)
+        return laid.facts, laid
+    return _render_part(html, css, roots, variant), None
+
+
+def _finished(laid: _Laid, write_in: bool, laid_with: dict[str, str], numbers: dict[str, str]) -> tuple[bool, Part]:
+    """A kept part drawn, `numbers` written in where its cross-references print `laid_with` when `write_in`:
+    (whether they were written in, the Part)."""
+    numbered = write_in and write_in_numbers(laid.document, laid_with, numbers)
+    return numbered, _written(laid)
+
+
+def _render_keeping(jobs: list[tuple], cache: Cache, pool: KeepingPool, keep: set[int]) -> list[Part]:
+    """Each (html, css, roots, variant) job as a Part: cached ones reused, the rest laid out in the `pool`, where
+    those in `keep` stay undrawn (their Part has the layout facts and no PDF) as far as the pool's budget goes
+    (pool.kept() says which did)."""
+    keys, parts = _cached(jobs, cache)
+    todo = [i for i, part in enumerate(parts) if part is None]
+    done = pool.run([(i, _laid_or_drawn, jobs[i], len(jobs[i][0]) if i in keep else 0) for i in todo])
+    kept = pool.kept()
+    for i in todo:
+        parts[i] = done[i]
+        if i not in kept:
             cache.put(keys[i], _part_meta(parts[i]), parts[i].pdf)
-    return parts, held
+    return parts
 
 
 def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Cache) -> RenderedPdf:
@@ -266,23 +277,28 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
     # Cross-references print their target's page (book/assemble/xrefs.py), known only once the chapters are laid out;
     # and where chapters need not open on a right-hand page, a chapter's side is known only once those before it
     # are laid out. The first pass uses what the last build settled on (after an edit that moves no page, only the
-    # edited chapter is laid out), and guesses the rest. A chapter with cross-references is laid out in this
-    # process and kept undrawn until every part is placed; then the numbers found are written into it
-    # (xref_numbers.py), so a cold build lays it out once. A chapter that turned out to be on the other side of the
-    # spread, or whose numbers could not be written in, is laid out again with the numbers and sides found, until
-    # nothing moves. The front matter and the chrome for what was found are laid out alongside that second pass,
+    # edited chapter is laid out), and guesses the rest; laid out one after the other (editions side by side), each
+    # part gets its side and the pages of what is before it right. A chapter with cross-references is kept undrawn
+    # (by the worker that laid it out, or by this process) until every part is placed; then the numbers found are
+    # written into it (xref_numbers.py), so a cold build lays it out once. A chapter that turned out to be on the
+    # other side of the spread, or whose numbers could not be written in, is laid out again with the numbers and
+    # sides found, until nothing moves. The front matter and the chrome for what was found are laid out alongside that second pass,
     # on the cores the chapters leave free, and kept when it moves nothing.
     hint = Cache.key("cross-reference pages", edition.name, book.config.language)
     hinted = cache.get(hint)
     plan = _plan_hint(hinted, targets, (False,) * len(prepared.chapters) + (edition.two_sided,) * len(back))
-    holding = _to_hold([len(c["html"]) for c in prepared.chapters], pointing)
-    if workers > 1:
+    if workers > 1:  # the chapters with cross-references kept undrawn in the workers, as far as their memory goes
         expected = expected_numbers(positions, targets - plan.numbers.keys(),
                                     characters_per_page(page_mm(edition.page_size)))
         plan = replace(plan, numbers={**expected, **plan.numbers})
-        content, held = _render_holding(content_jobs(plan), cache, workers, holding)
         laid_with = [plan.numbers] * parts
+        with KeepingPool(workers, KEPT_CHARACTERS) as pool:
+            content = _render_keeping(content_jobs(plan), cache, pool, {i for i, points in enumerate(pointing) if points})
+            layout = placed(content)
+            drawn = pool.finish({i: (_finished, (plan.versos[i] == layout.versos[i], plan.numbers, layout.numbers))
+                                 for i in pool.kept()})
     else:  # one after the other: each part on its side and with the numbers of what comes before it, never guessed
+        holding = _to_hold([len(c["html"]) for c in prepared.chapters], pointing)
         content, held, laid_with, known, count = [], {}, [], {}, 0
         for index in range(parts):
             offset = start_of(index, count)
@@ -290,32 +306,34 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
             numbers = {}
             if index < len(pointing) and pointing[index]:
                 numbers = {**expected_after(index, offset, targets - plan.numbers.keys()), **plan.numbers, **known}
-            [part], kept = _render_holding([content_job(index, replace(plan, numbers=numbers))], cache, 1,
-                                           {0} if index in holding else set())
-            content.append(part)
+            job = content_job(index, replace(plan, numbers=numbers))
+            [cached] = _cached([job], cache)[1]
+            if cached is None and index in holding:
+                cached, held[index] = _laid_or_drawn(*job, keep=True)
+            content.append(cached or _render_all([job], cache, 1)[0])
             laid_with.append(numbers)
-            held.update({index: laid for laid in kept.values()})
-            known.update({name: str(offset + page + 1) for name, (page, _, _) in part.anchors.items() if name in targets})
-            count = offset + len(part.heights)
-    layout, finished = placed(content), None
+            known.update({name: str(offset + page + 1) for name, (page, _, _) in content[-1].anchors.items() if name in targets})
+            count = offset + len(content[-1].heights)
+        layout = placed(content)
+        drawn = {i: _finished(laid, plan.versos[i] == layout.versos[i], laid_with[i], layout.numbers)
+                 for i, laid in held.items()}
     settled = True
-    for i, laid in held.items():
-        numbered = plan.versos[i] == layout.versos[i] and write_in_numbers(laid.document, laid_with[i], layout.numbers)
-        content[i] = _written(laid)  # (not numbered: as laid out; the passes below lay it out again)
+    for i, (numbered, part) in drawn.items():
+        content[i] = part  # (not numbered: as laid out; the passes below lay it out again)
         if numbered:  # kept as what a layout with the numbers found gives
             html, css, _, _ = content_job(i, replace(plan, numbers=layout.numbers))
-            cache.put(_key(html, css, variant), _part_meta(content[i]), content[i].pdf)
+            cache.put(_key(html, css, variant), _part_meta(part), part.pdf)
         settled = settled and numbered
     # The chapters not laid out here (reused from the cache) print the numbers they were laid out with: the numbers
     # found become the plan only where those agree with them. (Without this check, an edit that moved a page left
     # an unchanged chapter's "page 15" pointing at what was now page 19.)
-    agreed = all(laid_with[i].get(t) == layout.numbers.get(t) for i in range(len(pointing)) if i not in held
+    agreed = all(laid_with[i].get(t) == layout.numbers.get(t) for i in range(len(pointing)) if i not in drawn
                  for t in pointing[i])
     plan = replace(plan, numbers=layout.numbers if settled and agreed else {})
     # One-sided, the chrome's sides follow the front matter's page count: without the last build's count (a cold
     # build) a guess is as often wrong as right, and a wrong guess lays out the whole chrome twice. Then the chrome
     # waits for the front matter instead (below; the front matter laid out here is reused from the cache).
-    front_pages = 0 if edition.two_sided else _front_pages_hint(hinted)
+    front_pages, finished = 0 if edition.two_sided else _front_pages_hint(hinted), None
     chrome_now = edition.two_sided or front_pages is not None
     for _ in range(2):
         if plan.versos == layout.versos and all(plan.numbers.get(t) == layout.numbers.get(t) for t in targets):
@@ -340,11 +358,12 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
     return replace(merged, layout_key=prepared.layout_key(book.config.root))
 
 
-# A chapter laid out and held undrawn keeps its whole layout in the build's memory until every part is placed.
-# A book whose chapters with cross-references have more HTML than this lays them out twice instead, as it did
-# before holding: holding the 600-page book's 112 (943,000 characters) took its peak memory from 332 to 540 MB
-# and saved no time (the build's process laid them out one after the other while one worker did the rest).
+# A chapter laid out and held undrawn keeps its whole layout in memory until every part is placed. Laid out one
+# after the other in the build's process, a book whose chapters with cross-references have more HTML than this
+# lays them out twice instead: holding the 600-page book's 112 (943,000 characters) took its peak memory from 332
+# to 540 MB. (On several cores each worker keeps what it laid out, up to KEPT_CHARACTERS.)
 HELD_CHARACTERS = 150_000
+KEPT_CHARACTERS = 600_000
 
 
 def _to_hold(sizes: list[int], pointing: list[set[str]]) -> set[int]:
