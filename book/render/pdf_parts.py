@@ -149,7 +149,8 @@ def _cached(jobs: list[tuple], cache: Cache) -> tuple[list[str], list[Part | Non
 def _render_all(jobs: list[tuple], cache: Cache, workers: int) -> list[Part]:
     """Each (html, css, roots, variant) job as a Part: cached ones reused, the rest on `workers` processes."""
     keys, parts = _cached(jobs, cache)
-    todo = [i for i, part in enumerate(parts) if part is None]
+    # the longest first (by their HTML): a long one begun last would leave the other cores idle meanwhile
+    todo = sorted((i for i, part in enumerate(parts) if part is None), key=lambda i: -len(jobs[i][0]))
     done = map_forked(_render_part, *zip(*[jobs[i] for i in todo]), workers=min(workers, len(todo))) if todo else []
     for i, part in zip(todo, done):
         parts[i] = part
@@ -178,7 +179,7 @@ def _render_keeping(jobs: list[tuple], cache: Cache, pool: KeepingPool, keep: se
     those in `keep` stay undrawn (their Part has the layout facts and no PDF) as far as the pool's budget goes
     (pool.kept() says which did)."""
     keys, parts = _cached(jobs, cache)
-    todo = [i for i, part in enumerate(parts) if part is None]
+    todo = sorted((i for i, part in enumerate(parts) if part is None), key=lambda i: -len(jobs[i][0]))  # (_render_all)
     done = pool.run([(i, _laid_or_drawn, jobs[i], len(jobs[i][0]) if i in keep else 0) for i in todo])
     kept = pool.kept()
     for i in todo:
