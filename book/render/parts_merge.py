@@ -61,6 +61,8 @@ def merge_parts(book: Book, front: Part, content: list[Part], offsets: list[int]
             warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
             pdf.pages.extend(sources[-1].pages)
         key = struct_merge.adopt(pdf, sources[-1], len(pdf.pages) - len(part.heights), number, key)
+        _own_streams(pdf.pages[len(pdf.pages) - len(part.heights):])
+        sources.pop().close()
         starts += part.starts
     assert body_count == len(pdf.pages) - first_body, "body pages miscounted"
     # Chapter openings, blank pages and the back cover carry no running head or folio: nothing to overlay there.
@@ -94,6 +96,35 @@ def merge_parts(book: Book, front: Part, content: list[Part], offsets: list[int]
     from .pdf_tags import contents_pages, finish_tags  # the same PDF/UA fixes as a single document gets
     data = finish_tags(out.getvalue(), book.config.identifier, book.edition.name, contents_pages(starts))
     return RenderedPdf(data, labels, tuple(starts))
+
+
+# Keys that lead from a page to other pages or to the structure tree, not to what the page draws
+_ELSEWHERE = {"/Parent", "/P", "/Pg", "/Dest", "/A", "/StructParent", "/StructParents"}
+
+
+def _own_streams(pages) -> None:
+    """Copy into the merged PDF the data of every stream the `pages` draw with (contents, fonts, images, forms),
+    which qpdf otherwise reads from the part they were copied from when the merged PDF is saved: the part can then
+    be closed at once instead of held open with its whole object graph (600 tagged pages: +240 MB)."""
+    seen, stack = set(), [page.obj for page in pages]
+    while stack:
+        obj = stack.pop()
+        if obj.is_indirect:
+            if obj.objgen in seen:
+                continue
+            seen.add(obj.objgen)
+        if isinstance(obj, pikepdf.Stream):
+            obj.write(obj.read_raw_bytes(), filter=obj.get("/Filter"), decode_parms=obj.get("/DecodeParms"))
+            stack += [value for key, value in obj.stream_dict.items() if key not in _ELSEWHERE and _walked(value)]
+        elif isinstance(obj, pikepdf.Dictionary):
+            stack += [value for key, value in obj.items() if key not in _ELSEWHERE and _walked(value)]
+        elif isinstance(obj, pikepdf.Array):
+            stack += [value for value in obj if _walked(value)]
+
+
+def _walked(value) -> bool:
+    """Whether _own_streams looks inside `value`: a dictionary, array or stream (not a number, name or string)."""
+    return isinstance(value, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream))
 
 
 def _point_links(pdf, placed, anchors) -> None:
