@@ -9,7 +9,7 @@ import contextlib
 import multiprocessing
 import multiprocessing.connection
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 
 MAX_WORKERS = int(os.environ.get("GUIDEBOOK_WORKERS", "2"))
 
@@ -32,6 +32,18 @@ def map_forked(function, *iterables, workers: int, chunksize: int = 1):
         return
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         yield from pool.map(function, *iterables, chunksize=chunksize)
+
+
+def map_forked_as_done(function, *iterables, workers: int):
+    """(index, result) of `function` over `iterables`, in `workers` forked processes (here when 1), each as soon as
+    it is done: a long job begun first does not hold back the results of those begun after it."""
+    if workers < 2:
+        yield from enumerate(map(function, *iterables))
+        return
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = {pool.submit(function, *args): index for index, args in enumerate(zip(*iterables))}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
 
 
 @contextlib.contextmanager
