@@ -485,3 +485,25 @@ def test_chinese_cross_references_get_their_page_numbers_on_the_first_layout(tmp
     assert len(laid_out) == 6, laid_out  # the five, and the first chapter (it points at the second and a table)
     pages = pdf_pages_text(project / "dist" / next(p.name for p in (project / "dist").glob("*xrefs.pdf")))
     assert len(pages) > 20 and any(re.search(r"第1\d页|1\d", page) for page in pages)
+
+
+def test_chapters_past_the_memory_budget_are_laid_out_again_and_give_the_same_pdf(tmp_path, monkeypatch):
+    """A chapter with cross-references is kept laid out (in a worker, or in the edition's process when editions
+    go side by side) only within a memory budget; past it, it is laid out again with the numbers found. Both ways
+    give the same PDF, on all cores and one after the other."""
+    import book.render.pdf_parts as pdf_parts
+
+    project = _xref_project(tmp_path, "book")
+    with (project / "book.yaml").open("a") as config:
+        config.write("  other: {format: pdf, page_size: A4, two_sided: false, pdf_engine: parts}\n")
+    pdf = project / "dist" / "editions-test-book-xrefs.pdf"
+
+    def built(*editions: str) -> bytes:
+        shutil.rmtree(project / ".cache", ignore_errors=True)
+        assert main(["build", "-q", "--force", "--project", str(project), *editions]) == 0
+        return pdf.read_bytes()
+
+    kept, kept_in_order = built("xrefs"), built("xrefs", "other")
+    monkeypatch.setattr(pdf_parts, "KEPT_CHARACTERS", 2000)  # about one chapter a worker
+    monkeypatch.setattr(pdf_parts, "HELD_CHARACTERS", 0)
+    assert built("xrefs") == kept == kept_in_order == built("xrefs", "other")
