@@ -354,21 +354,34 @@ def _xref_project(root, name: str):
     return project
 
 
+def _logged_layouts(tmp_path, monkeypatch, line):
+    """A file to which every part's layout, in forked workers too, appends `line(html)`."""
+    import book.render.pdf_parts as pdf_parts
+
+    log = tmp_path / "layouts.txt"
+    real = pdf_parts._laid_out
+
+    def logged(html, *rest):
+        with log.open("a") as out:
+            out.write(f"{line(html)}\n")
+        return real(html, *rest)
+
+    monkeypatch.setattr(pdf_parts, "_laid_out", logged)
+    return log
+
+
+def _xrefs_in(html: str) -> int:
+    """How many cross-references with a page number a part's HTML has."""
+    return html.count('class="xref-page')
+
+
 def test_a_cold_build_writes_the_page_numbers_into_the_first_layout(tmp_path, monkeypatch):
     """A chapter that prints its cross-references' pages is laid out once on a cold build: the numbers found are
     written into the layout, and the PDF is byte for byte the one the old way (a second layout with the numbers)
     makes."""
     import book.render.pdf_parts as pdf_parts
 
-    log = tmp_path / "layouts.txt"  # appended to by forked workers too
-    real = pdf_parts._laid_out
-
-    def counted(html, *rest):
-        with log.open("a") as out:
-            out.write(f"{html.count('class=' + chr(34) + 'xref-page')}\n")
-        return real(html, *rest)
-
-    monkeypatch.setattr(pdf_parts, "_laid_out", counted)
+    log = _logged_layouts(tmp_path, monkeypatch, _xrefs_in)
     project = _xref_project(tmp_path, "book")
     assert main(["build", "-q", "--project", str(project), "xrefs"]) == 0
     once = log.read_text().split()
@@ -418,17 +431,7 @@ def test_editions_side_by_side_lay_each_chapter_out_once_on_its_own_side(tmp_pat
     out twice. On all cores the sides are guessed and some chapters are laid out again; the PDF is the same."""
     import hashlib
 
-    import book.render.pdf_parts as pdf_parts
-
-    log = tmp_path / "layouts.txt"  # appended to by forked workers too
-    real = pdf_parts._laid_out
-
-    def counted(html, *rest):
-        with log.open("a") as out:
-            out.write(hashlib.sha256(html.encode()).hexdigest() + "\n")
-        return real(html, *rest)
-
-    monkeypatch.setattr(pdf_parts, "_laid_out", counted)
+    log = _logged_layouts(tmp_path, monkeypatch, lambda html: hashlib.sha256(html.encode()).hexdigest())
     project = tmp_path / "editions"
     shutil.copytree(FIXTURES / "editions", project)
     for n in range(3, 7):  # chapters of odd and even page counts: some open on a left-hand page
@@ -459,17 +462,7 @@ def test_chinese_cross_references_get_their_page_numbers_on_the_first_layout(tmp
     whose digit count the first layout must get right for the numbers to be written in, counts a Han character
     as two: each chapter is laid out once. (Counted as one, pages were guessed at about half their number, and
     chapters were laid out again, here and in the guide's Chinese brochure: 4 of 6.)"""
-    import book.render.pdf_parts as pdf_parts
-
-    log = tmp_path / "layouts.txt"
-    real = pdf_parts._laid_out
-
-    def counted(html, *rest):
-        with log.open("a") as out:
-            out.write(f"{html.count('class=' + chr(34) + 'xref-page')}\n")
-        return real(html, *rest)
-
-    monkeypatch.setattr(pdf_parts, "_laid_out", counted)
+    log = _logged_layouts(tmp_path, monkeypatch, _xrefs_in)
     project = tmp_path / "zh"
     shutil.copytree(FIXTURES / "lang-zh-hans", project)
     for n in range(3, 8):
