@@ -166,8 +166,8 @@ def render_pdfs(batches: list[tuple[Project, list[Edition], list[Edition]]]):
         yield from ((jobs[i][0], _render_one(*jobs[i])) for i in forked)
         return
     # the longest first: the guide's Chinese brochure begun fifth of six kept one core busy 1.6 s after the rest
-    work = {}
-    forked.sort(key=lambda i: -work.setdefault(jobs[i][0].config.language, _estimated_work(jobs[i][0])))
+    work = {project.config.language: _estimated_work(project) for project, editions, _ in batches if editions}
+    forked.sort(key=lambda i: -work[jobs[i][0].config.language])
     _FORKED_PROJECTS.update({edition.language: project for project, edition, _ in jobs})
     try:
         results = map_forked_as_done(_render_in_worker, [jobs[i][1] for i in forked], [jobs[i][2] for i in forked],

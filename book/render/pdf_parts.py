@@ -283,8 +283,8 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
     # (by the worker that laid it out, or by this process) until every part is placed; then the numbers found are
     # written into it (xref_numbers.py), so a cold build lays it out once. A chapter that turned out to be on the
     # other side of the spread, or whose numbers could not be written in, is laid out again with the numbers and
-    # sides found, until nothing moves. The front matter and the chrome for what was found are laid out alongside that second pass,
-    # on the cores the chapters leave free, and kept when it moves nothing.
+    # sides found, until nothing moves. The front matter and the chrome for what was found are laid out alongside
+    # that second pass, on the cores the chapters leave free, and kept when it moves nothing.
     hint = Cache.key("cross-reference pages", edition.name, book.config.language)
     hinted = cache.get(hint)
     plan = _plan_hint(hinted, targets, (False,) * len(prepared.chapters) + (edition.two_sided,) * len(back))
@@ -294,7 +294,8 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
         plan = replace(plan, numbers={**expected, **plan.numbers})
         laid_with = [plan.numbers] * parts
         with KeepingPool(workers, KEPT_CHARACTERS) as pool:
-            content = _render_keeping(content_jobs(plan), cache, pool, {i for i, points in enumerate(pointing) if points})
+            pointers = {i for i, points in enumerate(pointing) if points}
+            content = _render_keeping(content_jobs(plan), cache, pool, pointers)
             layout = placed(content)
             drawn = pool.finish({i: (_finished, (plan.versos[i] == layout.versos[i], plan.numbers, layout.numbers))
                                  for i in pool.kept()})
@@ -313,7 +314,8 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
                 cached, held[index] = _laid_or_drawn(*job, keep=True)
             content.append(cached or _render_all([job], cache, 1)[0])
             laid_with.append(numbers)
-            known.update({name: str(offset + page + 1) for name, (page, _, _) in content[-1].anchors.items() if name in targets})
+            known.update({name: str(offset + page + 1) for name, (page, _, _) in content[-1].anchors.items()
+                          if name in targets})
             count = offset + len(content[-1].heights)
         layout = placed(content)
         drawn = {i: _finished(laid, plan.versos[i] == layout.versos[i], laid_with[i], layout.numbers)

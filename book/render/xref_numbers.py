@@ -32,8 +32,8 @@ def characters_per_page(page_mm: tuple[float, float]) -> float:
 
 def text_positions(chapters: list[tuple[str, str]], targets: set[str]) -> tuple[list[int], dict[str, int]]:
     """How many characters of text (tags not counted, wide ones counted twice) come before each chapter, and the
-    whole book as a last entry; and before each of `targets`. `chapters` are (anchor, HTML) pairs, the anchor being the id of the
-    chapter's start."""
+    whole book as a last entry; and before each of `targets`. `chapters` are (anchor, HTML) pairs, the anchor
+    being the id of the chapter's start."""
     starts, positions, before = [], {}, 0
     for anchor, html in chapters:
         starts.append(before)
