@@ -500,3 +500,39 @@ def test_chapters_past_the_memory_budget_are_laid_out_again_and_give_the_same_pd
     monkeypatch.setattr(pdf_parts, "KEPT_CHARACTERS", 2000)  # about one chapter a worker
     monkeypatch.setattr(pdf_parts, "HELD_CHARACTERS", 0)
     assert built("xrefs") == kept == kept_in_order == built("xrefs", "other")
+
+
+def test_ctrl_c_during_the_layout_stops_every_process_quietly_and_keeps_the_last_outputs(tmp_path):
+    """Ctrl-C reaches the whole process group: the build exits with 130, no worker prints a traceback of its
+    own, no process is left, and the outputs of the last build stay as they were."""
+    import os
+    import signal
+    import sys
+    import time
+
+    project = _xref_project(tmp_path, "book")
+    for n in range(8, 20):  # long enough to be interrupted while the workers lay it out
+        text = "\n\n".join(f"Paragraph {i} of chapter {n}, " + "words that fill the page " * 40 for i in range(40))
+        (project / "chapters" / f"{n}-long{n}.md").write_text(f"# Long {n}\n\n{text}\n\nSee [](03-more3.md).\n")
+    assert main(["build", "-q", "--project", str(project), "xrefs"]) == 0
+    pdf = project / "dist" / "editions-test-book-xrefs.pdf"
+    before = pdf.read_bytes()
+    shutil.rmtree(project / ".cache")  # (else the parts come from it)
+    build = subprocess.Popen([sys.executable, "-c", "import sys; from book.cli import main; sys.exit(main(sys.argv[1:]))",
+                              "build", "--force", "--project", str(project), "xrefs"],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+                             # (this process's builds pointed fontconfig at a configuration in the removed .cache)
+                             env={k: v for k, v in os.environ.items() if k != "FONTCONFIG_FILE"})
+    assert build.stdout.readline().startswith(b"load")
+    assert build.stdout.readline().startswith(b"layout")
+    time.sleep(1.0)
+    assert build.poll() is None, "the build ended before it could be interrupted"
+    os.killpg(build.pid, signal.SIGINT)
+    output = build.communicate(timeout=60)[0].decode()
+    assert build.returncode == 130, output
+    assert "Traceback" not in output and "rror" not in output, output
+    time.sleep(0.5)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(build.pid, 0)  # the whole group is gone
+    assert pdf.read_bytes() == before

@@ -183,12 +183,18 @@ def _received(worker) -> tuple:
 
 
 def _serve(connection) -> None:
-    """A KeepingPool worker: calls until told to stop (None, or the pool gone)."""
+    """A KeepingPool worker: calls until told to stop (None, or the pool gone). Ctrl-C reaches every process of
+    the build: the pool's process stops the build and says so, a worker just stops (no traceback of its own)."""
+    with contextlib.suppress(KeyboardInterrupt):
+        _answer_calls(connection)
+
+
+def _answer_calls(connection) -> None:
     kept = {}
     while True:
         try:
             message = connection.recv()
-        except (EOFError, KeyboardInterrupt):
+        except EOFError:
             return
         if message is None:
             return
