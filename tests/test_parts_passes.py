@@ -79,16 +79,20 @@ def test_a_cold_build_writes_the_page_numbers_into_the_first_layout(tmp_path, mo
     assert int(part_4) > 3 and re.search(rf"See the prices, page \d, Part A, page {part_4} and Chapter 1, page 1\.", text)
 
 
-def test_an_edit_that_moves_pages_renumbers_the_cross_references_of_chapters_it_did_not_touch(tmp_path):
+@pytest.mark.parametrize("editions", [("xrefs",), ("xrefs", "other")], ids=["on all cores", "side by side"])
+def test_an_edit_that_moves_pages_renumbers_the_cross_references_of_chapters_it_did_not_touch(tmp_path, editions):
     """Chapter 3 grows by pages: chapter 4, unchanged and reused from the cache, must print the page Part A of
     chapter 5 moved to. The build after the edit is byte for byte a cold build of the edited text. (It printed the
-    old page: the numbers found were taken as settled once the edited chapter had them written in.)"""
+    old page: the numbers found were taken as settled once the edited chapter had them written in.) Alone, the
+    edition's chapters are laid out on all cores; beside another edition, one after the other."""
     project = _xref_project(tmp_path, "book")
-    assert main(["build", "-q", "--project", str(project), "xrefs"]) == 0
+    with (project / "book.yaml").open("a") as config:
+        config.write("  other: {format: pdf, page_size: A4, two_sided: false, pdf_engine: parts}\n")
+    assert main(["build", "-q", "--project", str(project), *editions]) == 0
     grown = project / "chapters" / "03-more3.md"
     added = "\n\n".join(f"Added paragraph {i}, " + "words that fill the page " * 12 for i in range(10))
     grown.write_text(grown.read_text().replace("## Part B", f"{added}\n\n## Part B"))
-    assert main(["build", "-q", "--project", str(project), "xrefs"]) == 0
+    assert main(["build", "-q", "--project", str(project), *editions]) == 0
     pdf = project / "dist" / "editions-test-book-xrefs.pdf"
     pages = pdf_pages_text(pdf)
     labels = PdfReader(pdf).page_labels
@@ -97,7 +101,7 @@ def test_an_edit_that_moves_pages_renumbers_the_cross_references_of_chapters_it_
     assert f"Part A, page {part_5} and" in chapter_4
     after_edit = pdf.read_bytes()
     shutil.rmtree(project / ".cache")
-    assert main(["build", "-q", "--force", "--project", str(project), "xrefs"]) == 0
+    assert main(["build", "-q", "--force", "--project", str(project), *editions]) == 0
     assert after_edit == pdf.read_bytes()
 
 
