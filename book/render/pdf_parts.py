@@ -7,7 +7,8 @@ same page structure draws them and is overlaid. The contents get their page numb
 positions; links point at their targets and the outline is rebuilt at merge time. A PDF/UA edition's parts
 are tagged, and their structure trees are joined into one (struct_merge.py); the chrome is drawn as an
 artifact. The result matches the single-document render in text per page, contents numbers, outline, links
-and, when tagged, structure tree (tests/test_parts.py).
+and, when tagged, structure tree (tests/test_parts.py); how often each part is laid out, and that fewer layouts
+give the same PDF: tests/test_parts_passes.py.
 """
 from __future__ import annotations
 
@@ -364,7 +365,8 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
 # A chapter laid out and held undrawn keeps its whole layout in memory until every part is placed. Laid out one
 # after the other in the build's process, a book whose chapters with cross-references have more HTML than this
 # lays them out twice instead: holding the 600-page book's 112 (943,000 characters) took its peak memory from 332
-# to 540 MB. (On several cores each worker keeps what it laid out, up to KEPT_CHARACTERS.)
+# to 540 MB. On several cores each worker keeps what it laid out, up to KEPT_CHARACTERS (about 130 MB): the
+# 600-page book's 112 fit in two workers, each then smaller than the main process at its peak (the merge).
 HELD_CHARACTERS = 150_000
 KEPT_CHARACTERS = 600_000
 
