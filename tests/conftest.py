@@ -203,6 +203,21 @@ def built_once(tmp_path_factory, name: str, make) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session", autouse=True)
+def lasting_fontconfig(tmp_path_factory) -> None:
+    """Fontconfig pointed at the book fonts from a folder that lasts the whole session, before any build.
+
+    A build writes FONTCONFIG_FILE into its project's .cache, and fontconfig keeps reading that file in the
+    process. Once a test deleted the project or its .cache, every later build in the process, and every build a
+    later test starts as a subprocess (it inherits the variable and takes it as the user's own), was left with a
+    configuration that is gone: "Fontconfig error" lines on stderr, which made a hostile case's one line three
+    (a clean-clone run of 2026-11-27, after the test files' order changed). Does nothing when the environment
+    already names a configuration (the user's own)."""
+    from book.infra.theme import DEFAULT_STYLES
+    from book.render.fonts import isolate_fonts
+    isolate_fonts(DEFAULT_STYLES / "fonts", tmp_path_factory.mktemp("fontconfig"))
+
+
 @pytest.fixture(scope="session")
 def small_build(tmp_path_factory) -> Path:
     """The `small` fixture built once: the folder holding its dist/."""

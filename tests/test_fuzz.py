@@ -39,7 +39,7 @@ from pypdf import PdfReader
 from book.cli import main
 from book.load.content import H1, NOT_XML
 from book.convert.markdown import markdown_to_tree
-from book.render.fonts import isolate_fonts, missing_characters
+from book.render.fonts import missing_characters
 from book.infra.theme import DEFAULT_STYLES
 from conftest import epubcheck_jars, epubcheck_report
 
@@ -329,17 +329,6 @@ def epubcheck(path: Path, sources: str) -> None:
     findings = [line for line in report.splitlines()
                 if line.startswith(("FATAL", "ERROR", "WARNING", "USAGE")) and "CSS-028" not in line]
     assert code == 0 and not findings, f"{report}\n{sources}"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def lasting_fontconfig(tmp_path_factory):
-    """Point fontconfig at the book fonts from a folder that outlives the examples.
-
-    The first build in a process writes FONTCONFIG_FILE into its project's .cache and fontconfig keeps reading it;
-    each example's project is deleted afterwards, which would leave later builds with no configuration (noise on
-    stderr, and system fonts in the PDFs). Does nothing when an earlier test already set it up.
-    """
-    isolate_fonts(DEFAULT_STYLES / "fonts", tmp_path_factory.mktemp("fontconfig"))
 
 
 @settings(max_examples=EXAMPLES, deadline=None,
