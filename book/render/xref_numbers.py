@@ -5,7 +5,7 @@ Risks is laid out. The parts engine (pdf_parts.py) lays such a chapter out with 
 digits as the page number it expects, keeps the laid-out document, and once every part is placed writes the
 real numbers into the text boxes that hold the stand-ins before it draws the PDF. The book's fonts have digits
 of one width, so the lines, pages and links stay where they are: the PDF is the one a layout with the real
-numbers makes (tests/test_parts.py compares the two byte for byte). Where a number has another digit count than
+numbers makes (tests/test_parts_passes.py compares the two byte for byte). Where a number has another digit count than
 its stand-in, or its text measures otherwise (a font whose digits differ in width, kerning), nothing is written
 in and the chapter is laid out again with the numbers, as before.
 """
