@@ -104,7 +104,9 @@ class KeepingPool:
         context = multiprocessing.get_context("fork")
         while len(self._processes) < min(count, self._workers):
             mine, theirs = context.Pipe()
-            process = context.Process(target=_serve, args=(theirs,), daemon=True)
+            # the worker closes its copies of this process's ends (its own and the earlier workers'): else, were this
+            # process killed, no worker would see its pipe close, and each would wait for calls forever
+            process = context.Process(target=_serve, args=(theirs, [mine, *self._spent]), daemon=True)
             process.start()
             theirs.close()
             self._processes.append(process)
@@ -182,9 +184,11 @@ def _received(worker) -> tuple:
     return key, kept, value
 
 
-def _serve(connection) -> None:
+def _serve(connection, pools_ends: list) -> None:
     """A KeepingPool worker: calls until told to stop (None, or the pool gone). Ctrl-C reaches every process of
     the build: the pool's process stops the build and says so, a worker just stops (no traceback of its own)."""
+    for end in pools_ends:
+        end.close()
     with contextlib.suppress(KeyboardInterrupt):
         _answer_calls(connection)
 
@@ -211,5 +215,7 @@ def _answer_calls(connection) -> None:
             answer = (key, None, error)
         try:
             connection.send(answer)
+        except OSError:  # the pool's process is gone (killed): nobody to answer
+            return
         except Exception as error:  # (an error that does not pickle)
             connection.send((key, None, RuntimeError(f"{type(error).__name__}: {error}")))
