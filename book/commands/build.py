@@ -208,10 +208,10 @@ def _render(plans: list[_Plan], out: Path, files: dict, built: list[Built], prog
                 progress(f"{other.format:<8} {other.name:<10} {pages:>4} pages  {seconds:.1f} s")
             # while the workers lay out the rest: each EPUB as soon as its print edition's pages are known (the
             # guide's four took 1.1 s after the last layout)
-            for plan, edition in [(plan, e) for plan, e in epubs
-                                  if plan.project.config.print_edition in page_maps or not plan.project.config.print_edition]:
-                epubs.remove((plan, edition))
-                _render_epub(plan.project, edition, page_maps, out, files, built, progress)
+            for paged, epub in [(p, e) for p, e in epubs
+                                if p.project.config.print_edition in page_maps or not p.project.config.print_edition]:
+                epubs.remove((paged, epub))
+                _render_epub(paged.project, epub, page_maps, out, files, built, progress)
     for plan, edition in epubs:
         _render_epub(plan.project, edition, page_maps, out, files, built, progress)
 

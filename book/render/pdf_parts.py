@@ -147,11 +147,16 @@ def _cached(jobs: list[tuple], cache: Cache) -> tuple[list[str], list[Part | Non
     return keys, [_part_from_cache(cache.get_fresh(key, [Path(r) for r in job[2]])) for key, job in zip(keys, jobs)]
 
 
+def _to_lay_out(jobs: list[tuple], parts: list[Part | None]) -> list[int]:
+    """The jobs the cache had no part for, the longest (by their HTML) first: a long one begun last would leave
+    the other cores idle meanwhile."""
+    return sorted((i for i, part in enumerate(parts) if part is None), key=lambda i: -len(jobs[i][0]))
+
+
 def _render_all(jobs: list[tuple], cache: Cache, workers: int) -> list[Part]:
     """Each (html, css, roots, variant) job as a Part: cached ones reused, the rest on `workers` processes."""
     keys, parts = _cached(jobs, cache)
-    # the longest first (by their HTML): a long one begun last would leave the other cores idle meanwhile
-    todo = sorted((i for i, part in enumerate(parts) if part is None), key=lambda i: -len(jobs[i][0]))
+    todo = _to_lay_out(jobs, parts)
     done = map_forked(_render_part, *zip(*[jobs[i] for i in todo]), workers=min(workers, len(todo))) if todo else []
     for i, part in zip(todo, done):
         parts[i] = part
@@ -180,7 +185,7 @@ def _render_keeping(jobs: list[tuple], cache: Cache, pool: KeepingPool, keep: se
     those in `keep` stay undrawn (their Part has the layout facts and no PDF) as far as the pool's budget goes
     (pool.kept() says which did)."""
     keys, parts = _cached(jobs, cache)
-    todo = sorted((i for i, part in enumerate(parts) if part is None), key=lambda i: -len(jobs[i][0]))  # (_render_all)
+    todo = _to_lay_out(jobs, parts)
     done = pool.run([(i, _laid_or_drawn, jobs[i], len(jobs[i][0]) if i in keep else 0) for i in todo])
     kept = pool.kept()
     for i in todo:
@@ -310,10 +315,14 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
             if index < len(pointing) and pointing[index]:
                 numbers = {**expected_after(index, offset, targets - plan.numbers.keys()), **plan.numbers, **known}
             job = content_job(index, replace(plan, numbers=numbers))
-            [cached] = _cached([job], cache)[1]
-            if cached is None and index in holding:
-                cached, held[index] = _laid_or_drawn(*job, keep=True)
-            content.append(cached or _render_all([job], cache, 1)[0])
+            [key], [part] = _cached([job], cache)
+            if part is None:
+                part, kept = _laid_or_drawn(*job, keep=index in holding)
+                if kept is None:
+                    cache.put(key, _part_meta(part), part.pdf)
+                else:
+                    held[index] = kept
+            content.append(part)
             laid_with.append(numbers)
             known.update({name: str(offset + page + 1) for name, (page, _, _) in content[-1].anchors.items()
                           if name in targets})
