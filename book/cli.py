@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import shutil
@@ -84,6 +85,11 @@ def run() -> None:
     Python's own teardown, freeing every object a build made (WeasyPrint's boxes, fonts, parsed PDFs), took half a
     second and does nothing a finished command needs: outputs are written and synced, temporary folders removed,
     worker processes joined, and the output streams are flushed here."""
+    # Python collects garbage every 700 new objects; a layout makes hundreds of thousands that live until it is
+    # drawn, and each collection walks them again. Every 20,000: the guide's every-edition build 14.4–14.9 → 13.3–13.7
+    # s of CPU, the 600-page contents laid out and drawn 3.1 → 2.5 s, peak memory the same (100,000: no faster, more
+    # memory). The workers are forked from this process and keep the setting.
+    gc.set_threshold(20_000, 10, 10)
     try:
         code = main()
     finally:
