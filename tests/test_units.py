@@ -461,10 +461,18 @@ def _kept_square(value: int, keep: bool) -> tuple[int, list | None]:
     return value * value, ([os.getpid(), value] if keep else None)
 
 
-def _kept_by(kept: list, add: int) -> tuple[int, int]:
-    """A KeepingPool finish: the process it runs in, and what its worker kept plus `add`."""
+def _kept_by(kept: list, add: int) -> tuple[int, int, int]:
+    """A KeepingPool finish: the process it runs in, what its worker kept plus `add`, and how many objects that
+    worker's garbage collector leaves alone (frozen)."""
+    import gc
     import os
-    return os.getpid(), kept[1] + add
+    return os.getpid(), kept[1] + add, gc.get_freeze_count()
+
+
+def _frozen(keep: bool) -> tuple[int, None]:
+    """A KeepingPool call never kept: how many objects its worker's garbage collector leaves alone."""
+    import gc
+    return gc.get_freeze_count(), None
 
 
 def test_a_keeping_pool_finishes_each_call_where_it_was_kept_within_its_budget():
@@ -475,9 +483,12 @@ def test_a_keeping_pool_finishes_each_call_where_it_was_kept_within_its_budget()
         assert results == {value: value * value for value in (*range(6), 9)}
         kept = pool.kept()
         assert 9 not in kept and 2 <= len(kept) <= 4  # cost 4 each, 10 a worker: two each at most
-        finished = pool.finish({key: (_kept_by, (100,)) for key in kept})
-        assert {key: added for key, (_, added) in finished.items()} == {key: key + 100 for key in kept}
-        assert len({pid for pid, _ in finished.values()}) == 2  # both workers kept some
+        # kept calls run where they were kept, the others (free) on a worker with nothing kept left
+        finished = pool.finish({key: (_kept_by, (100,)) for key in kept}, free=[("a", _frozen, ()), ("b", _kept_square, (7,))])
+        assert {key: finished[key][1] for key in kept} == {key: key + 100 for key in kept}
+        assert len({finished[key][0] for key in kept}) == 2  # both workers kept some
+        # kept layouts are left out of the garbage collector's walks while kept, and given back to it after
+        assert all(finished[key][2] > 0 for key in kept) and finished["a"] == 0 and finished["b"] == 49
         assert pool.kept() == set()
     with pytest.raises(ValueError, match="negative: -2"), KeepingPool(2, budget=10) as pool:
         pool.run([(1, _kept_square, (1,), 0), (2, _kept_square, (-2,), 0)])

@@ -6,6 +6,7 @@ loaded project, and give their memory back to the system when they exit.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -128,16 +129,44 @@ class KeepingPool:
     def run(self, calls: list[tuple]) -> dict:
         """(key, function, args, cost) calls → {key: result}; a call of cost 0 is never kept."""
         self._start(len(calls))
-        results, pending, busy = {}, list(calls), {}
-        idle = list(self._spent)
-        while pending or busy:
-            while pending and idle:
-                key, function, args, cost = pending.pop(0)
-                worker = idle.pop(0)
-                keep = 0 < cost and self._spent[worker] + cost <= self._budget
-                self._spent[worker] += cost if keep else 0
-                worker.send(("run", key, function, (*args, keep)))
-                busy[worker] = key
+        return self._dispatch({}, list(calls))
+
+    def kept(self) -> set:
+        """The keys whose results a worker keeps."""
+        return set(self._keeper)
+
+    def finish(self, calls: dict, free: list[tuple] = ()) -> dict:
+        """{key: (function, args)} → {key: function(kept, *args)}, run in the worker that keeps each key, which
+        forgets it there; and `free` (key, function, args) calls, as `run` makes them (never kept), in order, each
+        on the first worker with no kept call left: its kept layouts' memory is given back before it takes more
+        (pdf_parts.py: the 600-page book's peak 334 → 279 MB against free calls first, in the same time)."""
+        bound: dict = {}
+        for key in calls:
+            bound.setdefault(self._keeper.pop(key), []).append(("finish", key, *calls[key]))
+        self._start(len(free))
+        return self._dispatch(bound, [(key, function, args, 0) for key, function, args in free])
+
+    def _dispatch(self, bound: dict, pending: list[tuple]) -> dict:
+        """{key: result} of each worker's `bound` messages, and of the `pending` (key, function, args, cost) calls
+        run on whichever worker has none left; each worker is sent its next call once it has answered the last (a
+        pipe holds only so much)."""
+        results, busy, idle = {}, {}, list(self._spent)
+        while True:
+            for worker in list(idle):
+                if bound.get(worker):
+                    message = bound[worker].pop(0)
+                elif pending:
+                    key, function, args, cost = pending.pop(0)
+                    keep = 0 < cost and self._spent[worker] + cost <= self._budget
+                    self._spent[worker] += cost if keep else 0
+                    message = ("run", key, function, (*args, keep))
+                else:
+                    continue
+                idle.remove(worker)
+                worker.send(message)
+                busy[worker] = message[1]
+            if not busy:
+                return results
             for worker in multiprocessing.connection.wait(list(busy)):
                 key, kept, value = _received(worker)
                 del busy[worker]
@@ -145,32 +174,6 @@ class KeepingPool:
                 if kept:
                     self._keeper[key] = worker
                 results[key] = value
-        return results
-
-    def kept(self) -> set:
-        """The keys whose results a worker keeps."""
-        return set(self._keeper)
-
-    def finish(self, calls: dict) -> dict:
-        """{key: (function, args)} → {key: function(kept, *args)}, run in the worker that keeps each key; each
-        worker is sent its next call once it has answered the last (a pipe holds only so much)."""
-        queues: dict = {}
-        for key in calls:
-            queues.setdefault(self._keeper.pop(key), []).append(key)
-        results = {}
-        for worker, keys in queues.items():
-            key = keys.pop(0)
-            worker.send(("finish", key, *calls[key]))
-        while queues:
-            for worker in multiprocessing.connection.wait(list(queues)):
-                key, _, value = _received(worker)
-                results[key] = value
-                if queues[worker]:
-                    key = queues[worker].pop(0)
-                    worker.send(("finish", key, *calls[key]))
-                else:
-                    del queues[worker]
-        return results
 
 
 def _received(worker) -> tuple:
@@ -208,9 +211,16 @@ def _answer_calls(connection) -> None:
                 value, keep = function(*args)
                 if keep is not None:
                     kept[key] = keep
+                    # Python's full garbage collections walk every live object, kept layouts too: the more a worker
+                    # keeps, the slower each later layout. Frozen, they are not walked (the 600-page book: its
+                    # workers' CPU 27 → 25 s); unfrozen once none is kept, so that their garbage is collected.
+                    gc.collect()
+                    gc.freeze()
                 answer = (key, keep is not None, value)
             else:
                 answer = (key, False, function(kept.pop(key), *args))
+                if not kept:
+                    gc.unfreeze()
         except Exception as error:  # raised again in the pool's process
             answer = (key, None, error)
         try:

@@ -173,11 +173,17 @@ def _laid_or_drawn(html: str, css: list[tuple[str, str]], roots: list[str], vari
     return _render_part(html, css, roots, variant), None
 
 
-def _finished(laid: _Laid, write_in: bool, laid_with: dict[str, str], numbers: dict[str, str]) -> tuple[bool, Part]:
+def _finished(laid: _Laid, write_in: bool, laid_with: dict[str, str], numbers: dict[str, str],
+              again: tuple | None = None) -> tuple[bool, Part]:
     """A kept part drawn, `numbers` written in where its cross-references print `laid_with` when `write_in`:
-    (whether they were written in, the Part)."""
-    numbered = write_in and write_in_numbers(laid.document, laid_with, numbers)
-    return numbered, _written(laid)
+    (whether they were written in, the Part). Where they could not be, the part is laid out again as the
+    (html, css, roots, variant) job `again` when given (False, that Part), else drawn as it was laid out."""
+    if write_in and write_in_numbers(laid.document, laid_with, numbers):
+        return True, _written(laid)
+    if again is None:
+        return False, _written(laid)
+    del laid  # (its memory is given back before the second layout)
+    return False, _render_part(*again)
 
 
 def _render_keeping(jobs: list[tuple], cache: Cache, pool: KeepingPool, keep: set[int]) -> list[Part]:
@@ -294,6 +300,17 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
     hint = Cache.key("cross-reference pages", edition.name, book.config.language)
     hinted = cache.get(hint)
     plan = _plan_hint(hinted, targets, (False,) * len(prepared.chapters) + (edition.two_sided,) * len(back))
+    # One-sided, the chrome's sides follow the front matter's page count: without the last build's count (a cold
+    # build) a guess is as often wrong as right, and a wrong guess lays out the whole chrome twice. Then the chrome
+    # waits for the front matter instead (below; the front matter laid out earlier is reused from the cache).
+    front_pages, finished = 0 if edition.two_sided else _front_pages_hint(hinted), None
+    chrome_now = edition.two_sided or front_pages is not None
+
+    def alongside(layout: Layout) -> list[tuple]:
+        """The front matter and, when its side is known (chrome_now), the chrome, for the parts placed as in
+        `layout`."""
+        return [front_job(layout)] + (chrome_jobs(layout, front_pages) if chrome_now else [])
+
     if workers > 1:  # the chapters with cross-references kept undrawn in the workers, as far as their memory goes
         expected = expected_numbers(positions, targets - plan.numbers.keys(),
                                     characters_per_page(page_mm(edition.page_size)))
@@ -303,8 +320,21 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
             pointers = {i for i, points in enumerate(pointing) if points}
             content = _render_keeping(content_jobs(plan), cache, pool, pointers)
             layout = placed(content)
-            drawn = pool.finish({i: (_finished, (plan.versos[i] == layout.versos[i], plan.numbers, layout.numbers))
-                                 for i in pool.kept()})
+            # While the workers draw the chapters they kept, what the second pass below lays out for this layout
+            # (the front matter, the chrome, chapters drawn with other numbers) is laid out beside them, the longest
+            # first, into the cache, where that pass finds it; a kept chapter whose numbers cannot be written in is
+            # laid out again at once by its worker. (600 pages: 15.6–16.3 → 14.6–15.3 s, in one sitting.)
+            ahead = content_jobs(Plan(layout.numbers, layout.versos)) + alongside(layout)
+            keys, ready = _cached(ahead, cache)
+            kept = pool.kept()
+            done = pool.finish(
+                {i: (_finished, (plan.versos[i] == layout.versos[i], plan.numbers, layout.numbers, ahead[i]))
+                 for i in kept},
+                free=[(i, _laid_or_drawn, ahead[i]) for i in _to_lay_out(ahead, ready) if i not in kept])
+        drawn = {i: done[i] for i in kept}
+        for i, result in done.items():
+            part = result[1] if i in kept else result
+            cache.put(keys[i], _part_meta(part), part.pdf)
     else:  # one after the other: each part on its side and with the numbers of what comes before it, never guessed
         holding = _to_hold([len(c["html"]) for c in prepared.chapters], pointing)
         content, held, laid_with, known, count = [], {}, [], {}, 0
@@ -330,12 +360,13 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
         layout = placed(content)
         drawn = {i: _finished(laid, plan.versos[i] == layout.versos[i], laid_with[i], layout.numbers)
                  for i, laid in held.items()}
+        for i, (numbered, part) in drawn.items():
+            if numbered:  # kept as what a layout with the numbers found gives
+                html, css, _, _ = content_job(i, replace(plan, numbers=layout.numbers))
+                cache.put(_key(html, css, variant), _part_meta(part), part.pdf)
     settled = True
     for i, (numbered, part) in drawn.items():
-        content[i] = part  # (not numbered: as laid out; the passes below lay it out again)
-        if numbered:  # kept as what a layout with the numbers found gives
-            html, css, _, _ = content_job(i, replace(plan, numbers=layout.numbers))
-            cache.put(_key(html, css, variant), _part_meta(part), part.pdf)
+        content[i] = part  # (not numbered: as laid out, or laid out again; the passes below settle it)
         settled = settled and numbered
     # The chapters not laid out here (reused from the cache) print the numbers they were laid out with: the numbers
     # found become the plan only where those agree with them. (Without this check, an edit that moved a page left
@@ -343,17 +374,11 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
     agreed = all(laid_with[i].get(t) == layout.numbers.get(t) for i in range(len(pointing)) if i not in drawn
                  for t in pointing[i])
     plan = replace(plan, numbers=layout.numbers if settled and agreed else {})
-    # One-sided, the chrome's sides follow the front matter's page count: without the last build's count (a cold
-    # build) a guess is as often wrong as right, and a wrong guess lays out the whole chrome twice. Then the chrome
-    # waits for the front matter instead (below; the front matter laid out here is reused from the cache).
-    front_pages, finished = 0 if edition.two_sided else _front_pages_hint(hinted), None
-    chrome_now = edition.two_sided or front_pages is not None
     for _ in range(2):
         if plan.versos == layout.versos and all(plan.numbers.get(t) == layout.numbers.get(t) for t in targets):
             break
         plan = Plan(layout.numbers, layout.versos)
-        alongside = [front_job(layout)] + (chrome_jobs(layout, front_pages) if chrome_now else [])
-        results = _render_all(content_jobs(plan) + alongside, cache, workers)
+        results = _render_all(content_jobs(plan) + alongside(layout), cache, workers)
         content, guessed = results[:parts], results[parts:]
         moved, layout = layout, placed(content)
         # (two-sided, the front matter is made even)
