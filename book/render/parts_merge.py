@@ -88,14 +88,13 @@ def merge_parts(book: Book, front: Part, content: list[Part], offsets: list[int]
         if "/ViewerPreferences" not in pdf.Root:
             pdf.Root.ViewerPreferences = pikepdf.Dictionary()
         pdf.Root.ViewerPreferences.Direction = pikepdf.Name.R2L
+    from .pdf_tags import contents_pages, fix_tags  # the same PDF/UA fixes as a single document gets
+    fix_tags(pdf, book.config.identifier, book.edition.name, contents_pages(starts))
     out = io.BytesIO()
     pdf.save(out, deterministic_id=True, fix_metadata_version=False, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    for source in [pdf, *sources]:  # (freed before finish_tags opens the saved file: 600 pages' peak 330 → 257 MB)
+    for source in [pdf, *sources]:
         source.close()
-    del pdf, sources
-    from .pdf_tags import contents_pages, finish_tags  # the same PDF/UA fixes as a single document gets
-    data = finish_tags(out.getvalue(), book.config.identifier, book.edition.name, contents_pages(starts))
-    return RenderedPdf(data, labels, tuple(starts))
+    return RenderedPdf(out.getvalue(), labels, tuple(starts))
 
 
 # Keys that lead from a page to other pages or to the structure tree, not to what the page draws

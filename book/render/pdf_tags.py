@@ -84,6 +84,14 @@ def contents_pages(starts) -> set[int]:
 def finish_tags(data: bytes, identifier: str, edition: str, contents_pages: set[int]) -> bytes:
     """The tagged PDF `data` with the fixes above; `contents_pages` are the 0-based pages of the contents."""
     pdf = pikepdf.open(io.BytesIO(data))
+    fix_tags(pdf, identifier, edition, contents_pages)
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True, fix_metadata_version=False)
+    return out.getvalue()
+
+
+def fix_tags(pdf: pikepdf.Pdf, identifier: str, edition: str, contents_pages: set[int]) -> None:
+    """finish_tags's fixes made to an open `pdf` (the parts engine's merged book, before its only save)."""
     if "/StructTreeRoot" in pdf.Root:  # untagged editions (pdf/a-3b, none) only get their own ID
         tree = pdf.Root.StructTreeRoot
         parents = _parent_tree(tree)
@@ -96,9 +104,6 @@ def finish_tags(data: bytes, identifier: str, edition: str, contents_pages: set[
         _decorative_figures_as_artifacts(pdf, [e for e, _, kind in elements if kind == Name.Figure], parents)
     permanent = pikepdf.String(document_id(identifier, edition))
     pdf.trailer.ID = Array([permanent, permanent])
-    out = io.BytesIO()
-    pdf.save(out, deterministic_id=True, fix_metadata_version=False)
-    return out.getvalue()
 
 
 def _elements(node):
