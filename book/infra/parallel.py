@@ -221,6 +221,7 @@ def _answer_calls(connection) -> None:
                 answer = (key, False, function(kept.pop(key), *args))
                 if not kept:
                     gc.unfreeze()
+                    gc.collect()
         except Exception as error:  # raised again in the pool's process
             answer = (key, None, error)
         try:
