@@ -88,13 +88,19 @@ def merge_parts(book: Book, front: Part, content: list[Part], offsets: list[int]
         if "/ViewerPreferences" not in pdf.Root:
             pdf.Root.ViewerPreferences = pikepdf.Dictionary()
         pdf.Root.ViewerPreferences.Direction = pikepdf.Name.R2L
-    from .pdf_tags import contents_pages, fix_tags  # the same PDF/UA fixes as a single document gets
-    fix_tags(pdf, book.config.identifier, book.edition.name, contents_pages(starts))
+    from .pdf_tags import contents_pages, finish_tags, fix_tags  # the same PDF/UA fixes as a single document gets
+    fixes = (book.config.identifier, book.edition.name, contents_pages(starts))
+    tagged = "/StructTreeRoot" in pdf.Root
+    if not tagged:  # (only the document ID to set: done before the one save, not on a copy reopened: 0.3 s)
+        fix_tags(pdf, *fixes)
     out = io.BytesIO()
     pdf.save(out, deterministic_id=True, fix_metadata_version=False, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     for source in [pdf, *sources]:
         source.close()
-    return RenderedPdf(out.getvalue(), labels, tuple(starts))
+    del pdf, sources
+    # Tagged, the fixes walk the whole structure tree: made on the saved book reopened, which qpdf reads only as far
+    # as they go, the merged book and its parts freed (600 tagged pages: peak 344 → 321 MB, 0.3 s longer).
+    return RenderedPdf(finish_tags(out.getvalue(), *fixes) if tagged else out.getvalue(), labels, tuple(starts))
 
 
 # Keys that lead from a page to other pages or to the structure tree, not to what the page draws
