@@ -25,8 +25,13 @@ def remote_reason(reference: str) -> str | None:
 
 def is_inside(root: Path, path: Path) -> bool:
     """Whether `path`, with every symlink followed, is `root` or below it."""
-    real, root = path.resolve(), root.resolve()
-    return real == root or root in real.parents
+    return is_below([root.resolve()], path)
+
+
+def is_below(roots: list[Path], path: Path) -> bool:
+    """Whether `path`, with every symlink followed, is one of `roots` (resolved already) or below one."""
+    real = path.resolve()
+    return any(real == root or root in real.parents for root in roots)
 
 
 def resolve_inside(root: Path, base: Path, reference: str) -> Path | None:
