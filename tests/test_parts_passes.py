@@ -79,6 +79,29 @@ def test_a_cold_build_writes_the_page_numbers_into_the_first_layout(tmp_path, mo
     assert int(part_4) > 3 and re.search(rf"See the prices, page \d, Part A, page {part_4} and Chapter 1, page 1\.", text)
 
 
+def test_a_cold_build_on_all_cores_lays_out_the_front_matter_and_running_heads_once(tmp_path, monkeypatch):
+    """The front matter and the running heads are laid out while the workers draw the chapters they kept (the page
+    numbers then known), and the last pass finds them laid out: on a cold build each is laid out once, and no
+    part is laid out twice the same (two-sided, the running heads' sides are known before the front matter is)."""
+    import hashlib
+
+    from book.render.pdf_parts import CHROME_CHUNKS
+
+    def kind(html: str) -> str:
+        named = "front" if 'id="contents"' in html else "chrome" if "part-chrome" in html[:5000] else "chapter"
+        return f"{named}:{hashlib.sha256(html.encode()).hexdigest()}"
+
+    log = _logged_layouts(tmp_path, monkeypatch, kind)
+    project = _xref_project(tmp_path, "book")
+    with (project / "book.yaml").open("a") as config:
+        config.write("  spread: {format: pdf, page_size: A5, pdf_engine: parts}\n")
+    assert main(["build", "-q", "--project", str(project), "spread"]) == 0
+    laid = log.read_text().split()
+    kinds = [line.partition(":")[0] for line in laid]
+    assert kinds.count("front") == 1 and 1 <= kinds.count("chrome") <= CHROME_CHUNKS, kinds
+    assert kinds.count("chapter") >= 7 and len(laid) == len(set(laid)), kinds
+
+
 @pytest.mark.parametrize("editions", [("xrefs",), ("xrefs", "other")], ids=["on all cores", "side by side"])
 def test_an_edit_that_moves_pages_renumbers_the_cross_references_of_chapters_it_did_not_touch(tmp_path, editions):
     """Chapter 3 grows by pages: chapter 4, unchanged and reused from the cache, must print the page Part A of
