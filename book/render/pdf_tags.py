@@ -96,25 +96,35 @@ def fix_tags(pdf: pikepdf.Pdf, identifier: str, edition: str, contents_pages: se
         tree = pdf.Root.StructTreeRoot
         parents = _parent_tree(tree)
         # the tree walked once (13,000 elements in the guide: each walk took 0.03 s), grouped by structure type
-        elements = [(element, parent, element.S) for element, parent in _elements(tree)]
-        _artifacts_for_orphans(pdf, parents, {element.objgen for element, _, _ in elements})
-        _merge_nested_links(tree, parents, [(e, p) for e, p, kind in elements if kind == Name.Link])
-        _scope_header_cells([e for e, _, kind in elements if kind == Name.TR])
+        # (as strings: `kind == Name.Link` made a Name for each element, 0.05 s a type on 600 tagged pages)
+        elements = list(_elements(tree))
+        by_type: dict[str, list] = {}
+        for element, parent in elements:
+            by_type.setdefault(str(element.S), []).append((element, parent))
+        _artifacts_for_orphans(pdf, parents, {element.objgen for element, _ in elements})
+        _merge_nested_links(tree, parents, by_type.get("/Link", []))
+        _scope_header_cells([element for element, _ in by_type.get("/TR", [])])
         _contents_as_toc(tree, contents_pages, pdf)
-        _decorative_figures_as_artifacts(pdf, [e for e, _, kind in elements if kind == Name.Figure], parents)
+        _decorative_figures_as_artifacts(pdf, [element for element, _ in by_type.get("/Figure", [])], parents)
     permanent = pikepdf.String(document_id(identifier, edition))
     pdf.trailer.ID = Array([permanent, permanent])
 
 
 def _elements(node):
-    """Every structure element below `node`, depth first, with its parent."""
-    kids = node.get("/K")
-    if kids is None:
-        return
-    for kid in (kids if isinstance(kids, Array) else [kids]):
+    """Every structure element below `node`, depth first (each before its kids), with its parent. A stack, not
+    nested generators: each element passed up through one generator per level (600 tagged pages: 0.25 s)."""
+    stack = [(kid, node) for kid in reversed(_kid_list(node))]
+    while stack:
+        kid, parent = stack.pop()
         if isinstance(kid, Dictionary) and "/S" in kid:
-            yield kid, node
-            yield from _elements(kid)
+            yield kid, parent
+            stack += [(grandchild, kid) for grandchild in reversed(_kid_list(kid))]
+
+
+def _kid_list(node) -> list:
+    """`node`'s /K as a list (none, one, or an array of them)."""
+    kids = node.get("/K")
+    return [] if kids is None else list(kids) if isinstance(kids, Array) else [kids]
 
 
 def _parent_tree(tree) -> dict[int, Array]:
