@@ -91,7 +91,7 @@ def finish_tags(data: bytes, identifier: str, edition: str, contents_pages: set[
 
 
 def fix_tags(pdf: pikepdf.Pdf, identifier: str, edition: str, contents_pages: set[int]) -> None:
-    """finish_tags's fixes made to an open `pdf` (an untagged merged book before its only save: parts_merge.py)."""
+    """finish_tags's fixes made to an open `pdf` (a merged book before its only save: parts_merge.py)."""
     if "/StructTreeRoot" in pdf.Root:  # untagged editions (pdf/a-3b, none) only get their own ID
         tree = pdf.Root.StructTreeRoot
         parents = _parent_tree(tree)
