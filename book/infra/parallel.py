@@ -77,11 +77,6 @@ class _Result:
     def __init__(self, function, args):
         self.function, self.args = function, args
 
-    def cancel(self) -> bool:
-        """Nothing begins before its result is asked for: the caller may do it itself instead."""
-        self.function, self.value = None, None
-        return True
-
     def result(self):
         if self.function is not None:
             self.value, self.function = self.function(*self.args), None

@@ -31,9 +31,8 @@ def characters_per_page(page_mm: tuple[float, float]) -> float:
 
 
 def text_positions(chapters: list[tuple[str, str]], targets: set[str]) -> tuple[list[int], dict[str, int]]:
-    """How many characters of text (tags not counted, wide ones counted twice) come before each chapter, and the
-    whole book as a last entry; and before each of `targets`. `chapters` are (anchor, HTML) pairs, the anchor
-    being the id of the chapter's start."""
+    """How many characters of text (tags not counted, wide ones counted twice) come before each chapter, and
+    before each of `targets`. `chapters` are (anchor, HTML) pairs, the anchor being the id of the chapter's start."""
     starts, positions, before = [], {}, 0
     for anchor, html in chapters:
         starts.append(before)
@@ -44,7 +43,7 @@ def text_positions(chapters: list[tuple[str, str]], targets: set[str]) -> tuple[
                 before += len(text) + len(WIDE.findall(text))
             elif (found := ID.search(text)) and found.group(1) in targets:
                 positions.setdefault(found.group(1), before)
-    return starts + [before], positions
+    return starts, positions
 
 
 def expected_numbers(positions: dict[str, int], targets: set[str], per_page: float, first: int = 1,
