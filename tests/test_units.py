@@ -494,3 +494,48 @@ def test_a_keeping_pool_finishes_each_call_where_it_was_kept_within_its_budget()
         pool.run([(1, _kept_square, (1,), 0), (2, _kept_square, (-2,), 0)])
     with pytest.raises(RuntimeError, match="layout worker stopped"), KeepingPool(2, budget=10) as pool:
         pool.run([(1, _kept_square, (13,), 0)])
+
+
+# Pages that differ in side, blank, first, name and :nth(), and margin boxes with counters and running strings
+PAGE_RULES_HTML = """<style>
+@page { size: 100mm 80mm; margin: 12mm 10mm; font: 8pt sans-serif;
+        @bottom-center { content: counter(page) " / " counter(pages) } }
+@page :first { @top-center { content: "first" } }
+@page :left { margin-left: 14mm; @top-left { content: "left " counter(page) } }
+@page :right { @top-right { content: string(title) } }
+@page :blank { @bottom-center { content: none } }
+@page chapter { @top-center { content: "chapter" } }
+@page chapter:nth(2 of chapter) { counter-reset: page 40; margin-top: 6vh }
+@page :nth(5) { background: #eee }
+body { font: 9pt/1.3 sans-serif; }
+h1 { string-set: title content(); break-before: right; }
+section.named { page: chapter; }
+</style>"""
+# WeasyPrint resolves viewport units in @page rules with the first page's size, known only once that page is made
+# (so its own bottom margin comes out other than the next pages'; with nothing to lay it out again, it stays so)
+VIEWPORT_HTML = "<style>@page { size: 100mm 80mm; margin: 10mm 10mm 8vh; @bottom-center { content: counter(page) } }</style>"
+
+
+def _pdf_and_styles(html: str) -> tuple[bytes, int, int]:
+    """The PDF of `html` followed by paragraphs in five sections, its page count, and how many computed styles
+    its pages have."""
+    from weasyprint import HTML
+    words = " ".join(f"word{n}" for n in range(260))
+    sections = "".join(f'<section class="{"named" if n % 2 else ""}"><h1>Part {n}</h1><p>{words}</p></section>'
+                       for n in range(5))
+    document = HTML(string=html + sections).render()
+    return document.write_pdf(), len(document.pages), len({id(page._page_box.style) for page in document.pages})
+
+
+def test_pages_matched_by_the_same_page_rules_share_their_styles_and_are_drawn_the_same(monkeypatch):
+    import weasyprint.layout.page
+
+    from book.render import page_styles
+    page_styles.share_page_styles()
+    shared = [_pdf_and_styles(html) for html in (PAGE_RULES_HTML, VIEWPORT_HTML)]
+    monkeypatch.setattr(weasyprint.layout.page, "set_page_type_computed_styles", page_styles._computed_anew)
+    anew = [_pdf_and_styles(html) for html in (PAGE_RULES_HTML, VIEWPORT_HTML)]
+    for (pdf, pages, styles), (pdf_anew, pages_anew, styles_anew) in zip(shared, anew):
+        assert pages >= 12 and styles < pages / 2  # shared: far fewer styles than pages
+        assert (pages_anew, styles_anew) == (pages, pages)  # WeasyPrint alone: one for each page
+        assert pdf == pdf_anew

@@ -67,9 +67,11 @@ def render_back_covers(book: Book, context: RenderContext, brandings: list[Brand
 
     from .branding import back_cover
     from .linebreak import patch_line_breaking
+    from .page_styles import share_page_styles
     from .pdf import check_glyphs
     from .pdf_tags import describe_links, finish_tags
     patch_line_breaking()
+    share_page_styles()
     config = book.config
     book = _back_part(book, brandings[0])
     root, styles = config.root, context.styles

@@ -19,6 +19,7 @@ from .context import RenderContext
 from .fonts import FACES, available_faces, missing_characters, script_name
 from .pdf_tags import contents_pages, describe_links, finish_tags
 from .linebreak import patch_line_breaking
+from .page_styles import share_page_styles
 from .page_list import marked_body
 
 VARIANTS = {"pdf/ua-1": "pdf/ua-1", "pdf/a-3b": "pdf/a-3b", "none": None}
@@ -280,6 +281,7 @@ def render_pdf(book: Book, context: RenderContext) -> RenderedPdf:
     from .fetcher import ResourceRefused, parsed_styles  # (it imports WeasyPrint)
 
     patch_line_breaking()
+    share_page_styles()
     source = prepare_print(book, context)
     for warning in source.warnings:
         WARNINGS.warning("%s", warning)

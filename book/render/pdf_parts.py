@@ -74,7 +74,9 @@ def _laid_out(html: str, css: list[tuple[str, str]], roots: list[str], variant: 
     from weasyprint import HTML
 
     from .linebreak import patch_line_breaking
+    from .page_styles import share_page_styles
     patch_line_breaking()
+    share_page_styles()
 
     fetcher, font_config, sheets, read_by_styles = parsed_styles(css, roots)
     fetcher.fetched = set(read_by_styles)
