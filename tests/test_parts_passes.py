@@ -56,6 +56,7 @@ def test_a_cold_build_writes_the_page_numbers_into_the_first_layout(tmp_path, mo
     written into the layout, and the PDF is byte for byte the one the old way (a second layout with the numbers)
     makes."""
     import book.render.pdf_parts as pdf_parts
+    from book.infra.parallel import worker_count
 
     log = _logged_layouts(tmp_path, monkeypatch, _xrefs_in)
     project = _xref_project(tmp_path, "book")
@@ -67,8 +68,12 @@ def test_a_cold_build_writes_the_page_numbers_into_the_first_layout(tmp_path, mo
     log.unlink()
     shutil.rmtree(project / ".cache")
     monkeypatch.setattr(pdf_parts, "write_in_numbers", lambda *args: False)
+    looked_up, render_all = [], pdf_parts._render_all
+    monkeypatch.setattr(pdf_parts, "_render_all", lambda jobs, *rest: looked_up.extend(jobs) or render_all(jobs, *rest))
     assert main(["build", "-q", "--force", "--project", str(project), "xrefs"]) == 0
     twice = log.read_text().split()
+    if worker_count(2) > 1:  # laid out again at once with the numbers found, moving no page: no more passes
+        assert [job for job in looked_up if "part-chrome" not in job[0] and 'id="contents"' not in job[0]] == []
     with_xrefs = 7  # every chapter: the intro, the details (back to the intro), the five long ones
     assert len([n for n in once if n != "0"]) == with_xrefs, once
     assert len([n for n in twice if n != "0"]) == 2 * with_xrefs, twice
