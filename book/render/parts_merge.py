@@ -78,8 +78,9 @@ def merge_parts(book: Book, front: Part, content: list[Part], offsets: list[int]
     for part, start in placed:
         for name, (page, x, y) in part.anchors.items():
             anchors.setdefault(name, (start + page, x, y))
-    _point_links(pdf, placed, anchors)
-    _rebuild_outline(pdf, placed)
+    tops = [float(page.mediabox[3]) for page in pdf.pages]  # (each page's top: once, not for each link)
+    _point_links(pdf, placed, anchors, tops)
+    _rebuild_outline(pdf, placed, tops)
     struct_merge.finish(pdf, key)
     labels = page_labels(starts, book.chapters[0].id)
     numbers = [item for start, style in label_ranges(labels) for item in (start, pikepdf.Dictionary(S=pikepdf.Name(style)))]
@@ -116,8 +117,10 @@ def _add_blank_page(pdf, width: float, height: float) -> None:
     pdf.pages[-1].obj.Contents = pikepdf.Stream(pdf, b"\n")
 
 
-# Keys that lead from a page to other pages or to the structure tree, not to what the page draws
-_ELSEWHERE = {"/Parent", "/P", "/Pg", "/Dest", "/A", "/StructParent", "/StructParents"}
+# Keys that lead from a page to other pages or to the structure tree, not to what the page draws; and arrays of
+# numbers only (a font's glyph widths run to thousands: walking them took a third of the time)
+_ELSEWHERE = {"/Parent", "/P", "/Pg", "/Dest", "/A", "/StructParent", "/StructParents",
+              "/W", "/Widths", "/FontBBox", "/MediaBox", "/CropBox", "/BBox", "/Matrix", "/Rect", "/Domain"}
 
 
 def _own_streams(pages) -> None:
@@ -145,14 +148,15 @@ def _walked(value) -> bool:
     return isinstance(value, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream))
 
 
-def _point_links(pdf, placed, anchors) -> None:
+def _point_links(pdf, placed, anchors, tops) -> None:
     """Internal links as explicit destinations: the parts' named destinations do not survive merging.
 
     The annotations stay where WeasyPrint put them, so a tagged Link element's reference to its annotation (and
     the annotation's parent-tree key) stays true."""
+    pages = [page.obj for page in pdf.pages]  # (once: pdf.pages[n] makes a new Page each time)
     for part, start in placed:
         for number in range(len(part.heights)):
-            for annotation in pdf.pages[start + number].obj.get("/Annots", []):
+            for annotation in pages[start + number].get("/Annots", []):
                 name = annotation.get("/Dest")
                 if not isinstance(name, pikepdf.String):
                     continue
@@ -160,12 +164,11 @@ def _point_links(pdf, placed, anchors) -> None:
                     del annotation.Dest
                     continue
                 target_page, x, y = anchors[str(name)]
-                destination = pdf.pages[target_page]
-                annotation.Dest = pikepdf.Array([destination.obj, pikepdf.Name.XYZ, x * PX,
-                                                 float(destination.mediabox[3]) - y * PX, 0])
+                annotation.Dest = pikepdf.Array([pages[target_page], pikepdf.Name.XYZ, x * PX,
+                                                 tops[target_page] - y * PX, 0])
 
 
-def _rebuild_outline(pdf, placed) -> None:
+def _rebuild_outline(pdf, placed, tops) -> None:
     """The bookmarks of every part, nested by level, in page order."""
     with pdf.open_outline() as outline:
         stack: list[tuple[int, pikepdf.OutlineItem]] = []
@@ -173,7 +176,7 @@ def _rebuild_outline(pdf, placed) -> None:
             for number, level, label, y in part.bookmarks:
                 while stack and stack[-1][0] >= level:
                     stack.pop()
-                top = float(pdf.pages[start + number].mediabox[3]) - y * PX
-                item = pikepdf.OutlineItem(label, start + number, pikepdf.PageLocation.XYZ, left=0, top=top, zoom=0)
+                item = pikepdf.OutlineItem(label, start + number, pikepdf.PageLocation.XYZ, left=0,
+                                           top=tops[start + number] - y * PX, zoom=0)
                 (stack[-1][1].children if stack else outline.root).append(item)
                 stack.append((level, item))
