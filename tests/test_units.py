@@ -475,6 +475,12 @@ def _frozen(keep: bool) -> tuple[int, None]:
     return gc.get_freeze_count(), None
 
 
+def _where(keep: bool) -> tuple[int, None]:
+    """A KeepingPool call never kept: the process it ran in."""
+    import os
+    return os.getpid(), None
+
+
 def test_a_keeping_pool_finishes_each_call_where_it_was_kept_within_its_budget():
     from book.infra.parallel import KeepingPool
 
@@ -484,9 +490,12 @@ def test_a_keeping_pool_finishes_each_call_where_it_was_kept_within_its_budget()
         kept = pool.kept()
         assert 9 not in kept and 2 <= len(kept) <= 4  # cost 4 each, 10 a worker: two each at most
         # kept calls run where they were kept, the others (free) on a worker with nothing kept left
-        finished = pool.finish({key: (_kept_by, (100,)) for key in kept}, free=[("a", _frozen, ()), ("b", _kept_square, (7,))])
+        free = [("where", _where, ()), ("a", _frozen, ()), ("b", _kept_square, (7,))]
+        finished = pool.finish({key: (_kept_by, (100,)) for key in kept}, free=free, spare=1)
         assert {key: finished[key][1] for key in kept} == {key: key + 100 for key in kept}
-        assert len({finished[key][0] for key in kept}) == 2  # both workers kept some
+        keepers = {finished[key][0] for key in kept}
+        assert len(keepers) == 2  # both workers kept some
+        assert finished["where"] not in keepers  # the first free call began at once, in a spare worker
         # kept layouts are left out of the garbage collector's walks while kept, and given back to it after
         assert all(finished[key][2] > 0 for key in kept) and finished["a"] == 0 and finished["b"] == 49
         assert pool.kept() == set()

@@ -95,10 +95,11 @@ class KeepingPool:
     def __init__(self, workers: int, budget: int):
         self._workers, self._budget, self._spent, self._keeper, self._processes = workers, budget, {}, {}, []
 
-    def _start(self, count: int) -> None:
-        """At least `count` workers (at most the pool's size), forked now: they see this process as it is."""
+    def _start(self, count: int, spare: int = 0) -> None:
+        """At least `count` workers (at most the pool's size, plus `spare`), forked now: they see this process as
+        it is."""
         context = multiprocessing.get_context("fork")
-        while len(self._processes) < min(count, self._workers):
+        while len(self._processes) < min(count, self._workers + spare):
             mine, theirs = context.Pipe()
             # the worker closes its copies of this process's ends (its own and the earlier workers'): else, were this
             # process killed, no worker would see its pipe close, and each would wait for calls forever
@@ -130,14 +131,17 @@ class KeepingPool:
         """The keys whose results a worker keeps."""
         return set(self._keeper)
 
-    def finish(self, calls: dict, free: list[tuple] = ()) -> dict:
+    def finish(self, calls: dict, free: list[tuple] = (), spare: int = 0) -> dict:
         """{key: (function, args)} → {key: function(kept, *args)}, run in the worker that keeps each key, which
         forgets it there; and `free` (key, function, args) calls, as `run` makes them (never kept), in order, each
         on the first worker with no kept call left: its kept layouts' memory is given back before it takes more
-        (pdf_parts.py: the 600-page book's peak 334 → 279 MB against free calls first, in the same time)."""
+        (pdf_parts.py: the 600-page book's peak 334 → 279 MB against free calls first, in the same time).
+        `spare` more workers than the pool's size are forked for the free calls, which then begin at once, sharing
+        the cores with the kept calls: a long free call does not wait for those, to end alone."""
         bound: dict = {}
         for key in calls:
             bound.setdefault(self._keeper.pop(key), []).append(("finish", key, *calls[key]))
+        self._start(len(self._processes) + min(spare, len(free)), spare)
         self._start(len(free))
         return self._dispatch(bound, [(key, function, args, 0) for key, function, args in free])
 
