@@ -548,3 +548,16 @@ def test_pages_matched_by_the_same_page_rules_share_their_styles_and_are_drawn_t
         assert pages >= 12 and styles < pages / 2  # shared: far fewer styles than pages
         assert (pages_anew, styles_anew) == (pages, pages)  # WeasyPrint alone: one for each page
         assert pdf == pdf_anew
+
+
+def test_a_cross_reference_target_is_guessed_from_its_own_chapter_opening():
+    from book.render.xref_numbers import expected_by_chapter, expected_numbers
+    # three chapters with 2.5, 1 and 3 pages of text (100 characters a page), each opening on a right-hand page:
+    # pages 1-3, a blank 4, page 5, a blank 6, pages 7-9
+    starts = [0, 250, 350, 650]
+    positions = {"a": 0, "b": 120, "c": 250, "d": 349, "e": 360, "f": 640}
+    on_the_right = lambda index, count: count + count % 2  # noqa: E731
+    numbers = expected_by_chapter(starts, positions, set(positions), 100, on_the_right)
+    assert numbers == {"a": "1", "b": "2", "c": "5", "d": "5", "e": "7", "f": "9"}
+    assert expected_by_chapter(starts, positions, {"f"}, 100, lambda index, count: count) == {"f": "7"}
+    assert expected_numbers(positions, {"f"}, 100) == {"f": "7"}  # one run of text: the openings not counted

@@ -24,7 +24,8 @@ from .context import RenderContext
 from .parts_merge import PX, Part, merge_parts
 from .fetcher import parsed_styles
 from .pdf import VARIANTS, WARNINGS, RenderedPdf, _first_block, prepare_print
-from .xref_numbers import characters_per_page, expected_numbers, text_positions, write_in_numbers
+from .xref_numbers import (characters_per_page, expected_by_chapter, expected_numbers, text_positions,
+                           write_in_numbers)
 
 @dataclass(frozen=True)
 class Layout:
@@ -315,8 +316,8 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
         return [front_job(layout)] + (chrome_jobs(layout, front_pages) if chrome_now else [])
 
     if workers > 1:  # the chapters with cross-references kept undrawn in the workers, as far as their memory goes
-        expected = expected_numbers(positions, targets - plan.numbers.keys(),
-                                    characters_per_page(page_mm(edition.page_size)))
+        expected = expected_by_chapter(starts, positions, targets - plan.numbers.keys(),
+                                       characters_per_page(page_mm(edition.page_size)), start_of)
         plan = replace(plan, numbers={**expected, **plan.numbers})
         laid_with = [plan.numbers] * parts
         with KeepingPool(workers, KEPT_CHARACTERS) as pool:
