@@ -552,10 +552,10 @@ def test_pages_matched_by_the_same_page_rules_share_their_styles_and_are_drawn_t
 
 def test_a_cross_reference_target_is_guessed_from_its_own_chapter_opening():
     from book.render.xref_numbers import expected_by_chapter, expected_numbers
-    # three chapters with 2.5, 1 and 3 pages of text (100 characters a page), each opening on a right-hand page:
+    # three chapters with 2.7, 1.2 and 3 pages of text (100 characters a page), each opening on a right-hand page:
     # pages 1-3, a blank 4, page 5, a blank 6, pages 7-9
-    starts = [0, 250, 350, 650]
-    positions = {"a": 0, "b": 120, "c": 250, "d": 349, "e": 360, "f": 640}
+    starts = [0, 270, 390, 690]
+    positions = {"a": 0, "b": 120, "c": 270, "d": 330, "e": 400, "f": 680}
     on_the_right = lambda index, count: count + count % 2  # noqa: E731
     numbers = expected_by_chapter(starts, positions, set(positions), 100, on_the_right)
     assert numbers == {"a": "1", "b": "2", "c": "5", "d": "5", "e": "7", "f": "9"}

@@ -64,14 +64,15 @@ def expected_by_chapter(starts: list[int], positions: dict[str, int], targets: s
     part, and starts where `start_of(index, pages before it)` says (after a blank page, to open on a right-hand
     page); a target is as far into its chapter as the text before it. (The 600-page book's chapters counted as one
     run of text came out 24 % short at the end: 14 of its 304 targets got a number of another digit count than
-    their page's, and 7 chapters were laid out twice; counted so, 1 and 1. The 170-page book: 14 and 7, now 1 and
-    1; the 70-page one: none either way.)"""
+    their page's, and 7 chapters were laid out twice; counted so, 3 and 2. The 170-page book: 14 and 7, now 3 and
+    2; the 70-page one and the guide's print edition: none either way.)"""
     openings, count = [], 0
     for index in range(len(starts) - 1):
         openings.append(start_of(index, count))
-        # a last page less than a quarter full is taken as none: the tests' book of plain paragraphs, denser than
-        # the guide's, had a target guessed a page late (page 10 for 9) with a whole page for any part of one
-        count = openings[-1] + max(1, math.ceil((starts[index + 1] - starts[index]) / per_page - 0.25))
+        # its pages rounded to the nearest whole: with any part of a page counted as a whole one, the guide's
+        # Chinese brochure (laid out on its own) and the tests' book of plain paragraphs, denser than a page's
+        # characters say, each had a target guessed a page late (10 for 9), and one more chapter laid out twice
+        count = openings[-1] + max(1, math.ceil((starts[index + 1] - starts[index]) / per_page - 0.5))
     numbers = {}
     for target in targets:
         position = positions.get(target, 0)
