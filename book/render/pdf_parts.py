@@ -367,15 +367,16 @@ def render_pdf_parts(book: Book, context: RenderContext, workers: int, cache: Ca
         layout = placed(content)
         drawn = {i: _finished(laid, plan.versos[i] == layout.versos[i], laid_with[i], layout.numbers)
                  for i, laid in held.items()}
-        for i, (numbered, part) in drawn.items():
-            if numbered:  # kept as what a layout with the numbers found gives
+        for i, (current, part) in drawn.items():
+            if current:  # kept as what a layout with the numbers found gives
                 html, css, _, _ = content_job(i, replace(plan, numbers=layout.numbers))
                 cache.put(_key(html, css, variant), _part_meta(part), part.pdf)
     settled, versos = True, list(plan.versos)
-    for i, (numbered, part) in drawn.items():
-        content[i] = part  # (not numbered: as laid out; the passes below settle it)
-        settled = settled and numbered
-        versos[i] = layout.versos[i] if numbered else versos[i]
+    for i, (current, part) in drawn.items():  # (current: it prints the numbers found, on the side found)
+        content[i] = part  # (not current: as laid out; the passes below settle it)
+        settled = settled and current
+        if current:
+            versos[i] = layout.versos[i]
     # A chapter laid out again with the numbers found (its own could not be written in) may have come out a page
     # longer or shorter, and moved what follows. Where none did, the numbers and sides found are what every part
     # was laid out with, and the passes below have nothing to do (before, one pass found all of it in the cache:
