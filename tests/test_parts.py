@@ -294,27 +294,6 @@ def test_tagged_parts_parent_tree_and_links_are_consistent(tagged):
                    for page in pdf.pages if isinstance(page.obj.Contents, pikepdf.Array)) >= 2
 
 
-def test_a_long_tagged_book_fixed_on_its_saved_file_gets_the_same_tags(tagged, monkeypatch):
-    """From REOPENED_FROM_PAGES pages on, the PDF/UA fixes are made on the merged book saved and reopened (its peak
-    memory is lower); a shorter book gets them before its one save. Both ways give the same tree and findings."""
-    import pdfua
-
-    from book.render import parts_merge
-
-    project = tagged[0].parent.parent
-    monkeypatch.setattr(parts_merge, "REOPENED_FROM_PAGES", 1)
-    out = project / "reopened"
-    assert main(["build", "-q", "--force", "--project", str(project), "--out", str(out), "uaparts"]) == 0
-    reopened = out / tagged[0].name
-    assert reopened.read_bytes() != tagged[0].read_bytes()  # saved twice: another object layout
-    assert structure(reopened, "Uaparts edition") == structure(tagged[0], "Uaparts edition")
-    check = subprocess.run(["qpdf", "--check", str(reopened)], capture_output=True, text=True)
-    assert check.returncode == 0, check.stdout + check.stderr
-    findings = [sorted((f.rule_id, f.severity.name, f.message) for f in pdfua.validate(str(path)).findings)
-                for path in (reopened, tagged[0])]
-    assert findings[0] == findings[1]
-
-
 def test_tagged_parts_pass_qpdf_and_pdfua(tagged):
     import pdfua
 

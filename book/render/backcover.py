@@ -112,7 +112,7 @@ def render_back_covers(book: Book, context: RenderContext, brandings: list[Brand
     pages = document.copy([document.pages[starts[i]] for i in range(len(brandings))])
     pdf = pages.write_pdf(pdf_variant=variant, pdf_identifier=config.identifier.encode(),
                           finisher=lambda document, pdf: describe_links(document))
-    return finish_tags(pdf, config.identifier, book.edition.name, set())
+    return finish_tags(pdf, set(), (config.identifier, book.edition.name))
 
 
 def _structure_elements(element):

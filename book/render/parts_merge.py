@@ -12,6 +12,7 @@ from ..assemble import Book
 from . import struct_merge
 from .overlay import draw_page
 from .pdf import RenderedPdf, label_ranges, page_labels
+from .pdf_tags import set_document_id
 
 PX = 0.75  # CSS px → PDF points
 
@@ -89,24 +90,13 @@ def merge_parts(book: Book, front: Part, content: list[Part], offsets: list[int]
         if "/ViewerPreferences" not in pdf.Root:
             pdf.Root.ViewerPreferences = pikepdf.Dictionary()
         pdf.Root.ViewerPreferences.Direction = pikepdf.Name.R2L
-    from .pdf_tags import contents_pages, finish_tags, fix_tags  # the same PDF/UA fixes as a single document gets
-    fixes = (book.config.identifier, book.edition.name, contents_pages(starts))
-    # Tagged, the fixes walk the whole structure tree. On a long book they are made on the saved book reopened,
-    # which qpdf reads only as far as they go, the merged book and its parts freed (600 tagged pages: peak 344 →
-    # 327 MB, 0.3 s longer); a shorter one, or an untagged one (only its document ID to set), is fixed before its
-    # one save (the guide's print edition: 0.05–0.08 s less, the memory the same).
-    reopened = "/StructTreeRoot" in pdf.Root and len(pdf.pages) >= REOPENED_FROM_PAGES
-    if not reopened:
-        fix_tags(pdf, *fixes)
+    # (the PDF/UA fixes a single document gets were made to each part by the worker that drew it: pdf_parts.py)
+    set_document_id(pdf, book.config.identifier, book.edition.name)
     out = io.BytesIO()
     pdf.save(out, deterministic_id=True, fix_metadata_version=False, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     for source in [pdf, *sources]:
         source.close()
-    del pdf, sources
-    return RenderedPdf(finish_tags(out.getvalue(), *fixes) if reopened else out.getvalue(), labels, tuple(starts))
-
-
-REOPENED_FROM_PAGES = 200
+    return RenderedPdf(out.getvalue(), labels, tuple(starts))
 
 
 def _add_blank_page(pdf, width: float, height: float) -> None:

@@ -299,7 +299,7 @@ def render_pdf(book: Book, context: RenderContext) -> RenderedPdf:
         pdf = document.write_pdf(pdf_variant=VARIANTS[edition.pdf_variant], pdf_identifier=config.identifier.encode(),
                                  finisher=lambda document, pdf: (_finish(pdf, labels, book.messages.direction),
                                                                  describe_links(document)))
-        pdf = finish_tags(pdf, config.identifier, edition.name, contents_pages(starts))
+        pdf = finish_tags(pdf, contents_pages(starts), (config.identifier, edition.name))
     except ResourceRefused as error:
         raise BookError(None, None, str(error), "keep images, stylesheets and fonts inside the project") from None
     except Exception as error:  # noqa: BLE001 - WeasyPrint wraps refusals in its own exceptions

@@ -103,8 +103,10 @@ def _written(laid: _Laid) -> Part:
     for _, target, _ in laid.facts.links:
         if target not in laid.facts.anchors:
             document.pages[0].anchors.setdefault(target, (0, 0, 0, 0))
-    from .pdf_tags import describe_links
+    from .pdf_tags import contents_pages, describe_links, finish_tags
     pdf = document.write_pdf(pdf_variant=variant, finisher=(lambda d, _: describe_links(d)) if variant else None)
+    if variant:  # the PDF/UA fixes made here, on both cores, not on the merged book (600 tagged pages: 1.7 s less)
+        pdf = finish_tags(pdf, contents_pages(laid.facts.starts))
     # (the fetcher is shared: what it fetched since may be another part's too, which only makes the entry stricter)
     files = laid.files | laid.fetcher.fetched
     return replace(laid.facts, pdf=pdf, files=tuple(tuple(item) for item in recorded(files)))

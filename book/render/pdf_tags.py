@@ -81,33 +81,41 @@ def contents_pages(starts) -> set[int]:
     return {i for i, start in enumerate(starts) if start in ("-contents", "-lot", "-lof") or start.startswith("-toc-")}
 
 
-def finish_tags(data: bytes, identifier: str, edition: str, contents_pages: set[int]) -> bytes:
-    """The tagged PDF `data` with the fixes above; `contents_pages` are the 0-based pages of the contents."""
+def finish_tags(data: bytes, contents_pages: set[int], identity: tuple[str, str] | None = None) -> bytes:
+    """The tagged PDF `data` with the fixes above (`contents_pages`: the 0-based pages of the contents) and, given
+    an (identifier, edition) `identity`, that edition's document ID. A part of a book laid out in parts is fixed
+    this way in the worker that drew it, and gets its ID when merged (set_document_id)."""
     pdf = pikepdf.open(io.BytesIO(data))
-    fix_tags(pdf, identifier, edition, contents_pages)
+    fix_tree(pdf, contents_pages)
+    if identity is not None:
+        set_document_id(pdf, *identity)
     out = io.BytesIO()
     pdf.save(out, deterministic_id=True, fix_metadata_version=False)
     return out.getvalue()
 
 
-def fix_tags(pdf: pikepdf.Pdf, identifier: str, edition: str, contents_pages: set[int]) -> None:
-    """finish_tags's fixes made to an open `pdf` (a merged book before its only save: parts_merge.py)."""
-    if "/StructTreeRoot" in pdf.Root:  # untagged editions (pdf/a-3b, none) only get their own ID
-        tree = pdf.Root.StructTreeRoot
-        parents = _parent_tree(tree)
-        # the tree walked once (13,000 elements in the guide: each walk took 0.03 s), grouped by structure type
-        # (as strings: `kind == Name.Link` made a Name for each element, 0.05 s a type on 600 tagged pages)
-        elements = list(_elements(tree))
-        by_type: dict[str, list] = {}
-        for element, parent in elements:
-            by_type.setdefault(str(element.S), []).append((element, parent))
-        _artifacts_for_orphans(pdf, parents, {element.objgen for element, _ in elements})
-        _merge_nested_links(tree, parents, by_type.get("/Link", []))
-        _scope_header_cells([element for element, _ in by_type.get("/TR", [])])
-        _contents_as_toc(tree, contents_pages, pdf)
-        _decorative_figures_as_artifacts(pdf, [element for element, _ in by_type.get("/Figure", [])], parents)
+def set_document_id(pdf: pikepdf.Pdf, identifier: str, edition: str) -> None:
     permanent = pikepdf.String(document_id(identifier, edition))
     pdf.trailer.ID = Array([permanent, permanent])
+
+
+def fix_tree(pdf: pikepdf.Pdf, contents_pages: set[int]) -> None:
+    """finish_tags's fixes to the structure tree of an open `pdf` (none when it is untagged)."""
+    if "/StructTreeRoot" not in pdf.Root:
+        return
+    tree = pdf.Root.StructTreeRoot
+    parents = _parent_tree(tree)
+    # the tree walked once (13,000 elements in the guide: each walk took 0.03 s), grouped by structure type
+    # (as strings: `kind == Name.Link` made a Name for each element, 0.05 s a type on 600 tagged pages)
+    elements = list(_elements(tree))
+    by_type: dict[str, list] = {}
+    for element, parent in elements:
+        by_type.setdefault(str(element.S), []).append((element, parent))
+    _artifacts_for_orphans(pdf, parents, {element.objgen for element, _ in elements})
+    _merge_nested_links(tree, parents, by_type.get("/Link", []))
+    _scope_header_cells([element for element, _ in by_type.get("/TR", [])])
+    _contents_as_toc(tree, contents_pages, pdf)
+    _decorative_figures_as_artifacts(pdf, [element for element, _ in by_type.get("/Figure", [])], parents)
 
 
 def _elements(node):
