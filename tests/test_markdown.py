@@ -153,6 +153,20 @@ def test_markdown_resumes_after_a_blank_line_in_a_details_block_as_on_github():
     assert converted.block_lines == (1, 7, 11)
 
 
+def test_an_html_block_left_open_ends_at_its_blank_line_as_on_github():
+    # mermaid 11.17.2's README (npm, MIT) opens with `<p align="center">` and never closes it: Python-Markdown took
+    # the rest of the chapter as raw HTML, printed as typed (`**Bold**`, `## Section`, missing from the contents)
+    for opening in ('<p align="center">', "<p>", '<div align="center">', "<details>"):
+        text = f"# Title\n\n{opening}\nTry the <a href=\"https://example.com/\">Develop</a> preview\n\n**Bold** and a [link](https://example.com).\n\n## Section\n\n- item\n"
+        tree = markdown_to_tree(text)
+        assert tree.find(".//strong").text == "Bold" and tree.find(".//h2").text == "Section", opening
+        assert tree.find(".//ul/li").text == "item" and "**" not in tree.text_content(), opening
+    # a container closed later keeps what it holds (Markdown again after its blank lines); code stays code
+    tree = markdown_to_tree("<div>\nA\n\n**B**\n\n</div>\n\nC\n\n```html\n<p>\n\n*x*\n```\n")
+    assert tree.find("div/p/strong").text == "B" and tree.find(".//pre/code").text_content() == "<p>\n\n*x*\n"
+    assert convert("# T\n\n<p>\nopen\n\nnext\n").block_lines == (1, 3, 6)  # every block keeps its source line
+
+
 def test_an_indented_details_block_and_a_picture_read_as_on_github():
     # pyenv's README indents its <details> by two spaces: Python-Markdown left the Markdown inside as typed (`code`,
     # "1. First"); Rust's README offers its logo for dark and light screens in a <picture>, shown as raw tags

@@ -200,6 +200,49 @@ class _MarkdownInHtmlBlocks(Preprocessor):
         return marked
 
 
+# An HTML block's first tag, and the tags whose block does not end at a blank line (CommonMark's kind 1) or that
+# have no end tag
+HTML_BLOCK_START = re.compile(r"^ {0,3}<([A-Za-z][A-Za-z0-9]*)(?=[\s/>])[^>]*?(/?)>")
+ENDS_AT_ITS_TAG = {"pre", "script", "style", "textarea"}
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+class _UnclosedHtmlBlocks(Preprocessor):
+    """An element an HTML block opens and the document never closes is closed where the block ends, at its blank
+    line; a `<p>` always is (it holds no blocks). GitHub ends the block there and reads Markdown again after it;
+    Python-Markdown took the rest of the chapter as raw HTML, printed as typed (`**Bold**`, `## Section`, missing
+    from the contents: mermaid's README opens with an unclosed `<p align="center">`). A container closed later is
+    _MarkdownInHtmlBlocks's, and stays as written. The closing tags go at the end of the block's last line, so
+    every line keeps its number."""
+
+    def run(self, lines):
+        fenced = in_fenced_code(lines)
+        closings: dict[str, list[int]] = {}  # the lines (outside fenced code) where each tag name is closed
+        blocks = iter(range(len(lines)))
+        for index in blocks:
+            start = None if fenced[index] else HTML_BLOCK_START.match(lines[index])
+            if not start or start.group(2):
+                continue
+            name = start.group(1).lower()
+            if not self.md.is_block_level(name) or name in ENDS_AT_ITS_TAG | VOID:
+                continue
+            last = index  # the block's last line: the one before the next blank line (or fenced code)
+            while last + 1 < len(lines) and lines[last + 1].strip() and not fenced[last + 1]:
+                last += 1
+            block = "\n".join(lines[index:last + 1])
+            tag = re.compile(rf"<(/?){name}(?=[\s/>])[^>]*?(/?)>", re.I)
+            open_ = sum(-1 if found.group(1) else 0 if found.group(2) else 1 for found in tag.finditer(block))
+            if open_ > 0:
+                if name not in closings:
+                    closing = re.compile(rf"</{name}\s*>", re.I)
+                    closings[name] = [i for i, text in enumerate(lines) if not fenced[i] and closing.search(text)]
+                if name == "p" or bisect.bisect_right(closings[name], last) == len(closings[name]):
+                    lines[last] += f"</{name}>" * open_
+            for _ in range(last - index):
+                next(blocks, None)
+        return lines
+
+
 MARKER = re.compile(r"^( *)([-*+]|\d{1,9}[.)])( {1,4}(?=\S)|[ \t]*$)")  # a list item's marker and the spaces after it
 
 
@@ -504,10 +547,12 @@ class _HeadingsOnTheirOwn(Preprocessor):
 
 
 class GitHubHtmlBlocks(Extension):
-    """Markdown again after a blank line inside an HTML container (_MarkdownInHtmlBlocks); needs md_in_html."""
+    """Markdown again after a blank line inside an HTML container (_MarkdownInHtmlBlocks) or after an HTML block
+    that leaves its element open (_UnclosedHtmlBlocks); needs md_in_html."""
 
     def extendMarkdown(self, md):
         # before guidebook_capture (29, book/convert/source_lines.py) records the lines, and html_block (20) stashes
+        md.preprocessors.register(_UnclosedHtmlBlocks(md), "guidebook_unclosed_html", 29.55)
         md.preprocessors.register(_MarkdownInHtmlBlocks(md), "guidebook_markdown_in_html", 29.5)
 
 
