@@ -636,6 +636,28 @@ def test_alt_is_only_for_images(tmp_path):
     assert [e.get("alt") for e in body.iter("a", "img")] == [None, "y"]
 
 
+def test_attributes_stay_only_where_xhtml_allows_them_and_with_values_it_takes(tmp_path):
+    # node-emoji 2.2.0's and liquidjs 10.30.1's READMEs (npm, MIT): an all-contributors table, `<td align="center"
+    # valign="top" width="14.28%">`; `width` passed on any tag, and EPUBCheck refused 13 and 99 of them
+    from PIL import Image
+    Image.new("RGB", (2, 2)).save(tmp_path / "y.png")
+    text = ('<table width="100%"><tr><td width="14.28%" colspan="2">a</td><td rowspan="x">b</td></tr></table>\n\n'
+            '<img src="y.png" width="100px;" height="50" alt="y"> <img src="y.png" width="50%" alt="z">\n\n'
+            '<ul type="square"><li value="3">x</li></ul>\n\n<ol start="3" type="a"><li value="7">y</li></ol>\n\n'
+            '<hr width="50%">\n')
+    p = chapter(tmp_path, "one", text)
+    body, found = sanitized(p, tmp_path, "escape")
+    assert [str(e).split(";")[0] for e in found] == [
+        "one.md:1: warning: attribute 'width' is not allowed on <table>", "one.md:1: warning: attribute 'width' is not allowed on <td>",
+        'one.md:1: warning: rowspan="x" on <td> is not valid', 'one.md:3: warning: width="50%" on <img> is not valid',
+        "one.md:5: warning: attribute 'type' is not allowed on <ul>", 'one.md:5: warning: value="3" on <li> is not valid',
+        "one.md:9: warning: attribute 'width' is not allowed on <hr>"]
+    assert [dict(e.attrib) for e in body.iter("td", "img", "ol", "li")] == [
+        {"colspan": "2"}, {}, {"src": "y.png", "width": "100", "height": "50", "alt": "y"}, {"src": "y.png", "alt": "z"},
+        {}, {"start": "3", "type": "a"}, {"value": "7"}]
+    assert len(problems(tmp_path, text)) == 7  # strict: each is an error
+
+
 def test_lenient_empty_heading_is_left_out(tmp_path):
     text = "Text.\n\n##\n\nMore.\n"
     p = chapter(tmp_path, "one", text)
@@ -738,8 +760,14 @@ def test_no_title_lenient_takes_the_file_name_strict_refuses(tmp_path):
         " (add 'title:' front matter or a '# Title' line)"]
     with pytest.raises(BookError, match="Read-Me.md:1: chapter has no title"):
         loaded(tmp_path, "Read-Me.md", text)
-    logo_only = loaded(tmp_path, "b.md", "<h1><img src='logo.svg' alt='Chalk'></h1>\n\nText.\n", strict=False)
-    assert logo_only.title == "b" and logo_only.text.startswith("<h1><img")  # the logo stays in the text
+    # a logo for a title: its alt text (chalk's README; katex 0.19.1's (npm, MIT) `# [![KaTeX](logo.svg)](…)` and a
+    # <picture> in an <h1> were named after their file); without alt text the logo stays in the text
+    for logo in ("<h1><img src='logo.svg' alt='Chalk'></h1>", "# [![Chalk](logo.svg)](https://x.dev)",
+                 '<h1><a href="https://x.dev">\n  <picture>\n    <img alt="Chalk" width=130 src="l.svg">\n  </picture>\n</a></h1>'):
+        logo_only = loaded(tmp_path, "b.md", f"{logo}\n\nText.\n")
+        assert (logo_only.title, logo_only.text.strip(), logo_only.title_line) == ("Chalk", "Text.", 1)
+    logo_only = loaded(tmp_path, "b.md", "<h1><img src='logo.svg'></h1>\n\nText.\n", strict=False)
+    assert logo_only.title == "b" and logo_only.text.startswith("<h1><img")
 
 
 def test_unknown_front_matter_key_lenient_is_a_warning(tmp_path):

@@ -2,6 +2,7 @@
 as the book keeps it (in escape and lenient modes, with what is refused shown as text or left out)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -29,8 +30,21 @@ ALLOWED_ATTRIBUTES = {
     "scope", "headers", "start", "reversed", "type", "value", "role", "datetime", "cite", "open", "span",
     "abbr",
 }
-# Allowed only on these tags: `<a alt>` (common in READMEs) is no valid XHTML, and EPUBCheck refuses it.
-ATTRIBUTE_TAGS = {"alt": {"img"}}
+# Allowed only on these tags, as XHTML 5 allows them: `<a alt>`, `<td width="14%">` (an all-contributors table),
+# `<ul type>`, `<li value>` in a `<ul>` are common in READMEs, and EPUBCheck refuses each.
+ATTRIBUTE_TAGS = {
+    "alt": {"img"}, "src": {"img"}, "width": {"img"}, "height": {"img"}, "href": {"a"}, "type": {"ol"},
+    "start": {"ol"}, "reversed": {"ol"}, "value": {"li"}, "span": {"col", "colgroup"}, "colspan": {"td", "th"},
+    "rowspan": {"td", "th"}, "headers": {"td", "th"}, "scope": {"th"}, "abbr": {"th"}, "open": {"details"},
+    "datetime": {"time", "ins", "del"}, "cite": {"blockquote", "q", "ins", "del"},
+}
+# The values XHTML 5 takes: a number (of pixels, of a list's items or of cells), a list style. An image's
+# "100px" is read as 100, as browsers read it.
+PIXELS = re.compile(r"^\s*(\d+)(?:\.\d*)?\s*(?:px)?\s*;?\s*$", re.I)
+ATTRIBUTE_VALUES = {"width": PIXELS, "height": PIXELS, "start": re.compile(r"^\s*-?\d+\s*$"),
+                    "value": re.compile(r"^\s*-?\d+\s*$"), "type": re.compile(r"^[1aAiI]$"),
+                    "colspan": re.compile(r"^\s*[1-9]\d*\s*$"), "rowspan": re.compile(r"^\s*\d+\s*$"),
+                    "span": re.compile(r"^\s*[1-9]\d*\s*$")}
 # They run code, fetch from elsewhere or take over the page: errors by default, since an author who wrote them
 # meant something the book cannot do; `raw_html: escape` shows them as text (harmless) with a warning; the
 # disclaimer drops them with their content.
@@ -96,6 +110,17 @@ def sanitize(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_htm
         for name, value in list(element.attrib.items()):
             if name.startswith("on"):
                 problem(element, (f"{name}=",), f"event attribute '{name}' is not allowed", "remove it")
+            elif _bad_value(element, name, value):
+                if escape:
+                    problem(element, (f"{name}=",), f"{name}=\"{value}\" on <{tag}> is not valid; dropped",
+                            _VALUE_HINTS[name], warning=True)
+                    changed = True
+                    del element.attrib[name]
+                else:
+                    problem(element, (f"{name}=",), f"{name}=\"{value}\" on <{tag}> is not valid", _VALUE_HINTS[name])
+            elif tag == "img" and name in ("width", "height") and (found := PIXELS.match(value)) and found.group(1) != value:
+                changed = True
+                element.set(name, found.group(1))
             elif (name not in ALLOWED_ATTRIBUTES and not name.startswith(("aria-", "data-", "epub:"))
                   or tag not in ATTRIBUTE_TAGS.get(name, {tag})):
                 if raw_html == "escape" and name != "style":
@@ -174,6 +199,23 @@ def _links_without_text(body, strict: bool, problem) -> bool:
         else:
             link.drop_tree()  # its tail stays
     return bool(empty) and not strict
+
+
+_VALUE_HINTS = {
+    "width": "write a number of pixels (width=\"120\"), or leave it out", "height": "write a number of pixels, or leave it out",
+    "start": "write a whole number", "value": "write a whole number, in a numbered list (<ol>) only",
+    "type": "write 1, a, A, i or I", "colspan": "write a whole number from 1", "rowspan": "write a whole number",
+    "span": "write a whole number from 1",
+}
+
+
+def _bad_value(element, name: str, value: str) -> bool:
+    """Whether an attribute the allow-list keeps on this tag has a value XHTML 5 refuses (`<li value>` is allowed
+    only in an `<ol>`)."""
+    if name not in ATTRIBUTE_VALUES or element.tag not in ATTRIBUTE_TAGS.get(name, {element.tag}):
+        return False
+    parent = element.getparent()
+    return not ATTRIBUTE_VALUES[name].match(value) or (name == "value" and (parent is None or parent.tag != "ol"))
 
 
 def _deepest(tree):
