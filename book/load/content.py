@@ -21,6 +21,7 @@ RAW_H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1\s*>", re.I | re.S)
 RAW_H1_START = re.compile(r"<h1\b", re.I)
 # A title is plain text (contents, outline, EPUB nav): badges go, links and emphasis keep only their words.
 MD_IMAGE = re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])?")
+IMAGE_ALT = re.compile(r"""!\[([^\]]*)\]|<img\b[^>]*?\balt\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 MD_LINK = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])?")
 ATTR_LIST = re.compile(r"\s*\{:?\s*[#.][^}]*\}\s*$")  # `# Title {: #id}`: the id is no part of the title
 MD_MARKS = re.compile(r"(?<![\w\\])[*_]{1,3}(?=\S)|(?<=[^\s\\])[*_]{1,3}(?!\w)|`+")  # `\*` is a star
@@ -106,11 +107,16 @@ def _title_block(body: str) -> tuple[str, int, int] | None:
 
 
 def plain_title(markdown_text: str) -> str:
-    """The title's words without Markdown or HTML (`*attrs* by Example` → `attrs by Example`), badges left out."""
+    """The title's words without Markdown or HTML (`*attrs* by Example` → `attrs by Example`), badges left out;
+    a title that is only images, their first alt text."""
     text = MD_LINK.sub(r"\1", MD_IMAGE.sub("", ATTR_LIST.sub("", markdown_text)))
     text = re.sub(r"\\(?=[^\w\s])", "", MD_MARKS.sub("", text))
     text = TAG.sub(lambda m: "" if m.group(1).lower() in HTML_ELEMENTS else m.group(), text)  # `<string>` stays
-    return re.sub(r"\s+", " ", html_lib.unescape(text)).strip()
+    title = re.sub(r"\s+", " ", html_lib.unescape(text)).strip()
+    if not title:  # a logo for a title (KaTeX's README): its alt text, what GitHub gives a screen reader
+        alts = (next(filter(None, found.groups()), "") for found in IMAGE_ALT.finditer(markdown_text))
+        title = next(filter(None, (plain_title(alt) for alt in alts)), "")
+    return title
 
 
 def _chapter_id(stem: str) -> str:
@@ -173,7 +179,7 @@ def load_chapter(path: Path, root: Path, strict: bool = True) -> Chapter:
     if not title:
         found = _title_block(body)
         title = plain_title(found[0]) if found else ""
-        if title:  # an <h1> holding only a logo stays in the text
+        if title:  # (an <h1> holding only a logo without alt text stays in the text)
             in_text = True
             start, end = found[1], found[2]
             title_line = body.count("\n", 0, start) + 1
