@@ -126,6 +126,12 @@ SOURCES = [
     # a fence opened with one space and closed with two (the rest of the document was code); "0." wrapped into
     # an item's text
     Source("npm", "debug", "2.6.9", ("README.md",), max_bytes=20 * 1024),
+    # found by a pass over READMEs nobody here wrote: a `<p align="center">` never closed (the rest of the README
+    # was printed as raw Markdown), an all-contributors table's `<td width="14.28%">` (EPUBCheck refused it), a
+    # logo as the title's only content
+    Source("npm", "mermaid", "11.17.2", ("README.md",), max_bytes=32 * 1024),
+    Source("npm", "node-emoji", "2.2.0", ("README.md",), max_bytes=20 * 1024),
+    Source("npm", "katex", "0.19.1", ("README.md",)),
     Source("npm", "fd-slicer", "1.1.0", ("README.md",)),
     # PyPI sdists: READMEs, changelogs and MkDocs / MyST documentation
     Source("pypi", "requests", "2.32.3", ("README.md", "HISTORY.md")),
