@@ -145,6 +145,28 @@ def test_arabic_runs_right_to_left(tmp_path, capsys):
     assert_epubcheck_clean(next(dist.glob("*.epub")))
 
 
+def test_left_to_right_text_in_an_arabic_book_keeps_its_order(tmp_path, capsys):
+    # PyArabic's README (PyPI): an English sentence with *emphasis* in an Arabic book printed its pieces from right to
+    # left ("Python library for Arabic language A specific"); WeasyPrint does not reorder inline boxes by bidi level
+    from pdf_audit import words_by_page
+    project = copy_fixture("lang-ar", tmp_path)
+    with open(project / "chapters" / "02-costs.md", "a", encoding="utf-8") as chapter:
+        chapter.write("\nSome *fine* tools for **Python** users.\n\n"
+                      "تستخدم المكتبة **Ruby** gem for *Arabic* text في النص.\n\n```\nx = 1  # code\n```\n")
+    dist = build(project, capsys)
+    words = [w for page in words_by_page(next(dist.glob("*.pdf"))) for w in page]
+
+    def lefts(*names):
+        return [next(x0 for x0, _, _, _, word in words if word.strip(".,") == name) for name in names]
+    english = lefts("Some", "fine", "tools", "for", "Python", "users")
+    assert english == sorted(english), english
+    mixed = lefts("Ruby", "gem", "Arabic", "text")
+    assert mixed == sorted(mixed), mixed
+    assert lefts("x", "code") == sorted(lefts("x", "code"))
+    costs = etree.fromstring(epub_files(next(dist.glob("*.epub")))["EPUB/costs.xhtml"])
+    assert [e.get("dir") for e in costs.iter(f"{XHTML}p", f"{XHTML}pre", f"{XHTML}span") if e.get("dir")] == ["ltr"] * 3
+
+
 def test_korean_ebook_is_translated_and_valid(tmp_path, capsys):
     dist = build(copy_fixture("lang-ko", tmp_path), capsys, "ebook")
     files = epub_files(dist / "book-ebook.epub")

@@ -561,3 +561,31 @@ def test_a_cross_reference_target_is_guessed_from_its_own_chapter_opening():
     assert numbers == {"a": "1", "b": "2", "c": "5", "d": "5", "e": "7", "f": "9"}
     assert expected_by_chapter(starts, positions, {"f"}, 100, lambda index, count: count) == {"f": "7"}
     assert expected_numbers(positions, {"f"}, 100) == {"f": "7"}  # one run of text: the openings not counted
+
+
+@pytest.mark.parametrize("source, marked", [
+    # a block of left-to-right text only: laid out left to right; code always
+    ("<p>Some <em>fine</em> tools.</p><pre>x</pre>", '<p dir="ltr">Some <em>fine</em> tools.</p><pre dir="ltr">x</pre>'),
+    # a left-to-right run across inline boxes in right-to-left text: isolated; one inside a single box: left alone
+    ("<p>عربي <b>Python</b> tools for <i>Arabic</i> text عربي.</p>",
+     '<p>عربي <span dir="ltr"><b>Python</b> tools for <i>Arabic</i> text</span> عربي.</p>'),
+    ("<p>نص Python tools <b>عربي</b> and <a href='x'>link</a> end</p>",
+     '<p>نص Python tools <b>عربي</b> <span dir="ltr">and <a href="x">link</a> end</span></p>'),
+    ("<p>نص <em>emph <b>bold</b> more</em> نص <code>x = 1</code> نص</p>",
+     '<p>نص <span dir="ltr"><em>emph <b>bold</b> more</em></span> نص <code>x = 1</code> نص</p>'),
+    # a run stops at a block, a line break or an element that says its direction; a said direction stays
+    ("<ul><li>عربي <b>A</b> B<br/>C <i>D</i><p>عربي</p></li></ul><p dir='rtl'>Only <b>Latin</b></p>",
+     '<ul><li>عربي <span dir="ltr"><b>A</b> B</span><br/><span dir="ltr">C <i>D</i></span><p>عربي</p></li></ul>'
+     '<p dir="rtl">Only <b>Latin</b></p>'),
+    ("<p>عربي 2024 <b>عربي</b> عربي</p>", "<p>عربي 2024 <b>عربي</b> عربي</p>"),
+])
+def test_left_to_right_text_in_a_right_to_left_book_is_isolated(source, marked):
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    from book.assemble.direction import mark_left_to_right
+    body = lxml_html.fragment_fromstring(source, create_parent="div")
+    text = body.xpath("string()")
+    mark_left_to_right(body)
+    assert etree.tostring(body, encoding="unicode") == f"<div>{marked}</div>"
+    assert body.xpath("string()") == text

@@ -16,6 +16,7 @@ from ..convert.markdown import heading_text
 from ..convert.sanitize import disclaimer_html
 from .admonitions import localize_admonition_titles
 from .checklist import mark_answer_lists
+from .direction import mark_left_to_right
 from .figures import FigureEntry, number_figures
 from .parsed import ParsedChapter
 from .xrefs import mark_cross_references
@@ -112,6 +113,8 @@ def assemble(parsed: list[ParsedChapter], config: BookConfig, edition: Edition) 
         omit_marked(body, edition.omit)
         mark_answer_lists(body)  # book/assemble/checklist.py
         localize_admonition_titles(body, t)
+        if t.direction == "rtl":
+            mark_left_to_right(body)  # book/assemble/direction.py
         numbered = [t for t in body.iter("table") if t.get("id") and t.find("caption/span[@class='table-number']") is not None]
         for index, table in enumerate(numbered, start=1):  # plain Markdown tables take no number
             if not label:
