@@ -190,6 +190,23 @@ def test_a_character_no_font_has_stops_the_build(char, tmp_path, capsys):
     assert not (project / "dist").exists()
 
 
+def test_check_finds_the_characters_the_build_would_stop_at_one_line_a_script(tmp_path, capsys):
+    # @biomejs/biome's README.hi.md and pythainlp's README: `check` said "ok", then `build` stopped with one line
+    # for each character, and named Devanagari "U+0900–U+09FF" (half of it Bengali)
+    project = copy_fixture("small", tmp_path)
+    chapter = project / "chapters" / "01-intro.md"
+    chapter.write_text(chapter.read_text() + "\nPyThaiNLP: ไลบรารีประมวลภาษาไทย\n\nहिन्दी में पढ़ें.\n")
+    lines = len(chapter.read_text().splitlines())
+    expected = [f"chapters/01-intro.md:{lines}: no font of this edition has 'ं' (U+0902) or 11 more Devanagari characters"
+                " (add a font that covers Devanagari)",
+                f"chapters/01-intro.md:{lines - 2}: no font of this edition has 'ท' (U+0E17) or 13 more Thai characters"
+                " (add a font that covers Thai)"]
+    code, out, err = run(["check", "--project", str(project)], capsys)
+    assert code == 1 and sorted(err.splitlines()) == sorted(expected), err
+    code, out, err = run(["build", "print", "--project", str(project)], capsys)
+    assert code == 1 and sorted(line for line in err.splitlines() if "no font" in line) == sorted(expected), err
+
+
 def test_hangul_in_an_english_book_is_drawn(tmp_path, capsys):
     project = copy_fixture("small", tmp_path)
     chapter = project / "chapters" / "01-intro.md"

@@ -30,6 +30,19 @@ def _epubcheck(path: Path) -> list[str]:
             if line.startswith(("ERROR", "WARNING", "FATAL"))]
 
 
+def _glyph_problems(project, book, say: Callable[[str], None]) -> list[str]:
+    """The characters no font of a PDF edition has, as its build finds them (it stops rather than print tofu)."""
+    from ..render.pdf import prepare_print
+    from .assets import render_context
+    try:
+        prepared = prepare_print(book, render_context(project, book))
+    except BookErrors as group:
+        return [str(e) for e in group.errors]
+    for warning in prepared.warnings:
+        say(str(warning))
+    return []
+
+
 def check(root: Path, say: Callable[[str], None], strict: bool | None = None) -> list[str]:
     """Problems as `path:line: message` lines; empty when the project is ready to build (warnings are logged)."""
     try:
@@ -64,10 +77,13 @@ def check(root: Path, say: Callable[[str], None], strict: bool | None = None) ->
             problems.append(str(error))
             continue
         problems += [str(e) for e in omission_errors(chapters, book)]
+        if edition.format == "pdf":
+            problems += _glyph_problems(projects[edition.language], book, say)
         dangling = [str(e) for e in dangling_link_errors(chapters, book)]
         problems += [] if lenient else dangling
         for warning in dangling if lenient else []:
             say(f"warning: {warning}")
+    problems = list(dict.fromkeys(problems))  # (each PDF edition in a language finds the same missing glyphs)
     for note in untranslated_strings(project.config):
         say(note)
     ebooks = [output_path(root / "dist", project.config, e) for e in project.config.editions if e.format == "epub"]

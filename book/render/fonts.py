@@ -146,12 +146,16 @@ SCRIPT_OF = [(0x0590, 0x05FF, "Hebrew"), (0x0600, 0x06FF, "Arabic"), (0x0750, 0x
 
 
 def script_name(char: str) -> str:
-    """A reader's name for the script of `char` ("Han", "Arabic"), or its Unicode block's code point range."""
+    """A reader's name for the script of `char` ("Han", "Arabic", "Devanagari"), or its code point."""
+    import unicodedata
+
     point = ord(char)
     for low, high, name in SCRIPT_OF:
         if low <= point <= high:
             return name
-    return f"U+{point & ~0xFF:04X}–U+{point | 0xFF:04X}"
+    # a character's name begins with its script's ("DEVANAGARI LETTER DA", "THAI CHARACTER KO KAI")
+    name = unicodedata.name(char, "").split(" ")[0]
+    return name.title() if name.isalpha() else f"U+{point:04X}"
 
 
 def _drawn(char: str) -> bool:

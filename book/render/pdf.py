@@ -228,11 +228,16 @@ def check_glyphs(book: Book, html: str, context: RenderContext) -> tuple[frozens
     absent = sorted({face.package for face in FACES} - {face.package for face in available_faces()})
     install = f", or install Debian's {' and '.join(absent)}" if absent else ""
     missing = missing_characters(text, context.fonts_dir, book.config.language)
+    by_script: dict[str, list[str]] = {}  # one line a script: Hindi text lacks forty characters, not one
     for char in missing:
+        by_script.setdefault(script_name(char), []).append(char)
+    for script, chars in by_script.items():
+        char = chars[0]
         path, line = _where(char, book, context)
-        errors.append(BookError(path, line, f"no font of this edition has '{char}' (U+{ord(char):04X})"
+        more = f" or {len(chars) - 1} more {script} characters" if len(chars) > 1 else ""
+        errors.append(BookError(path, line, f"no font of this edition has '{char}' (U+{ord(char):04X}){more}"
                                 + ("" if book.config.strict else "; left out of the PDF"),
-                                f"add a font that covers {script_name(char)}{install}", not book.config.strict))
+                                f"add a font that covers {script}{install}", not book.config.strict))
     if book.config.strict:
         raise_all(errors)
     return frozenset(missing), tuple(errors)
