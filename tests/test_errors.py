@@ -143,3 +143,18 @@ def test_check_lists_every_problem_without_writing(built_project, capsys):
     assert f"{INTRO}:20: raw HTML <script> is not allowed (remove it; the book allows text markup, tables, lists and images)" in lines
     assert f"{INTRO}:22: link to unknown chapter '03-gone.md' (check the file name and the #anchor)" in lines
     assert not (project / "dist" / "a-small-test-book-print.pdf").exists()
+
+
+def test_check_lists_the_problems_after_a_chapter_without_a_title_too(built_project, capsys):
+    # element-plus's and mermaid's READMEs (real-world pass): strict `check` printed the missing title and
+    # nothing else; the other 61 problems showed up only once the title was there
+    project, _ = built_project
+    text = (project / INTRO).read_text()
+    (project / INTRO).write_text("---\nicon: book\n---\n" + text.split("\n", 1)[1] + "\n<center>x</center>\n")
+    append("chapters/02-details.md", "\n[gone](#nowhere)\n")(project)
+    code, _, err = run(["check", "--project", str(project)], capsys)
+    lines = err.strip().splitlines()
+    assert code == 1 and len(lines) == 4, err
+    assert lines[0].startswith(f"{INTRO}:1: chapter has no title") and lines[1].startswith(f"{INTRO}:2: unknown front-matter key 'icon'")
+    assert any(line.startswith(f"{INTRO}:") and "raw HTML <center> is not allowed" in line for line in lines)
+    assert any(line.startswith("chapters/02-details.md:") and "'#nowhere'" in line for line in lines)

@@ -273,8 +273,9 @@ CASES = [
     # the stack ran out, and finding 20,000 closing tags one by one took 90 s
     Case("html-containers-3000-nested", lambda p, o: chapter(p, "<div>\n\n" * 3000 + "x\n\n" + "</div>\n\n" * 3000),
          [r"chapters/03-extra\.md:3: HTML nested more than 100 elements deep \(.*\)"]),
-    Case("html-containers-20000-unclosed", lambda p, o: chapter(p, "<div>\n\ntext\n\n" * 20000),
-         [r"chapters/03-extra\.md:3: HTML nested more than 100 elements deep \(.*\)"]),
+    # (each unclosed <div> now ends at its blank line, as its HTML block does on GitHub: 20,000 flat blocks)
+    Case("html-containers-20000-unclosed", lambda p, o: chapter(p, "<div>\n\ntext\n\n" * 20000), [], code=0,
+         args=["check"]),
     # 50,000 items whose bullet changes each time (a new list each, as on GitHub): splitting the list one item at a
     # time, and finding each marked line among the source lines from the start, took minutes
     Case("list-50000-changing-bullets", lambda p, o: chapter(p, "- a\n* b\n" * 25000), [], code=0, args=["check"]),

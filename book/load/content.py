@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .config import BookConfig
 from .editions import IDENT
-from ..infra.errors import BookError, raise_all
+from ..infra.errors import BookError, BookErrors, raise_all
 from ..convert.gfm import HTML_ELEMENTS, in_fenced_code
 from .yamlfile import parse_yaml, read_text
 
@@ -147,7 +147,7 @@ def load_chapter(path: Path, root: Path, strict: bool = True) -> Chapter:
         warnings.append(BookError(display, line, f"{message} left out" + (f", and {count - 1} more such" if count > 1 else ""),
                                   hint, warning=True))
     yaml_text, body, offset = _split_front_matter(text, display)
-    meta = {}
+    meta, unknown = {}, []  # unknown keys: listed with the problems found after them (a wrong type stops here)
     if yaml_text.strip():
         doc = parse_yaml(yaml_text, Path(display), line_offset=offset)
         if not isinstance(doc.data, dict):
@@ -160,14 +160,15 @@ def load_chapter(path: Path, root: Path, strict: bool = True) -> Chapter:
                 warnings.append(BookError(display, doc.line(key), f"unknown front-matter key '{key}' ignored",
                                           f"expected one of: {', '.join(FRONT_MATTER_KEYS)}", warning=True))
             elif kind is None:
-                errors.append(BookError(display, doc.line(key), f"unknown front-matter key '{key}'",
+                unknown.append(BookError(display, doc.line(key), f"unknown front-matter key '{key}'",
                                         f"expected one of: {', '.join(FRONT_MATTER_KEYS)}"))
             elif not isinstance(value, kind):
                 errors.append(BookError(display, doc.line(key), f"front-matter '{key}' must be {kind.__name__}, not {value!r}"))
         if meta.get("type", "chapter") not in CHAPTER_TYPES:
             errors.append(BookError(display, doc.line("type"), f"unknown chapter type '{meta['type']}'",
                                     f"expected one of: {', '.join(CHAPTER_TYPES)}"))
-        raise_all(errors)
+        if errors:
+            raise_all(unknown + errors)
     if not body.strip():
         raise BookError(display, 1, "chapter is empty", "write some Markdown or remove the file from the book")
     title = meta.get("title")
@@ -186,7 +187,8 @@ def load_chapter(path: Path, root: Path, strict: bool = True) -> Chapter:
             # the layout prints the title; keep the line count
             body = body[:start] + "\n" * body.count("\n", start, end) + body[end:]
         if not title and strict:
-            raise BookError(display, 1, "chapter has no title", "add 'title:' front matter or a '# Title' line")
+            raise_all([BookError(display, 1, "chapter has no title", "add 'title:' front matter or a '# Title' line"),
+                       *unknown])
         if not title:
             title = path.stem
             warnings.append(BookError(display, 1, f"chapter has no title; named '{title}' after its file",
@@ -194,6 +196,7 @@ def load_chapter(path: Path, root: Path, strict: bool = True) -> Chapter:
     chapter_id = meta.get("id") or _chapter_id(path.stem)
     if not IDENT.match(chapter_id or "-"):
         raise BookError(display, 1, f"invalid chapter id '{chapter_id}'", "use lowercase letters, digits and hyphens")
+    raise_all(unknown)
     kind = meta.get("type", "chapter")
     numbered = meta.get("numbered", kind in ("chapter", "appendix"))
     return Chapter(path, display, chapter_id, title.strip(), numbered, kind, meta.get("class", ""), body,
@@ -202,17 +205,32 @@ def load_chapter(path: Path, root: Path, strict: bool = True) -> Chapter:
 
 def load_chapters(config: BookConfig) -> list[Chapter]:
     """Every chapter of the book in order; duplicate ids are an error naming both files."""
-    chapters, errors, seen = [], [], {}
+    chapters, errors = chapters_and_errors(config)
+    raise_all(errors)
+    return chapters
+
+
+def chapters_and_errors(config: BookConfig) -> tuple[list[Chapter], list[BookError]]:
+    """(the chapters, the problems found). A chapter strict mode refuses for what lenient mode only warns about
+    (no title, an unknown front-matter key) is read leniently as well, so that the checks after this one look at
+    its text and every problem of the project is listed at once. When a chapter cannot be read at all, or two
+    have one id, no chapter is returned: the later checks would report what follows from it (links to the
+    missing chapter, the copy's repeated ids) as problems of their own."""
+    chapters, errors, seen, unread = [], [], {}, False
     for path in config.chapters:
         try:
             chapter = load_chapter(path, config.root, config.strict)
-        except BookError as error:
-            errors.append(error)
-            continue
+        except (BookError, BookErrors) as error:
+            errors += error.errors if isinstance(error, BookErrors) else [error]
+            try:
+                chapter = replace(load_chapter(path, config.root, strict=False), warnings=())
+            except (BookError, BookErrors):
+                unread = True
+                continue
         if chapter.id in seen:
             errors.append(BookError(chapter.display, 1, f"duplicate chapter id '{chapter.id}' (also {seen[chapter.id]})",
                                     "give one of them another 'id:' in its front matter"))
+            unread = True
         seen[chapter.id] = chapter.display
         chapters.append(chapter)
-    raise_all(errors)
-    return chapters
+    return [] if unread else chapters, errors

@@ -11,7 +11,7 @@ from pathlib import Path
 from ..assemble.ids import duplicate_ids, resolve_links, unique_ids
 from ..assemble.parsed import ParsedChapter
 from .config import BookConfig, load_config
-from .content import load_chapters
+from .content import chapters_and_errors
 from ..infra.errors import BookError, BookErrors, raise_all
 from ..convert.gfm import github_slug
 from ..convert.markdown import ChapterHtml, convert_chapters
@@ -125,19 +125,22 @@ def load_project(root: Path, language: str = "", strict: bool | None = None) -> 
         errors.append(BookError(str(path.relative_to(config.root)), None, f"no {language} translation of this chapter",
                                 f"translate chapters/{path.name} into it, or leave {language} editions out"))
     present = tuple(p for p in config.chapters if p.is_file())
-    chapters = _collect(errors, load_chapters, replace(config, chapters=present)) or []
+    chapters, found = chapters_and_errors(replace(config, chapters=present))
+    errors.extend(found)
     if translated:
         # A translation stands in for the original file: relative image paths and links resolve from
         # chapters/ as in the original, while messages still name chapters/<language>/<file>.
         originals = dict(zip(config.chapters, base.chapters))
         chapters = [replace(c, source=originals[c.source]) for c in chapters]
     errors.extend(w for c in chapters for w in c.warnings)
-    tables = _collect(errors, load_tables, config.root, language, translated) or {}
+    table_errors: list[BookError] = []
+    tables = _collect(table_errors, load_tables, config.root, language, translated) or {}
+    errors.extend(table_errors)
     layouts = layout_env(config.root)
     book_meta = {"title": config.title, "subtitle": config.subtitle, "date": config.date,
                  "authors": config.authors, "publisher": config.publisher}
     expanded = {}
-    if not any(not e.warning for e in errors):  # a data file that failed to load would show up again as "unknown table"
+    if not any(not e.warning for e in table_errors):  # a data file that failed to load would show up again as "unknown table"
         expanded, template_errors = expand_chapters(chapters, tables, book_meta, layouts, strict)
         errors.extend(template_errors)
     parsed = []
