@@ -770,6 +770,23 @@ def test_no_title_lenient_takes_the_file_name_strict_refuses(tmp_path):
     assert logo_only.title == "b" and logo_only.text.startswith("<h1><img")
 
 
+def test_a_footnote_called_from_the_title_or_a_heading(tmp_path):
+    # (a real-world pass's own example): a note called from the chapter's `# Title` was lost without a word and
+    # left the calls reading 2, 3, 2 under notes 1 and 2; a heading's call made its id "section3" and its contents
+    # entry "Section3"
+    from book.convert.markdown import heading_text
+    text = "# Notes[^t]\n\nText.[^a]\n\n## Section[^s]\n\nMore.[^a]\n\n[^t]: Title note.\n[^a]: Note A.\n[^s]: Section note.\n"
+    chapter = loaded(tmp_path, "a.md", text)
+    assert chapter.title == "Notes" and [str(w) for w in chapter.warnings] == [
+        "a.md:1: warning: a footnote call in the chapter's title is left out, and its note with it"
+        " (call the note from the chapter's first paragraph)"]
+    tree = markdown_to_tree(chapter.text)
+    assert [a.text for a in tree.xpath(".//a[@class='footnote-ref']")] == ["1", "2", "1"]
+    assert [li.get("id") for li in tree.xpath(".//div[@class='footnote']//li")] == ["fn-a", "fn-s"]
+    heading = tree.find(".//h2")
+    assert heading.get("id") == "section" and heading_text(heading) == "Section"
+
+
 def test_unknown_front_matter_key_lenient_is_a_warning(tmp_path):
     text = "---\ntitle: T\nicon: material/book\n---\nText.\n"
     chapter = loaded(tmp_path, "a.md", text, strict=False)

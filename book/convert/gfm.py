@@ -64,6 +64,16 @@ def github_slug(text: str) -> str:
     return "".join(kept).replace(" ", "-")
 
 
+def _text_without_note_calls(heading) -> str:
+    """The heading's text without its footnote calls: GitHub's id for `## Risks[^1]` is "risks", not "risks1"."""
+    parts = [heading.text or ""]
+    for child in heading:
+        if not (child.tag == "sup" and any("footnote-ref" in (a.get("class") or "") for a in child.iter("a"))):
+            parts.append("".join(child.itertext()))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
 class _HeadingIds(Treeprocessor):
     """Gives each heading without an explicit id its GitHub id (`-1`, `-2` for repeats); remembers which it made."""
 
@@ -75,7 +85,7 @@ class _HeadingIds(Treeprocessor):
             if heading.get("id") is not None:
                 continue
             # (a code span's text is HTML-escaped by now: "`a > b`" is "a &gt; b", and GitHub's id "a--b")
-            text = html.unescape(unescape(self._without_html("".join(heading.itertext()))))
+            text = html.unescape(unescape(self._without_html(_text_without_note_calls(heading))))
             base = github_slug(text) or "section"
             slug, n = base, counters.get(base, 0)  # (from the last number given: 5,000 "# h" took 5 s)
             while slug in used:

@@ -192,6 +192,15 @@ def _drop_unreferenced_footnotes(tree) -> None:
     for block in tree.xpath(".//div[@class='footnote']"):
         if not block.xpath(".//li"):
             block.getparent().remove(block)
+    # the notes left numbered anew, in order: Python-Markdown gave the dropped ones numbers (a note called only
+    # from the chapter's title, which the layout prints, made the calls read 2, 3, 2 under notes 1 and 2)
+    numbers = {note.get("id"): str(n) for n, note in enumerate(tree.xpath(".//div[@class='footnote']//li[@id]"), 1)}
+    for call in tree.xpath(".//a[contains(@class, 'footnote-ref')]"):
+        call.text = numbers.get(call.get("href", "")[1:], call.text)
+    for back in tree.xpath(".//a[contains(@class, 'footnote-backref')][@title]"):
+        note = back.xpath("ancestor::li[@id]")
+        if note and note[0].get("id") in numbers:
+            back.set("title", re.sub(r"\d+", numbers[note[0].get("id")], back.get("title"), count=1))
 
 
 def _empty_void_elements(tree) -> None:
@@ -312,8 +321,22 @@ def block_line(text: str, block_lines: tuple[int | None, ...], body, element, *n
 
 
 def heading_text(element) -> str:
-    """A heading's visible text, whitespace folded."""
-    return re.sub(r"\s+", " ", element.text_content()).strip()
+    """A heading's visible text, whitespace folded, without its footnote calls (`## Risks[^1]`: "Risks" in the
+    contents, not "Risks1")."""
+    return re.sub(r"\s+", " ", "".join(_text_outside_notes(element))).strip()
+
+
+def _text_outside_notes(element):
+    yield element.text or ""
+    for child in element:
+        if not is_note_call(child):
+            yield from _text_outside_notes(child)
+        yield child.tail or ""
+
+
+def is_note_call(element) -> bool:
+    """Whether `element` is a footnote call (Python-Markdown's `<sup><a class="footnote-ref">`)."""
+    return element.tag == "sup" and any("footnote-ref" in (a.get("class") or "") for a in element.iter("a"))
 
 
 def escape_text(text: str) -> str:

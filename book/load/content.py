@@ -21,6 +21,7 @@ RAW_H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1\s*>", re.I | re.S)
 RAW_H1_START = re.compile(r"<h1\b", re.I)
 # A title is plain text (contents, outline, EPUB nav): badges go, links and emphasis keep only their words.
 MD_IMAGE = re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])?")
+FOOTNOTE_CALL = re.compile(r"\[\^[^\]\s]+\]")
 IMAGE_ALT = re.compile(r"""!\[([^\]]*)\]|<img\b[^>]*?\balt\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 MD_LINK = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])?")
 ATTR_LIST = re.compile(r"\s*\{:?\s*[#.][^}]*\}\s*$")  # `# Title {: #id}`: the id is no part of the title
@@ -109,7 +110,7 @@ def _title_block(body: str) -> tuple[str, int, int] | None:
 def plain_title(markdown_text: str) -> str:
     """The title's words without Markdown or HTML (`*attrs* by Example` → `attrs by Example`), badges left out;
     a title that is only images, their first alt text."""
-    text = MD_LINK.sub(r"\1", MD_IMAGE.sub("", ATTR_LIST.sub("", markdown_text)))
+    text = MD_LINK.sub(r"\1", MD_IMAGE.sub("", FOOTNOTE_CALL.sub("", ATTR_LIST.sub("", markdown_text))))
     text = re.sub(r"\\(?=[^\w\s])", "", MD_MARKS.sub("", text))
     text = TAG.sub(lambda m: "" if m.group(1).lower() in HTML_ELEMENTS else m.group(), text)  # `<string>` stays
     title = re.sub(r"\s+", " ", html_lib.unescape(text)).strip()
@@ -186,6 +187,10 @@ def load_chapter(path: Path, root: Path, strict: bool = True) -> Chapter:
             title_line = body.count("\n", 0, start) + 1
             # the layout prints the title; keep the line count
             body = body[:start] + "\n" * body.count("\n", start, end) + body[end:]
+            if FOOTNOTE_CALL.search(found[0]):  # (the title is printed as plain text: nowhere to call a note from)
+                warnings.append(BookError(display, title_line, "a footnote call in the chapter's title is left out,"
+                                          " and its note with it", "call the note from the chapter's first paragraph",
+                                          warning=True))
         if not title and strict:
             raise_all([BookError(display, 1, "chapter has no title", "add 'title:' front matter or a '# Title' line"),
                        *unknown])
