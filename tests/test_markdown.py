@@ -344,12 +344,24 @@ def test_pandoc_fenced_divs_and_quarto_callouts():
                         "::: {.callout-tip}\nInner **tip**.\n:::\n::::\n\n::: unclosed\nStays.\n\n```\n::: code\n:::\n```\n")
     tree = lxml_html.fragment_fromstring(converted.html, create_parent="div")
     assert [(c.tag, c.get("class"), c.get("id")) for c in tree] == [
-        ("p", None, None), ("div", "warning", None), ("div", "box", "outer"), ("p", None, None), ("div", "highlight", None)]
-    assert tree[1].find("p/em").text == "here"
+        ("p", None, None), ("div", "admonition warning", None), ("div", "box", "outer"), ("p", None, None),
+        ("div", "highlight", None)]
+    assert [c.text_content() for c in tree[1]] == ["Warning", "Text here."] and tree[1].find("p/em").text == "here"
     tip = tree[2].find("div")
     assert tip.get("class") == "admonition tip" and [c.text_content() for c in tip] == ["Tip", "Inner tip."]
     assert tree[3].text.startswith("::: unclosed") and "::: code" in tree[4].text_content()
     assert converted.block_lines == (1, 3, 7, 15, 18)
+
+
+def test_vitepress_and_docusaurus_containers_are_admonitions():
+    # vitepress 1.6.4's template/markdown-examples.md (npm, MIT): `::: tip`, `::: info`, `::: danger` and
+    # `::: details` were plain paragraphs (only `warning` was boxed); Docusaurus writes `:::tip[Title]`
+    tree = markdown_to_tree(":::tip[Read this]\nA *tip*.\n:::\n\n::: danger STOP & think\nNo.\n:::\n\n"
+                            "::: info\nI.\n:::\n\n::: details Click me\nHidden **text**.\n:::\n\n::: box Two words\nx\n:::\n")
+    assert [(c.tag, c.get("class")) for c in tree] == [("div", "admonition tip"), ("div", "admonition caution"),
+                                                       ("div", "admonition note"), ("details", None), ("p", None)]
+    assert [c[0].text for c in tree[:4]] == ["Read this", "STOP & think", "Note", "Click me"]
+    assert tree[3].find("p/strong").text == "text" and tree[4].text.startswith("::: box Two words")  # no class takes words
 
 
 def test_headings_in_a_row_are_blocks_of_their_own_and_repeats_number_on():

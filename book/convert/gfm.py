@@ -359,11 +359,23 @@ class _GitHubAlerts(Preprocessor):
         return out
 
 
-FENCED_DIV_OPEN = re.compile(r"^ {0,3}(:{3,})[ \t]*(?:\{([^{}]*)\}|([\w-]+))[ \t]*:*[ \t]*$")
+# (after a bare class, VitePress's and Docusaurus's title: `::: tip Read this`, `:::tip[Read this]`)
+FENCED_DIV_OPEN = re.compile(r"^ {0,3}(:{3,})[ \t]*(?:\{([^{}]*)\}|([\w-]+)(?:\[([^\]]*)\]|[ \t]+([^\s{}:][^{}]*?))?)[ \t]*:*[ \t]*$")
 FENCED_DIV_CLOSE = re.compile(r"^ {0,3}(:{3,})[ \t]*$")
 ATTRIBUTE = re.compile(r"""([#.])([\w-]+)|([\w-]+)=("[^"]*"|'[^']*'|\S+)""")
 # Quarto's callouts, as the admonitions of the same kind (GitHub's alerts, _GitHubAlerts)
 CALLOUTS = {f"callout-{kind}": kind for kind in ("note", "tip", "important", "warning", "caution")}
+# VitePress's, VuePress's and Docusaurus's containers (`::: tip`), written as a bare class: the admonition of that
+# kind (they were plain paragraphs, but for `warning`, which the stylesheets box); `::: details` is a <details>
+CONTAINERS_AS = {"note": "note", "info": "note", "tip": "tip", "important": "important", "warning": "warning",
+                 "caution": "caution", "danger": "caution"}
+
+
+def _div_opening(line: str) -> re.Match | None:
+    """A fenced div's opening line; words after a bare class only for a container that takes a title."""
+    match = FENCED_DIV_OPEN.match(line)
+    titled = match and (match.group(4) is not None or match.group(5))
+    return None if titled and match.group(3).lower() not in CONTAINERS_AS.keys() | {"details"} else match
 
 
 class _PandocFencedDivs(Preprocessor):
@@ -378,13 +390,13 @@ class _PandocFencedDivs(Preprocessor):
         for index, (line, in_code) in enumerate(zip(lines, fenced)):
             if in_code:
                 continue
-            if FENCED_DIV_OPEN.match(line):
+            if _div_opening(line):
                 stack.append(index)
             elif FENCED_DIV_CLOSE.match(line) and stack:
                 pairs[stack.pop()] = index
         out = list(lines)
         for opening, closing in pairs.items():
-            match = FENCED_DIV_OPEN.match(lines[opening])
+            match = _div_opening(lines[opening])
             classes, ident = ([match.group(3)] if match.group(3) else []), ""
             for kind, name, key, value in ATTRIBUTE.findall(match.group(2) or ""):
                 if kind == ".":
@@ -392,9 +404,17 @@ class _PandocFencedDivs(Preprocessor):
                 elif kind == "#":
                     ident = name
             callout = next((CALLOUTS[c] for c in classes if c in CALLOUTS), None)
+            bare = match.group(3) and match.group(3).lower()
+            callout = callout or CONTAINERS_AS.get(bare)
+            title = html.escape((match.group(4) or match.group(5) or "").strip(), quote=False)
             attributes = f' id="{ident}"' if ident else ""
+            if bare == "details":
+                out[opening] = f'<details markdown="1"><summary>{title or "Details"}</summary>'
+                out[closing] = "</details>"
+                continue
             if callout:
-                out[opening] = f'<div class="admonition {callout}"{attributes} markdown="1"><p class="admonition-title">{callout.title()}</p>'
+                out[opening] = (f'<div class="admonition {callout}"{attributes} markdown="1"><p class="admonition-title">'
+                                f'{title or callout.title()}</p>')
             else:
                 attributes += f' class="{" ".join(classes)}"' if classes else ""
                 out[opening] = f"<div{attributes} markdown=\"1\">"
