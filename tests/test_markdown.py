@@ -360,7 +360,7 @@ def test_vitepress_and_docusaurus_containers_are_admonitions():
                             "::: info\nI.\n:::\n\n::: details Click me\nHidden **text**.\n:::\n\n::: box Two words\nx\n:::\n")
     assert [(c.tag, c.get("class")) for c in tree] == [("div", "admonition tip"), ("div", "admonition caution"),
                                                        ("div", "admonition note"), ("details", None), ("p", None)]
-    assert [c[0].text for c in tree[:4]] == ["Read this", "STOP & think", "Note", "Click me"]
+    assert [c[0].text for c in tree[:4]] == ["Read this", "STOP & think", "Info", "Click me"]
     assert tree[3].find("p/strong").text == "text" and tree[4].text.startswith("::: box Two words")  # no class takes words
 
 

@@ -366,7 +366,8 @@ ATTRIBUTE = re.compile(r"""([#.])([\w-]+)|([\w-]+)=("[^"]*"|'[^']*'|\S+)""")
 # Quarto's callouts, as the admonitions of the same kind (GitHub's alerts, _GitHubAlerts)
 CALLOUTS = {f"callout-{kind}": kind for kind in ("note", "tip", "important", "warning", "caution")}
 # VitePress's, VuePress's and Docusaurus's containers (`::: tip`), written as a bare class: the admonition of that
-# kind (they were plain paragraphs, but for `warning`, which the stylesheets box); `::: details` is a <details>
+# kind, titled with the word written ("Danger"; they were plain paragraphs, but for `warning`, which the stylesheets
+# box); `::: details` is a <details>
 CONTAINERS_AS = {"note": "note", "info": "note", "tip": "tip", "important": "important", "warning": "warning",
                  "caution": "caution", "danger": "caution"}
 
@@ -414,7 +415,7 @@ class _PandocFencedDivs(Preprocessor):
                 continue
             if callout:
                 out[opening] = (f'<div class="admonition {callout}"{attributes} markdown="1"><p class="admonition-title">'
-                                f'{title or callout.title()}</p>')
+                                f'{title or (bare if bare in CONTAINERS_AS else callout).title()}</p>')
             else:
                 attributes += f' class="{" ".join(classes)}"' if classes else ""
                 out[opening] = f"<div{attributes} markdown=\"1\">"

@@ -132,6 +132,8 @@ SOURCES = [
     Source("npm", "mermaid", "11.17.2", ("README.md",), max_bytes=32 * 1024),
     Source("npm", "node-emoji", "2.2.0", ("README.md",), max_bytes=20 * 1024),
     Source("npm", "katex", "0.19.1", ("README.md",)),
+    # VitePress's starter pages: `::: tip` / `::: details` containers, `<script setup>` and `{{ theme }}` (Vue)
+    Source("npm", "vitepress", "1.6.4", ("template/markdown-examples.md", "template/api-examples.md")),
     Source("npm", "fd-slicer", "1.1.0", ("README.md",)),
     # PyPI sdists: READMEs, changelogs and MkDocs / MyST documentation
     Source("pypi", "requests", "2.32.3", ("README.md", "HISTORY.md")),
