@@ -96,6 +96,19 @@ def test_check_runs_epubcheck_on_the_ebooks_in_dist(small_build, tmp_path, capsy
         archive.writestr("EPUB/stray.xhtml", "<html/>")
     code, _, err = run(["check", "--project", str(project)], capsys)
     assert code == 1 and f"{epub.name}: " in err and "stray.xhtml" in err, err
+    # EPUBCheck's own lines (liquidjs's README: 99 of them, up to 2,557 characters, naming no chapter) come out as
+    # one line each: the chapter (or the EPUB), what EPUBCheck says, where in the EPUB, what to do
+    with zipfile.ZipFile(epub) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    files["EPUB/intro.xhtml"] = files["EPUB/intro.xhtml"].replace(b"<p>", b'<p width="3">', 1)
+    with zipfile.ZipFile(epub, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), files.pop("mimetype"))
+        for name, data in files.items():
+            archive.writestr(name, data, zipfile.ZIP_DEFLATED)
+    code, _, err = run(["check", "--project", str(project)], capsys)
+    line = next(line for line in err.splitlines() if "RSC-005" in line)
+    assert line.startswith("chapters/01-intro.md: EPUBCheck error RSC-005 (") and 'attribute "width" not allowed here (' in line
+    assert all(len(line) < 400 for line in err.splitlines()), err
 
 
 def test_clean_removes_outputs_and_cache(tmp_path, capsys):

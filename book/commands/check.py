@@ -1,6 +1,7 @@
 """`check`: every problem in the sources, listed at once, with nothing written."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -20,14 +21,31 @@ from ..load.translations import translation_languages, translation_problems, unt
 QUICK_JVM = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
 
 
-def _epubcheck(path: Path) -> list[str]:
-    """EPUBCheck's errors and warnings for a built EPUB (nothing when Java or EPUBCheck is missing)."""
+# EPUBCheck's own line: "ERROR(RSC-005): /…/book.epub/EPUB/intro.xhtml(114,26): Error while parsing file: …"
+EPUBCHECK_LINE = re.compile(r"^(ERROR|WARNING|FATAL)\(([\w-]+)\): (?:.*?\.epub/([^()]+?)(?:\((\d+),\d+\))?: )?(.*)$")
+
+
+def _epubcheck(path: Path, chapters: dict[str, str]) -> list[str]:
+    """EPUBCheck's errors and warnings for a built EPUB (nothing when Java or EPUBCheck is missing), one line each:
+    the chapter a file of the EPUB comes from (`chapters`: the EPUB's file name → the chapter's path) or the EPUB,
+    what EPUBCheck says (its list of the attributes it would have taken left out) and where in the EPUB."""
     jar = Path("/usr/bin/epubcheck")
     if not shutil.which("java") or not jar.exists() or not path.exists():
         return []
     result = subprocess.run(["java", *QUICK_JVM, "-jar", str(jar), "-q", str(path)], capture_output=True, text=True)
-    return [f"{path.name}: {line}" for line in (result.stdout + result.stderr).splitlines()
-            if line.startswith(("ERROR", "WARNING", "FATAL"))]
+    lines = []
+    for line in (result.stdout + result.stderr).splitlines():
+        found = EPUBCHECK_LINE.match(line)
+        if not found:
+            continue
+        level, code, inner, row, message = found.groups()
+        message = message.removeprefix("Error while parsing file: ").split("; expected ")[0]
+        message = message if len(message) <= 200 else message[:199] + "…"
+        where = f" ({path.name}: {inner}{f' line {row}' if row else ''})" if inner else ""
+        source = chapters.get(Path(inner).name, str(Path("dist") / path.name)) if inner else str(Path("dist") / path.name)
+        lines.append(f"{source}: EPUBCheck {level.lower()} {code}{where}: {message} (rebuild with the chapter's raw HTML"
+                     " or markup changed; if the chapter is plain Markdown, it is a guidebook bug: please report it)")
+    return lines
 
 
 def _glyph_problems(project, book, say: Callable[[str], None]) -> list[str]:
@@ -87,8 +105,9 @@ def check(root: Path, say: Callable[[str], None], strict: bool | None = None) ->
     for note in untranslated_strings(project.config):
         say(note)
     ebooks = [output_path(root / "dist", project.config, e) for e in project.config.editions if e.format == "epub"]
+    files = {f"{p.chapter.id}.xhtml": p.chapter.display for built in projects.values() for p in built.chapters}
     with ThreadPoolExecutor(max_workers=2) as pool:  # one JVM per ebook, two at a time
-        for found in pool.map(_epubcheck, ebooks):
+        for found in pool.map(lambda path: _epubcheck(path, files), ebooks):
             problems += found
     if not problems:
         said = f"{len(project.warnings)} warnings" if project.warnings else "no problems"
