@@ -799,6 +799,17 @@ def test_a_footnote_called_from_the_title_or_a_heading(tmp_path):
     assert heading.get("id") == "section" and heading_text(heading) == "Section"
 
 
+def test_toml_front_matter_as_hugo_and_zola_write_it(tmp_path):
+    # (a real-world pass): `+++` front matter was printed as a paragraph and its title lost
+    chapter = loaded(tmp_path, "a.md", '+++\ntitle = "Getting started"\nweight = 10\n+++\n\nIntro.\n', strict=False)
+    assert (chapter.title, chapter.text.strip()) == ("Getting started", "Intro.")
+    assert [str(w).split(" (")[0] for w in chapter.warnings] == ["a.md:3: warning: unknown front-matter key 'weight' ignored"]
+    with pytest.raises(BookError, match=r"a.md:2: invalid TOML: .*\(check the quotes and the '=' of that line\)"):
+        loaded(tmp_path, "a.md", '+++\ntitle = "x\n+++\n\nText.\n')
+    with pytest.raises(BookError, match=r"a.md:1: front matter is not closed \(end it with a line '\+\+\+'\)"):
+        loaded(tmp_path, "a.md", '+++\ntitle = "x"\n\nText.\n')
+
+
 def test_unknown_front_matter_key_lenient_is_a_warning(tmp_path):
     text = "---\ntitle: T\nicon: material/book\n---\nText.\n"
     chapter = loaded(tmp_path, "a.md", text, strict=False)

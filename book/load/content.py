@@ -10,7 +10,7 @@ from .config import BookConfig
 from .editions import IDENT
 from ..infra.errors import BookError, BookErrors, raise_all
 from ..convert.gfm import HTML_ELEMENTS, in_fenced_code
-from .yamlfile import parse_yaml, read_text
+from .yamlfile import YamlDoc, parse_yaml, read_text
 
 CHAPTER_TYPES = ("chapter", "preface", "introduction", "appendix", "glossary", "backmatter")
 FRONT_MATTER_KEYS = {"title": str, "id": str, "numbered": bool, "type": str, "class": str}
@@ -50,17 +50,40 @@ class Chapter:
     title_in_text: bool = False  # written as a heading (not front matter): GitHub gave it the first heading id
 
 
-def _split_front_matter(text: str, display: str) -> tuple[str, str, int]:
-    """(front matter YAML, body with the front matter blanked out, line where the YAML starts)."""
-    if not text.startswith("---\n") and not text.startswith("---\r\n"):
-        return "", text, 0
+def _split_front_matter(text: str, display: str) -> tuple[str, str, int, str]:
+    """(front matter, body with the front matter blanked out, line where the front matter starts, "yaml" or
+    "toml"): YAML between `---` lines, or TOML between `+++` lines, as Hugo and Zola write it."""
+    fence = next((f for f in ("---", "+++") if text.startswith((f + "\n", f + "\r\n"))), None)
+    if fence is None:
+        return "", text, 0, "yaml"
     lines = text.splitlines(keepends=True)
     for index in range(1, len(lines)):
-        if lines[index].rstrip() in ("---", "..."):
-            yaml_text = "".join(lines[1:index])
+        if lines[index].rstrip() in ((fence, "...") if fence == "---" else (fence,)):
+            front = "".join(lines[1:index])
             body = "\n" * (index + 1) + "".join(lines[index + 1:])
-            return yaml_text, body, 1
-    raise BookError(display, 1, "front matter is not closed", "end it with a line '---'")
+            return front, body, 1, "yaml" if fence == "---" else "toml"
+    raise BookError(display, 1, "front matter is not closed", f"end it with a line '{fence}'")
+
+
+TOML_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=", re.M)
+TOML_ERROR_LINE = re.compile(r"\(at line (\d+), column \d+\)")
+
+
+def _parse_toml(text: str, display: str, offset: int) -> YamlDoc:
+    """TOML front matter as a YamlDoc (its data and the line of each top-level key); an error names its line."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        found = TOML_ERROR_LINE.search(str(error))
+        line = int(found.group(1)) + offset if found else offset + 1
+        raise BookError(display, line, f"invalid TOML: {TOML_ERROR_LINE.sub('', str(error)).strip()}",
+                        "check the quotes and the '=' of that line") from None
+    lines = {}
+    for found in TOML_KEY.finditer(text):
+        lines.setdefault((found.group(1),), text.count("\n", 0, found.start()) + 1 + offset)
+    return YamlDoc(Path(display), data, lines, offset + 1)
 
 
 def _pandoc_title_block(body: str) -> tuple[str, str]:
@@ -147,10 +170,11 @@ def load_chapter(path: Path, root: Path, strict: bool = True) -> Chapter:
         text, count = NOT_XML.subn("", text)
         warnings.append(BookError(display, line, f"{message} left out" + (f", and {count - 1} more such" if count > 1 else ""),
                                   hint, warning=True))
-    yaml_text, body, offset = _split_front_matter(text, display)
+    yaml_text, body, offset, front_format = _split_front_matter(text, display)
     meta, unknown = {}, []  # unknown keys: listed with the problems found after them (a wrong type stops here)
     if yaml_text.strip():
-        doc = parse_yaml(yaml_text, Path(display), line_offset=offset)
+        doc = (parse_yaml(yaml_text, Path(display), line_offset=offset) if front_format == "yaml"
+               else _parse_toml(yaml_text, display, offset))
         if not isinstance(doc.data, dict):
             raise BookError(display, 2, "front matter must be a mapping such as 'title: ...'")
         meta = doc.data
