@@ -477,6 +477,9 @@ def test_each_kind_of_problem_names_its_line(snippet, message, tmp_path):
 def test_problem_deep_in_a_long_block_names_its_own_line(tmp_path):
     text = "Intro.\n\n- one\n- two\n- three <span onclick='x'>x</span>\n- four\n"
     assert problems(tmp_path, text) == ["one.md:5: event attribute 'onclick' is not allowed (remove it)"]
+    # an attribute without a value (a real-world pass: `nowrap` was placed on the table's first line)
+    text = "Intro.\n\n<table>\n  <tr><th>Name</th>\n  <th nowrap>Value</th></tr>\n</table>\n"
+    assert problems(tmp_path, text) == ["one.md:5: attribute 'nowrap' is not allowed on <th> (remove it)"]
 
 
 def test_links_and_duplicate_ids_name_their_lines(tmp_path):

@@ -109,32 +109,32 @@ def sanitize(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_htm
             continue
         for name, value in list(element.attrib.items()):
             if name.startswith("on"):
-                problem(element, (f"{name}=",), f"event attribute '{name}' is not allowed", "remove it")
+                problem(element, (f"{name}=", f" {name}"), f"event attribute '{name}' is not allowed", "remove it")
             elif _bad_value(element, name, value):
                 if escape:
-                    problem(element, (f"{name}=",), f"{name}=\"{value}\" on <{tag}> is not valid; dropped",
+                    problem(element, (f"{name}=", f" {name}"), f"{name}=\"{value}\" on <{tag}> is not valid; dropped",
                             _VALUE_HINTS[name], warning=True)
                     changed = True
                     del element.attrib[name]
                 else:
-                    problem(element, (f"{name}=",), f"{name}=\"{value}\" on <{tag}> is not valid", _VALUE_HINTS[name])
+                    problem(element, (f"{name}=", f" {name}"), f"{name}=\"{value}\" on <{tag}> is not valid", _VALUE_HINTS[name])
             elif tag == "img" and name in ("width", "height") and (found := PIXELS.match(value)) and found.group(1) != value:
                 changed = True
                 element.set(name, found.group(1))
             elif (name not in ALLOWED_ATTRIBUTES and not name.startswith(("aria-", "data-", "epub:"))
                   or tag not in ATTRIBUTE_TAGS.get(name, {tag})):
                 if raw_html == "escape" and name != "style":
-                    problem(element, (f"{name}=",), f"attribute '{name}' is not allowed on <{tag}>; dropped",
+                    problem(element, (f"{name}=", f" {name}"), f"attribute '{name}' is not allowed on <{tag}>; dropped",
                             "remove it", warning=True)
                     changed = True
                     del element.attrib[name]
                 elif raw_html == "escape":  # CSS can fetch from anywhere; drop it, but say so
-                    problem(element, (f"{name}=",), f"attribute '{name}' is not allowed on <{tag}>; dropped",
+                    problem(element, (f"{name}=", f" {name}"), f"attribute '{name}' is not allowed on <{tag}>; dropped",
                             "styling belongs in the book's CSS", warning=True)
                     changed = True
                     del element.attrib[name]
                 else:
-                    problem(element, (f"{name}=",), f"attribute '{name}' is not allowed on <{tag}>", "remove it")
+                    problem(element, (f"{name}=", f" {name}"), f"attribute '{name}' is not allowed on <{tag}>", "remove it")
         if tag in HEADINGS and not heading_text(element) and not strict:
             problem(element, (), "empty heading left out", "give it a title or remove the line", warning=True)
             changed = True
