@@ -364,6 +364,21 @@ def test_vitepress_and_docusaurus_containers_are_admonitions():
     assert tree[3].find("p/strong").text == "text" and tree[4].text.startswith("::: box Two words")  # no class takes words
 
 
+def test_kramdown_attribute_lines_before_a_block():
+    # googletest 1.15.0's docs (vendored in opencc 1.4.2, PyPI; BSD-3-Clause): `{: .callout .note}` over a note
+    # was printed as typed; `* TOC` / `{:toc}` is where kramdown puts its contents
+    converted = convert("Intro.\n\n{: .callout .note}\n*Note:* There might be\nconfusion.\n\n{: .callout .important}\n"
+                        "> IMPORTANT: You must **not**\n> ignore it.\n\n* TOC\n{:toc}\n\nPara\n{: .kept}\n\n"
+                        "{: #x .other}\nPlain.\n\n```\n{: .code}\n```\n")
+    tree = lxml_html.fragment_fromstring(converted.html, create_parent="div")
+    assert [(c.tag, c.get("class")) for c in tree] == [
+        ("p", None), ("div", "admonition note"), ("div", "admonition important"), ("p", "kept"), ("p", None),
+        ("div", "highlight")]
+    assert tree[2].text_content().split() == "IMPORTANT: You must not ignore it.".split()
+    assert "{:" not in "".join(c.text_content() for c in tree[:5]) and "TOC" not in tree.text_content()
+    assert converted.block_lines == (1, 3, 7, 14, 18, 20)
+
+
 def test_headings_in_a_row_are_blocks_of_their_own_and_repeats_number_on():
     """Python-Markdown re-split a block after each heading taken off it, and the repeat numbering counted from 1
     for each heading: 5,000 "# h" lines in a row took 5 s, quadratically more for more. Each heading and

@@ -332,6 +332,48 @@ class _ClosingFences(Preprocessor):
         return out
 
 
+# kramdown's attribute list on a line of its own before a block (Jekyll sites: googletest's docs write
+# `{: .callout .note}` over a note), and its `{:toc}`
+KRAMDOWN_IAL = re.compile(r"^ {0,3}\{:\s*([^{}]*)\}[ \t]*$")
+TOC_ITEM = re.compile(r"^ {0,3}(?:[-*+]|1[.)]) +TOC[ \t]*$", re.I)
+CALLOUT_KIND = re.compile(r"(?:^|\s)\.callout\b.*?\.(note|tip|important|warning|caution)\b|(?:^|\s)\.(note|tip|important|warning|caution)\b.*?\.callout\b")
+
+
+class _KramdownBlockAttributes(Preprocessor):
+    """A kramdown attribute list alone on its line before a block was printed as typed (`{: .callout .note}`):
+    a callout's becomes an admonition of its kind around the block (its quote marks dropped: the box is the
+    callout), any other is left out (Python-Markdown's attribute lists go after a block, and are kept there).
+    Line for line, so every line keeps its number."""
+
+    def run(self, lines):
+        fenced = in_fenced_code(lines)
+        out = list(lines)
+        index = 0
+        while index < len(lines):
+            found = None if fenced[index] else KRAMDOWN_IAL.match(lines[index])
+            if found and found.group(1).strip() == "toc":  # "* TOC" over it: kramdown's place for its contents
+                out[index] = ""
+                if index and TOC_ITEM.match(lines[index - 1]):
+                    out[index - 1] = ""
+                index += 1
+                continue
+            if not found or (index and lines[index - 1].strip()):  # (after a block's last line: attr_list's)
+                index += 1
+                continue
+            kind = CALLOUT_KIND.search(found.group(1))
+            end = index + 1
+            while end < len(lines) and lines[end].strip() and not fenced[end]:
+                end += 1
+            if kind and end > index + 1:
+                out[index] = f'!!! {kind.group(1) or kind.group(2)} ""'
+                for inside in range(index + 1, end):
+                    out[inside] = "    " + QUOTE_MARK.sub("", lines[inside], count=1)
+            else:
+                out[index] = ""
+            index = end
+        return out
+
+
 ALERT = re.compile(r"^ {0,3}> ?\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\][ \t]*$", re.I)
 QUOTE_MARK = re.compile(r"^ {0,3}> ?")
 
@@ -733,6 +775,7 @@ class GitHubFlavour(Extension):
         GitHubHtmlBlocks().extendMarkdown(md)
         # before guidebook_capture (29) records the lines: the alert keeps its lines, so their numbers hold
         md.preprocessors.register(_GitHubAlerts(md), "guidebook_alerts", 29.6)
+        md.preprocessors.register(_KramdownBlockAttributes(md), "guidebook_kramdown_attributes", 29.65)
         md.preprocessors.register(_PandocFencedDivs(md), "guidebook_fenced_divs", 29.7)
         md.preprocessors.register(_ClosingFences(md), "guidebook_closing_fences", 29.8)
         md.preprocessors.register(_ListIndentsAsOnGitHub(md), "guidebook_list_indents", 29.9)
