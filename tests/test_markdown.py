@@ -364,6 +364,17 @@ def test_vitepress_and_docusaurus_containers_are_admonitions():
     assert tree[3].find("p/strong").text == "text" and tree[4].text.startswith("::: box Two words")  # no class takes words
 
 
+def test_a_table_right_under_text_or_in_a_list_item_as_on_github():
+    # (a real-world pass's own example): a list item's table with no blank line above it was printed as pipes
+    tree = markdown_to_tree("1. Step one\n   | a | b |\n   |---|---|\n   | `x \\| y` | 2 |\n2. Step two\n\n"
+                            "Para text\n| c | d |\n|:--|--:|\n| 3 | 4 |\n\n> Quote\n> | e |\n> |---|\n> | 5 |\n\n"
+                            "a | b\n---\n")
+    assert [li.text for li in tree.findall("ol/li")] == ["Step one", "Step two"]
+    assert [c.text_content() for c in tree.find("ol/li/table").iter("td")] == ["x | y", "2"]
+    assert [c.tag for c in tree] == ["ol", "p", "table", "blockquote", "h2"]  # (a `---` under text: a heading)
+    assert [c.tag for c in tree.find("blockquote")] == ["p", "table"]
+
+
 def test_kramdown_attribute_lines_before_a_block():
     # googletest 1.15.0's docs (vendored in opencc 1.4.2, PyPI; BSD-3-Clause): `{: .callout .note}` over a note
     # was printed as typed; `* TOC` / `{:toc}` is where kramdown puts its contents

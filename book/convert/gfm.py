@@ -11,7 +11,7 @@ import unicodedata
 import xml.etree.ElementTree as etree
 
 from markdown import util
-from markdown.blockprocessors import BlockQuoteProcessor, HashHeaderProcessor, SetextHeaderProcessor
+from markdown.blockprocessors import BlockProcessor, BlockQuoteProcessor, HashHeaderProcessor, SetextHeaderProcessor
 from markdown.extensions import Extension
 from markdown.extensions.def_list import DefListProcessor
 from markdown.extensions.toc import unescape
@@ -761,6 +761,43 @@ class _Definitions(DefListProcessor):
         return super().run(parent, blocks)
 
 
+TABLE_DELIMITER = re.compile(r"^ {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
+
+
+class _TableAfterText(BlockProcessor):
+    """A table right under a line of text, with no blank line between: GitHub ends the paragraph there (a list
+    item's "1. Step one" over its table, too); Python-Markdown's tables must open their block, so the table was
+    printed as typed pipes. The block is split before the table's header row, and the parts read as usual."""
+
+    def test(self, parent, block):
+        return self._header_at(block.split("\n")) > 0
+
+    def run(self, parent, blocks):
+        lines = blocks[0].split("\n")
+        at = self._header_at(lines)
+        indent = len(lines[at]) - len(lines[at].lstrip())  # (a list item's table, indented as its text)
+        blocks[0:1] = ["\n".join(lines[:at]), "\n".join(_dedented(line, indent) for line in lines[at:])]
+        return False  # (the text is a paragraph, the rest a table: the other processors take them)
+
+    @staticmethod
+    def _header_at(lines: list[str]) -> int:
+        """The line of a header row under a delimiter row holding a `|` (with as many cells), after other text
+        (not a list's or a quote's: their items and lines are read first, and the table then inside them)."""
+        if LIST_ITEM.match(lines[0]) or QUOTE_MARK.match(lines[0]):
+            return 0
+        for index in range(1, len(lines) - 1):
+            header, delimiter = lines[index], lines[index + 1]
+            if ("|" in delimiter and TABLE_DELIMITER.match(delimiter.strip()) and "|" in header
+                    and _cells(header) == _cells(delimiter) and "|" not in lines[index - 1]):
+                return index
+        return 0
+
+
+def _cells(row: str) -> int:
+    inner = re.sub(r"\\\|", "", row.strip()).removeprefix("|").removesuffix("|")
+    return inner.count("|") + 1
+
+
 class GitHubFlavour(Extension):
     """What Python-Markdown's extensions need to read Markdown as GitHub does (each processor above says why)."""
 
@@ -769,6 +806,7 @@ class GitHubFlavour(Extension):
         # Python-Markdown (no `<` among its escapes) printed with the backslash
         md.ESCAPED_CHARS = list(dict.fromkeys([*md.ESCAPED_CHARS, *string.punctuation]))
         md.parser.blockprocessors.register(_Definitions(md.parser), "deflist", 25)
+        md.parser.blockprocessors.register(_TableAfterText(md.parser), "guidebook_table_after_text", 76)
         md.parser.blockprocessors.register(_AtxHeadings(md.parser), "hashheader", 70)
         md.parser.blockprocessors.register(_SetextHeadings(md.parser), "setextheader", 60)
         md.parser.blockprocessors.register(_BlockQuotes(md.parser), "quote", 20)
