@@ -809,6 +809,15 @@ def test_no_title_lenient_takes_the_file_name_strict_refuses(tmp_path):
         assert (logo_only.title, logo_only.text.strip(), logo_only.title_line) == ("Chalk", "Text.", 1)
     logo_only = loaded(tmp_path, "b.md", "<h1><img src='logo.svg'></h1>\n\nText.\n", strict=False)
     assert logo_only.title == "b" and logo_only.text.startswith("<h1><img")
+    # no heading, a centred logo first (express's, FastAPI's READMEs): not strict, named after the logo's alt text
+    text = '<p align="center">\n  <a href="https://x.dev"><img src="logo.png" alt="Express Logo"></a>\n</p>\n\nText.\n'
+    named = loaded(tmp_path, "README.md", text, strict=False)
+    assert (named.title, named.text) == ("Express", text) and [str(w) for w in named.warnings] == [
+        "README.md:1: warning: chapter has no title; named 'Express' after the alt text of its opening logo"
+        " (add 'title:' front matter or a '# Title' line)"]
+    for first in ("[![build](https://img.shields.io/b.svg)](https://ci.dev)", "![logo](l.png) and words",
+                  "![a](a.png) ![b](b.png)"):  # a badge, words beside the image, two images: the file's name
+        assert loaded(tmp_path, "README.md", f"{first}\n\nText.\n", strict=False).title == "README"
 
 
 def test_a_footnote_called_from_the_title_or_a_heading(tmp_path):

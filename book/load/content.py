@@ -133,14 +133,33 @@ def _title_block(body: str) -> tuple[str, int, int] | None:
 def plain_title(markdown_text: str) -> str:
     """The title's words without Markdown or HTML (`*attrs* by Example` → `attrs by Example`), badges left out;
     a title that is only images, their first alt text."""
-    text = MD_LINK.sub(r"\1", MD_IMAGE.sub("", FOOTNOTE_CALL.sub("", ATTR_LIST.sub("", markdown_text))))
-    text = re.sub(r"\\(?=[^\w\s])", "", MD_MARKS.sub("", text))
-    text = TAG.sub(lambda m: "" if m.group(1).lower() in HTML_ELEMENTS else m.group(), text)  # `<string>` stays
-    title = re.sub(r"\s+", " ", html_lib.unescape(text)).strip()
+    title = _words(markdown_text)
     if not title:  # a logo for a title (KaTeX's README): its alt text, what GitHub gives a screen reader
         alts = (next(filter(None, found.groups()), "") for found in IMAGE_ALT.finditer(markdown_text))
         title = next(filter(None, (plain_title(alt) for alt in alts)), "")
     return title
+
+
+LOGO_WORDS = re.compile(r"\b(?:logo|banner|icon|image|header)\b", re.I)
+BADGE = re.compile(r"shields\.io|badge|badgen|travis-ci|/actions/workflows/|codecov|coveralls", re.I)
+
+
+def _words(markdown_text: str) -> str:
+    """The text's words without Markdown, HTML, images or footnote calls."""
+    text = MD_LINK.sub(r"\1", MD_IMAGE.sub("", FOOTNOTE_CALL.sub("", ATTR_LIST.sub("", markdown_text))))
+    text = re.sub(r"\\(?=[^\w\s])", "", MD_MARKS.sub("", text))
+    text = TAG.sub(lambda m: "" if m.group(1).lower() in HTML_ELEMENTS else m.group(), text)  # `<string>` stays
+    return re.sub(r"\s+", " ", html_lib.unescape(text)).strip()
+
+
+def _logo_name(body: str) -> str:
+    """The alt text of the images a chapter's first block holds when it holds nothing else (a README's centred
+    logo), else ""."""
+    block = body.lstrip("\n").split("\n\n", 1)[0]
+    images = IMAGE_ALT.findall(block)
+    if _words(block) or len(images) != 1 or BADGE.search(block):  # (a row of badges: "build passing", "npm")
+        return ""
+    return " ".join(LOGO_WORDS.sub("", plain_title(block)).split())  # "Express Logo" → "Express"; "logo" → ""
 
 
 def _chapter_id(stem: str) -> str:
@@ -218,6 +237,11 @@ def load_chapter(path: Path, root: Path, strict: bool = True) -> Chapter:
         if not title and strict:
             raise_all([BookError(display, 1, "chapter has no title", "add 'title:' front matter or a '# Title' line"),
                        *unknown])
+        logo = "" if title else _logo_name(body)
+        if logo:  # (FastAPI's, element-plus's READMEs open with a centred logo, no heading)
+            title = logo
+            warnings.append(BookError(display, 1, f"chapter has no title; named '{title}' after the alt text of "
+                                      "its opening logo", "add 'title:' front matter or a '# Title' line", warning=True))
         if not title:
             title = path.stem
             warnings.append(BookError(display, 1, f"chapter has no title; named '{title}' after its file",
