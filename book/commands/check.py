@@ -42,7 +42,8 @@ def _epubcheck(path: Path, chapters: dict[str, str]) -> list[str]:
         message = message.removeprefix("Error while parsing file: ").split("; expected ")[0]
         message = message if len(message) <= 200 else message[:199] + "…"
         where = f" ({path.name}: {inner}{f' line {row}' if row else ''})" if inner else ""
-        source = chapters.get(Path(inner).name, str(Path("dist") / path.name)) if inner else str(Path("dist") / path.name)
+        epub = str(Path("dist") / path.name)
+        source = chapters.get(Path(inner).name, epub) if inner else epub
         lines.append(f"{source}: EPUBCheck {level.lower()} {code}{where}: {message} (rebuild with the chapter's raw HTML"
                      " or markup changed; if the chapter is plain Markdown, it is a guidebook bug: please report it)")
     return lines

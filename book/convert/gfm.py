@@ -64,11 +64,16 @@ def github_slug(text: str) -> str:
     return "".join(kept).replace(" ", "-")
 
 
+def is_note_call(element) -> bool:
+    """Whether `element` is a footnote call (Python-Markdown's `<sup><a class="footnote-ref">`)."""
+    return element.tag == "sup" and any("footnote-ref" in (a.get("class") or "") for a in element.iter("a"))
+
+
 def _text_without_note_calls(heading) -> str:
     """The heading's text without its footnote calls: GitHub's id for `## Risks[^1]` is "risks", not "risks1"."""
     parts = [heading.text or ""]
     for child in heading:
-        if not (child.tag == "sup" and any("footnote-ref" in (a.get("class") or "") for a in child.iter("a"))):
+        if not is_note_call(child):
             parts.append("".join(child.itertext()))
         parts.append(child.tail or "")
     return "".join(parts)
@@ -336,7 +341,8 @@ class _ClosingFences(Preprocessor):
 # `{: .callout .note}` over a note), and its `{:toc}`
 KRAMDOWN_IAL = re.compile(r"^ {0,3}\{:\s*([^{}]*)\}[ \t]*$")
 TOC_ITEM = re.compile(r"^ {0,3}(?:[-*+]|1[.)]) +TOC[ \t]*$", re.I)
-CALLOUT_KIND = re.compile(r"(?:^|\s)\.callout\b.*?\.(note|tip|important|warning|caution)\b|(?:^|\s)\.(note|tip|important|warning|caution)\b.*?\.callout\b")
+CALLOUT_KIND = re.compile(r"(?:^|\s)\.callout\b.*?\.(note|tip|important|warning|caution)\b"
+                          r"|(?:^|\s)\.(note|tip|important|warning|caution)\b.*?\.callout\b")
 
 
 class _KramdownBlockAttributes(Preprocessor):
@@ -402,7 +408,8 @@ class _GitHubAlerts(Preprocessor):
 
 
 # (after a bare class, VitePress's and Docusaurus's title: `::: tip Read this`, `:::tip[Read this]`)
-FENCED_DIV_OPEN = re.compile(r"^ {0,3}(:{3,})[ \t]*(?:\{([^{}]*)\}|([\w-]+)(?:\[([^\]]*)\]|[ \t]+([^\s{}:][^{}]*?))?)[ \t]*:*[ \t]*$")
+FENCED_DIV_OPEN = re.compile(r"^ {0,3}(:{3,})[ \t]*(?:\{([^{}]*)\}|([\w-]+)(?:\[([^\]]*)\]|[ \t]+([^\s{}:][^{}]*?))?)"
+                             r"[ \t]*:*[ \t]*$")
 FENCED_DIV_CLOSE = re.compile(r"^ {0,3}(:{3,})[ \t]*$")
 ATTRIBUTE = re.compile(r"""([#.])([\w-]+)|([\w-]+)=("[^"]*"|'[^']*'|\S+)""")
 # Quarto's callouts, as the admonitions of the same kind (GitHub's alerts, _GitHubAlerts)

@@ -13,7 +13,7 @@ from lxml import html as lxml_html
 
 from ..infra.parallel import map_forked, worker_count
 from .body import body_html, parse_body
-from .gfm import BLOCK_TAGS, EXTENSION_CONFIG, EXTENSIONS, GitHubFlavour, text_not_comment
+from .gfm import BLOCK_TAGS, EXTENSION_CONFIG, EXTENSIONS, GitHubFlavour, is_note_call, text_not_comment
 from .source_lines import MARKER, SourceLines
 
 PARALLEL_CHARACTERS = 200_000  # above this much Markdown, chapters are converted on every core
@@ -332,11 +332,6 @@ def _text_outside_notes(element):
         if not is_note_call(child):
             yield from _text_outside_notes(child)
         yield child.tail or ""
-
-
-def is_note_call(element) -> bool:
-    """Whether `element` is a footnote call (Python-Markdown's `<sup><a class="footnote-ref">`)."""
-    return element.tag == "sup" and any("footnote-ref" in (a.get("class") or "") for a in element.iter("a"))
 
 
 def escape_text(text: str) -> str:

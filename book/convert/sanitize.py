@@ -117,8 +117,10 @@ def sanitize(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_htm
                     changed = True
                     del element.attrib[name]
                 else:
-                    problem(element, (f"{name}=", f" {name}"), f"{name}=\"{value}\" on <{tag}> is not valid", _VALUE_HINTS[name])
-            elif tag == "img" and name in ("width", "height") and (found := PIXELS.match(value)) and found.group(1) != value:
+                    problem(element, (f"{name}=", f" {name}"), f"{name}=\"{value}\" on <{tag}> is not valid",
+                            _VALUE_HINTS[name])
+            elif tag == "img" and name in ("width", "height") and (found := PIXELS.match(value)) \
+                    and found.group(1) != value:
                 changed = True
                 element.set(name, found.group(1))
             elif (name not in ALLOWED_ATTRIBUTES and not name.startswith(("aria-", "data-", "epub:"))
