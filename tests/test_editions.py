@@ -222,6 +222,11 @@ def test_press_edition_is_pdf_x4_for_the_print_shop(editions):
             assert "/Annots" not in page.obj  # nothing inside the bleed box but the page itself
             for operands, operator in pikepdf.parse_content_stream(page):
                 assert str(operator) not in ("rg", "RG"), "RGB colour left on a page"
+        # no device RGB anywhere, transparency groups included (WeasyPrint blends its opacity groups in RGB)
+        groups = [o.stream_dict.Group if isinstance(o, pikepdf.Stream) else o.Group for o in pdf.objects
+                  if isinstance(o, (pikepdf.Stream, pikepdf.Dictionary))
+                  and "/Group" in (o.stream_dict if isinstance(o, pikepdf.Stream) else o)]
+        assert groups and all(g.get("/CS") != "/DeviceRGB" for g in groups), [g.get("/CS") for g in groups]
         # the structure tree no longer points at the removed link annotations
         for _, element in pikepdf.NumberTree(pdf.Root.StructTreeRoot.ParentTree).items():
             kids = element.get("/K") if isinstance(element, pikepdf.Dictionary) else None
