@@ -570,9 +570,16 @@ def test_a_cross_reference_target_is_guessed_from_its_own_chapter_opening():
     ("<p>عربي <b>Python</b> tools for <i>Arabic</i> text عربي.</p>",
      '<p>عربي <span dir="ltr"><b>Python</b> tools for <i>Arabic</i> text</span> عربي.</p>'),
     ("<p>نص Python tools <b>عربي</b> and <a href='x'>link</a> end</p>",
-     '<p>نص Python tools <b>عربي</b> <span dir="ltr">and <a href="x">link</a> end</span></p>'),
+     '<p>نص <span dir="ltr">Python tools</span> <b>عربي</b> <span dir="ltr">and <a href="x">link</a> end</span></p>'),
     ("<p>نص <em>emph <b>bold</b> more</em> نص <code>x = 1</code> نص</p>",
-     '<p>نص <span dir="ltr"><em>emph <b>bold</b> more</em></span> نص <code>x = 1</code> نص</p>'),
+     '<p>نص <span dir="ltr"><em>emph <b>bold</b> more</em></span> نص <span dir="ltr"><code>x = 1</code></span> نص</p>'),
+    # several words, digits or brackets in one box (a visual review of the Arabic brochure: "2019 ACR/Arthritis
+    # Foundation" printed as "ACR 2019/…", "(Dr. Chris / Gunwoo Kim)" split with its brackets turned); one word,
+    # a number alone, a bracketed word stay as they are
+    ("<p>إرشادات 2019 ACR/Arthritis Foundation للعلاج، الدكتور كيم (Dr. Chris Gunwoo Kim) هنا</p>",
+     '<p>إرشادات <span dir="ltr">2019 ACR/Arthritis Foundation</span> للعلاج، الدكتور كيم '
+     '<span dir="ltr">(Dr. Chris Gunwoo Kim)</span> هنا</p>'),
+    ("<p>اسمه NovaStem (بحسب) و(PRP) و 5,000 دولار</p>", "<p>اسمه NovaStem (بحسب) و(PRP) و 5,000 دولار</p>"),
     # a run stops at a block, a line break or an element that says its direction; a said direction stays
     ("<ul><li>عربي <b>A</b> B<br/>C <i>D</i><p>عربي</p></li></ul><p dir='rtl'>Only <b>Latin</b></p>",
      '<ul><li>عربي <span dir="ltr"><b>A</b> B</span><br/><span dir="ltr">C <i>D</i></span><p>عربي</p></li></ul>'

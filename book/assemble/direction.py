@@ -7,7 +7,10 @@ checked on this machine: the bidi isolate characters U+2066…U+2069 across boxe
 - a block whose text has no right-to-left letter at all is laid out left to right, as GitHub's `dir="auto"` would
   lay it out; code blocks always are;
 - in a right-to-left block, a left-to-right run that spans several inline boxes ("**Python** library for") is
-  wrapped in `<span dir="ltr">`, so its boxes keep their order. A run inside one box needs nothing.
+  wrapped in `<span dir="ltr">`, so its boxes keep their order; so is a run of several words, digits or
+  brackets in one box, which the bidi algorithm alone (in browsers too) breaks up: "2019 ACR/Arthritis
+  Foundation" came out as "ACR 2019/…", and "(Dr. Chris Gunwoo Kim)" split over two lines with its brackets
+  turned. A single Latin word, a number alone or a bracketed word needs nothing.
 A block of Arabic with a Latin word or an acronym in it stays right to left.
 """
 from __future__ import annotations
@@ -23,14 +26,15 @@ TEXT_BLOCKS = {"p", "li", "dt", "dd", "td", "th", "caption", "figcaption", "summ
 INLINE = {"a", "em", "strong", "b", "i", "u", "s", "small", "sub", "sup", "mark", "abbr", "cite", "q", "dfn", "kbd",
           "code", "samp", "var", "span", "ins", "del", "time"}
 LEFT_TO_RIGHT, RIGHT_TO_LEFT = {"L"}, {"R", "AL"}
-# a piece of text as its letters' directions: "l", "r" or "n" (neither) for each character
-LEFT_RUN = re.compile(r"l[ln]*l|l")
+DIGITS = {"EN", "AN"}
+RUN = re.compile(r"[ld](?:[^r]*[ld])?")  # (over _kinds's letters)
+ONE_WORD = re.compile(r"[\w\-]+")
 
 
 def mark_left_to_right(body) -> None:
     """`dir="ltr"` on each text block of `body` (a chapter's tree) holding left-to-right letters and no
-    right-to-left ones, and on each code block; in the other text blocks, left-to-right runs across inline boxes
-    wrapped in `<span dir="ltr">`. A block that says its direction itself is left as it is."""
+    right-to-left ones, and on each code block; in the other text blocks, left-to-right runs (see above) wrapped
+    in `<span dir="ltr">`. A block that says its direction itself is left as it is."""
     for element in list(body.iter("pre", *TEXT_BLOCKS)):
         if "dir" in element.attrib:
             continue
@@ -42,13 +46,28 @@ def mark_left_to_right(body) -> None:
 
 
 def _kinds(text: str) -> str:
+    """Each character's part in a run: "l" a left-to-right letter, "r" a right-to-left one, "d" a digit, "o" and
+    "c" an opening and a closing bracket, "n" anything else."""
     return "".join("l" if (kind := unicodedata.bidirectional(c)) in LEFT_TO_RIGHT else "r" if kind in RIGHT_TO_LEFT
-                   else "n" for c in text)
+                   else "d" if kind in DIGITS else "o" if c in "([" else "c" if c in ")]" else "n" for c in text)
+
+
+def _left_runs(kinds: str):
+    """(start, end) of each left-to-right run in a text: from a letter or digit to a letter or digit, no
+    right-to-left letter between, at least one left-to-right letter, with the brackets around it when both are
+    there ("(Dr. Chris Gunwoo Kim)")."""
+    for found in RUN.finditer(kinds):
+        start, end = found.span()
+        if "l" not in kinds[start:end]:
+            continue
+        if start and end < len(kinds) and kinds[start - 1] == "o" and kinds[end] == "c":
+            start, end = start - 1, end + 1
+        yield start, end
 
 
 def _isolate_left_runs(element) -> None:
     """Wrap each left-to-right run among `element`'s own text and inline children that spans more than one of
-    them; an inline child holding both directions is looked into the same way."""
+    them or more than one word; an inline child holding both directions is looked into the same way."""
     atoms = [element.text or ""]
     for child in element:
         tail, child.tail = child.tail or "", None
@@ -58,10 +77,9 @@ def _isolate_left_runs(element) -> None:
         if isinstance(atom, str):
             kinds = _kinds(atom)
             at = 0
-            for run in LEFT_RUN.finditer(kinds):
-                pieces += [(atom[at:run.start()], "r" if "r" in kinds[at:run.start()] else "n"),
-                           (atom[run.start():run.end()], "l")]
-                at = run.end()
+            for start, end in _left_runs(kinds):
+                pieces += [(atom[at:start], "r" if "r" in kinds[at:start] else "n"), (atom[start:end], "l")]
+                at = end
             pieces.append((atom[at:], "r" if "r" in kinds[at:] else "n"))
         elif not isinstance(atom.tag, str) or atom.tag not in INLINE or "dir" in atom.attrib:
             pieces.append((atom, "r"))  # a comment, a <br>, an image, an element with its own direction: a run ends
@@ -78,7 +96,10 @@ def _isolate_left_runs(element) -> None:
             end = max(i for i in range(start, index) if pieces[i][1] == "l") + 1
             run = [atom for atom, _ in pieces[start:end]]
             boxes = sum(1 if isinstance(a, str) else 1 + len(a) for a in run if not isinstance(a, str) or a)
-            if boxes > 1 and not all(isinstance(a, str) for a in run):
+            words = "".join(a if isinstance(a, str) else a.xpath("string()") for a in run).strip("()[]")
+            # (several boxes: WeasyPrint's order; several words, digits or brackets in one: the bidi algorithm's,
+            # which put "2019 ACR/Arthritis Foundation" as "ACR 2019/…" and split "(Dr. Chris / Gunwoo Kim)")
+            if (boxes > 1 and not all(isinstance(a, str) for a in run)) or not ONE_WORD.fullmatch(words):
                 span = etree.Element("span", dir="ltr")
                 _set_content(span, run)
                 run = [span]
