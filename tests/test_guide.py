@@ -5,6 +5,7 @@ import re
 import subprocess
 
 import pytest
+from lxml import html as lxml_html
 from lxml import etree
 from pypdf import PdfReader
 
@@ -46,6 +47,14 @@ def test_every_edition_is_built(guide_build):
     for edition in [*PDF_EDITIONS, *(f"brochure-{lang}" for lang in LANGUAGE_EDITIONS)]:
         result = subprocess.run(["qpdf", "--check", str(guide_build / f"{SLUG}-{edition}.pdf")], capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
+    # the download page names each language edition's language, in English and in its own words, marked as such
+    # (a visual review: "Brochure zh hans", "Ebook ar")
+    page = lxml_html.fromstring((guide_build / "index.html").read_bytes())
+    links = {a.get("href"): a for a in page.iter("a") if a.get("download") is not None}
+    arabic = links[f"{SLUG}-brochure-ar.pdf"]
+    assert arabic.text_content() == "Brochure — Arabic · العربية" and arabic.find("span").get("lang") == "ar"
+    assert links[f"{SLUG}-ebook-zh-hans.epub"].text_content().startswith("Ebook — Chinese (Simplified) · ")
+    assert [a.text_content() for a in links.values()][:2] == ["Ebook", "Print"]
 
 
 def test_reader_sees_front_matter_chapters_and_glossary(guide_build):

@@ -30,15 +30,36 @@ class Download:
     """One file on the download page."""
 
     href: str  # relative to the page: the file's name
-    title: str  # "Brochure", "Brochure — Seoul Knee Clinic"
+    title: str  # "Brochure", "Brochure — Seoul Knee Clinic", "Brochure — Arabic"
     kind: str  # "PDF, A5, 22 pages"
     size: str  # "1.2 MB"
+    own_name: str = ""  # the edition's language in its own words ("العربية"), when it is not the book's
+    own_language: str = ""
 
 
 def human_size(size: int) -> str:
     if size < 1000 * 1000:
         return f"{max(1, round(size / 1000))} kB"
     return f"{size / 1000 / 1000:.1f} MB"
+
+
+def edition_title(edition: Edition, book_language: str) -> tuple[str, str]:
+    """('Print', ''), ('Brochure — Arabic', 'العربية'): an edition's name, and its language when it is not the
+    book's, in English and in its own words (not "Brochure zh hans")."""
+    language = edition.language or book_language
+    suffix = "-" + language.lower()
+    base = edition.name[:-len(suffix)] if edition.name.lower().endswith(suffix) else edition.name
+    title = base.replace("-", " ").capitalize()
+    if language.lower() == book_language.lower():
+        return title, ""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        locale = Locale.parse(language, sep="-")
+    except (ValueError, UnknownLocaleError):
+        return f"{title} — {language}", ""
+    english, own = locale.get_display_name("en"), locale.get_display_name(locale)
+    return f"{title} — {english}", own if own != english else ""
 
 
 def describe(edition: Edition, pages: int | None, sources: dict[str, Edition]) -> str:
@@ -77,9 +98,9 @@ def downloads(config: BookConfig, present: Mapping[str, OutputFile]) -> list[Dow
                  if clinics else [(f"{config.slug}-{edition.name}.{edition.extension}", "")])
         for name, suffix in names:
             if name in present:
-                title = edition.name.replace("-", " ").capitalize() + suffix
-                found.append(Download(name, title, describe(edition, present[name].pages, sources),
-                                      human_size(present[name].size)))
+                title, own = edition_title(edition, config.language)
+                found.append(Download(name, title + suffix, describe(edition, present[name].pages, sources),
+                                      human_size(present[name].size), own, edition.language if own else ""))
     return found
 
 
