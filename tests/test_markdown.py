@@ -375,6 +375,23 @@ def test_a_table_right_under_text_or_in_a_list_item_as_on_github():
     assert [c.tag for c in tree.find("blockquote")] == ["p", "table"]
 
 
+def test_mkdocs_admonitions_with_code_collapsibles_and_content_tabs():
+    # mkdocstrings 1.0.8's and griffe 2.4.1's docs (PyPI, ISC): fenced code in a `!!! note` left the box as a
+    # paragraph of text with its fences; `??? example "…"` and `=== "pip"` were indented code, and a shell
+    # comment in a tab ("# or pip install …") became a heading that took the next section out of the contents
+    text = ('!!! note "Title"\n\n    Text:\n\n    ```python\n    a = 1\n    ```\n\n'
+            '??? example "JavaScript workaround"\n    Put this in a file.\n\n'
+            '=== "pip"\n    ```bash\n    pip install griffe\n    # or pip install x\n    ```\n\n'
+            "=== 'uv'\n    ```bash\n    uv add griffe\n    ```\n\n## Next section\n\nAfter.\n")
+    tree = markdown_to_tree(text)
+    assert [(c.tag, c.get("class")) for c in tree] == [
+        ("div", "admonition note"), ("div", "admonition example"), ("div", "admonition tab"), ("div", "admonition tab"),
+        ("h2", None), ("p", None)]
+    assert [c[0].text for c in tree[:4]] == ["Title", "JavaScript workaround", "pip", "uv"]
+    assert tree[0].find(".//pre/code").text_content() == "a = 1\n" and "```" not in tree.text_content()
+    assert tree[2].find(".//pre/code").text_content() == "pip install griffe\n# or pip install x\n"
+
+
 def test_kramdown_attribute_lines_before_a_block():
     # googletest 1.15.0's docs (vendored in opencc 1.4.2, PyPI; BSD-3-Clause): `{: .callout .note}` over a note
     # was printed as typed; `* TOC` / `{:toc}` is where kramdown puts its contents

@@ -292,7 +292,9 @@ class _ListIndentsAsOnGitHub(Preprocessor):
                 out.append(line)
                 blank_before = True
                 continue
-            marker, opening = MARKER.match(expanded), CODE_FENCE.match(text)
+            # (a fence indented four spaces outside any item is inside a block that indents, as `!!! note` does:
+            # its lines stay as written; read as a fence, they lost their indentation and left the box)
+            marker, opening = MARKER.match(expanded), CODE_FENCE.match(text) if items or indent < 4 else None
             # a lazy line goes on the paragraph above whatever its indentation; one indented as far as the item's
             # text is that item's, and moves with it
             lazy = (not blank_before and not marker and not opening and not text.startswith(("#", ">", "<"))
@@ -377,6 +379,32 @@ class _KramdownBlockAttributes(Preprocessor):
             else:
                 out[index] = ""
             index = end
+        return out
+
+
+# MkDocs Material's collapsible admonitions (pymdownx.details: `??? note "Title"`, `???+` open) and content tabs
+# (pymdownx.tabbed: `=== "pip"`), their bodies indented as an admonition's
+COLLAPSIBLE = re.compile(r"^( *)\?\?\?\+?[ \t]+([\w-]+(?:[ \t]+[\w-]+)*)([ \t]+(?:\"[^\"]*\"|'[^']*'))?[ \t]*$")
+CONTENT_TAB = re.compile(r"^( *)===\+?[ \t]+(\"[^\"]*\"|'[^']*')[ \t]*$")
+
+
+class _MkDocsBlocks(Preprocessor):
+    """A collapsible admonition is the admonition (on paper nothing folds), and a content tab a box titled with
+    its label, the tabs one after the other: both were read as indented code or, worse, a shell comment in a tab
+    as a heading that took the rest of the section out of the contents (griffe's and mkdocstrings's docs).
+    Line for line (the marker line only changes)."""
+
+    def run(self, lines):
+        fenced = in_fenced_code(lines)
+        out = list(lines)
+        for index, (line, in_code) in enumerate(zip(lines, fenced)):
+            if in_code:
+                continue
+            if found := COLLAPSIBLE.match(line):
+                title = (found.group(3) or "").strip()
+                out[index] = f"{found.group(1)}!!! {found.group(2)}" + (f' "{title[1:-1]}"' if title else "")
+            elif found := CONTENT_TAB.match(line):
+                out[index] = f'{found.group(1)}!!! tab "{found.group(2)[1:-1]}"'
         return out
 
 
@@ -821,6 +849,7 @@ class GitHubFlavour(Extension):
         # before guidebook_capture (29) records the lines: the alert keeps its lines, so their numbers hold
         md.preprocessors.register(_GitHubAlerts(md), "guidebook_alerts", 29.6)
         md.preprocessors.register(_KramdownBlockAttributes(md), "guidebook_kramdown_attributes", 29.65)
+        md.preprocessors.register(_MkDocsBlocks(md), "guidebook_mkdocs_blocks", 29.66)
         md.preprocessors.register(_PandocFencedDivs(md), "guidebook_fenced_divs", 29.7)
         md.preprocessors.register(_ClosingFences(md), "guidebook_closing_fences", 29.8)
         md.preprocessors.register(_ListIndentsAsOnGitHub(md), "guidebook_list_indents", 29.9)
