@@ -392,6 +392,19 @@ def test_mkdocs_admonitions_with_code_collapsibles_and_content_tabs():
     assert tree[2].find(".//pre/code").text_content() == "pip install griffe\n# or pip install x\n"
 
 
+def test_tex_math_is_kept_as_written_and_prices_are_no_math():
+    # sphinx-book-theme 1.4.0's docs (PyPI, BSD-3-Clause): `$$ … \\}_{c=1}^{C} … $$` was read as Markdown, `_` as
+    # italics and `{c=1}` as an attribute list (an error in strict mode)
+    tex = r"\left( \{(x^{c},y^{c})\}_{c=1}^{C} \right)"
+    tree = markdown_to_tree(f"Shown:\n\n$$\n{tex}\n$$\n\nInline $a_i * b_i$ and $$x_1$$ here.\n")
+    maths = tree.xpath(".//span[contains(@class, 'math')]")
+    assert [(m.get("class"), m.text) for m in maths] == [("math display", tex), ("math", "a_i * b_i"), ("math display", "x_1")]
+    assert not tree.xpath(".//em") and all(m.get("dir") == "ltr" for m in maths)
+    # Pandoc's rules: no math where a `$` is a price or a shell prompt's, or in code
+    for text in ("Costs $5,000–$15,000 in total.", "US$5 and US$10.", "Between $5 and $10 each.", "Run `$x$` or $ ls."):
+        assert not markdown_to_tree(text).xpath(".//span[contains(@class, 'math')]"), text
+
+
 def test_kramdown_attribute_lines_before_a_block():
     # googletest 1.15.0's docs (vendored in opencc 1.4.2, PyPI; BSD-3-Clause): `{: .callout .note}` over a note
     # was printed as typed; `* TOC` / `{:toc}` is where kramdown puts its contents

@@ -15,8 +15,9 @@ from markdown.blockprocessors import BlockProcessor, BlockQuoteProcessor, HashHe
 from markdown.extensions import Extension
 from markdown.extensions.def_list import DefListProcessor
 from markdown.extensions.toc import unescape
-from markdown.inlinepatterns import (HTML_RE, REFERENCE_RE, HtmlInlineProcessor, ReferenceInlineProcessor,
-                                     ShortReferenceInlineProcessor, SubstituteTagInlineProcessor)
+from markdown.inlinepatterns import (HTML_RE, REFERENCE_RE, HtmlInlineProcessor, InlineProcessor,
+                                     ReferenceInlineProcessor, ShortReferenceInlineProcessor,
+                                     SubstituteTagInlineProcessor)
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
@@ -40,6 +41,28 @@ BLOCK_TAGS = {"div", "p", "ul", "ol", "dl", "table", "blockquote", "pre", "figur
               "h1", "h2", "h3", "h4", "h5", "h6", "hr", "address", "article", "header", "footer", "nav", "main",
               "center", "fieldset", "menu", "dir", "listing", "xmp", "plaintext", "hgroup", "search", "dialog"}
 TAG_NAME = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)(?=[\s/>])")
+
+
+# TeX math as GitHub and Pandoc write it: `$$…$$` (display), `$…$` with Pandoc's rules, so that a price is no math:
+# the opening `$` before a non-space (and after no letter or digit: "US$5"), the closing one after a non-space and
+# before no digit ("$5,000–$15,000" is two prices)
+DISPLAY_MATH = r"\$\$((?:\\.|[^$\\]|\$(?!\$))+?)\$\$"
+INLINE_MATH = r"(?<![\w$\\])\$(?=[^\s$])((?:\\.|[^\\$\n])+?)(?<=[^\s\\])\$(?![\d$])"
+
+
+class _Math(InlineProcessor):
+    """TeX math kept as written, in a span of class "math" (the book has no TeX engine: it prints the source);
+    Python-Markdown read it as Markdown, `x_1 … y_i` as italics and `{c=1}` as an attribute list
+    (sphinx-book-theme's docs, bookdown's examples)."""
+
+    def __init__(self, pattern: str, md, display: bool):
+        super().__init__(pattern, md)
+        self.display = display
+
+    def handleMatch(self, m, data):
+        element = etree.Element("span", {"class": "math display" if self.display else "math", "dir": "ltr"})
+        element.text = util.AtomicString(m.group(1).strip())
+        return element, m.start(0), m.end(0)
 
 
 class _InlineHtml(HtmlInlineProcessor):
@@ -857,6 +880,9 @@ class GitHubFlavour(Extension):
         md.preprocessors.register(_CodeOnItsOwn(md), "guidebook_code_alone", 14.5)
         md.preprocessors.register(_ListsAsOnGitHub(md), "guidebook_lists", 14)
         md.inlinePatterns.register(_InlineHtml(HTML_RE, md), "html", 90)
+        # (under code spans, 190: a `$` in code stays code; over escapes, 180, and the backslash break, 185)
+        md.inlinePatterns.register(_Math(DISPLAY_MATH, md, True), "guidebook_display_math", 189)
+        md.inlinePatterns.register(_Math(INLINE_MATH, md, False), "guidebook_inline_math", 188)
         # A backslash at a line's end breaks the line (CommonMark), as two spaces do: normalize-url's and got's
         # "Type: `string`\" / "Default: `true`" were one line with a backslash in it
         md.inlinePatterns.register(SubstituteTagInlineProcessor(r"\\\n", "br"), "guidebook_backslash_break", 185)
