@@ -105,6 +105,8 @@ def test_viewer_page_labels_match_printed_folios(small_pdf):
     ("# Scripts 😀\n\nText.\n", 1),
     ("---\nnumbered: false\ntitle: Scripts 😀\n---\n\nText.\n", 3),
     ("\n\n<h1>Scripts 😀</h1>\n\nText 😀.\n", 3),  # a raw <h1> title, as GitHub READMEs write it
+    ("# Scripts\n\nText.\n\nAn entity &#x1F600; here.\n", 5),  # (was "book.yaml:", with no line: a second pass)
+    ("# Scripts\n\nText.\n\n\nA decimal one &#128512;.\n", 6),
 ])
 def test_a_character_no_font_has_in_a_title_is_reported_at_the_title(tmp_path, capsys, text, line):
     """The title is blanked out of the chapter's text (the layout prints it): the error still names its line,
@@ -114,6 +116,7 @@ def test_a_character_no_font_has_in_a_title_is_reported_at_the_title(tmp_path, c
     (project / "chapters" / "03-scripts.md").write_text(text)
     code, _, err = run(["build", "-q", "--project", str(project), "print"], capsys)
     assert code == 1 and f"chapters/03-scripts.md:{line}: no font of this edition has '😀' (U+1F600)" in err, err
+    assert "(add a font that covers emoji and symbols" in err  # (the first word of its name: "covers Grinning")
 
 
 def test_no_machine_font_fills_in_missing_glyphs(tmp_path, capsys):

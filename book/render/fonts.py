@@ -153,6 +153,8 @@ def script_name(char: str) -> str:
     for low, high, name in SCRIPT_OF:
         if low <= point <= high:
             return name
+    if unicodedata.category(char).startswith("S"):  # ✅, ☕, ♂: no script of their own
+        return "emoji and symbols"
     # a character's name begins with its script's ("DEVANAGARI LETTER DA", "THAI CHARACTER KO KAI")
     name = unicodedata.name(char, "").split(" ")[0]
     return name.title() if name.isalpha() else f"U+{point:04X}"

@@ -208,11 +208,13 @@ class PrintSource:
 def _where(char: str, book: Book, context: RenderContext) -> tuple[str, int | None]:
     """The first source file and line holding `char`: a chapter (its title first: the text has it blanked out),
     book.yaml or a data table."""
+    # as typed, or as a character reference (`&#x1F600;`, `&#128512;`: reported at book.yaml with no line before)
+    forms = re.compile("|".join([re.escape(char), f"&#[xX]0*{ord(char):x};", f"&#0*{ord(char)};"]), re.I)
     for chapter in (c.chapter for c in book.chapters):
         if char in chapter.title:
             return chapter.display, chapter.title_line
-        if char in chapter.text:
-            return chapter.display, chapter.text.count("\n", 0, chapter.text.index(char)) + 1
+        if found := forms.search(chapter.text):
+            return chapter.display, chapter.text.count("\n", 0, found.start()) + 1
     for path, text in context.sources:
         if char in text:
             return path, text.count("\n", 0, text.index(char)) + 1
