@@ -405,6 +405,19 @@ def test_tex_math_is_kept_as_written_and_prices_are_no_math():
         assert not markdown_to_tree(text).xpath(".//span[contains(@class, 'math')]"), text
 
 
+def test_a_quote_or_an_alert_under_a_list_item_and_obsidian_callouts():
+    # (a second real-world pass): "- item" / "  > quote" printed "> quote" as text; an alert in an item likewise;
+    # Obsidian's `> [!info]- Title` was a quote starting "[!info]- Title"
+    tree = markdown_to_tree("- bullet\n  > quote in a list\n\n1. step\n   > [!NOTE]\n   > Careful.\n2. next\n\n"
+                            "> [!info]- Read this\n> Body.\n\n> [!danger]\n> Hot.\n\n> [!unknown]\n> Stays a quote.\n")
+    assert tree.find("ul/li/blockquote/p").text == "quote in a list"
+    note = tree.find("ol/li/div")
+    assert note.get("class") == "admonition note" and note.text_content().split() == ["Note", "Careful."]
+    assert [(c.get("class"), c[0].text) for c in tree.findall("div")] == [
+        ("admonition note", "Read this"), ("admonition caution", "Danger")]
+    assert tree.find("blockquote/p").text.startswith("[!unknown]")
+
+
 def test_kramdown_attribute_lines_before_a_block():
     # googletest 1.15.0's docs (vendored in opencc 1.4.2, PyPI; BSD-3-Clause): `{: .callout .note}` over a note
     # was printed as typed; `* TOC` / `{:toc}` is where kramdown puts its contents

@@ -13,6 +13,7 @@ import xml.etree.ElementTree as etree
 from markdown import util
 from markdown.blockprocessors import BlockProcessor, BlockQuoteProcessor, HashHeaderProcessor, SetextHeaderProcessor
 from markdown.extensions import Extension
+from markdown.extensions.admonition import AdmonitionProcessor
 from markdown.extensions.def_list import DefListProcessor
 from markdown.extensions.toc import unescape
 from markdown.inlinepatterns import (HTML_RE, REFERENCE_RE, HtmlInlineProcessor, InlineProcessor,
@@ -431,29 +432,41 @@ class _MkDocsBlocks(Preprocessor):
         return out
 
 
-ALERT = re.compile(r"^ {0,3}> ?\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\][ \t]*$", re.I)
+# GitHub's five alerts; Obsidian's callouts too (`> [!info]- Title`: more kinds, a title, + or - to fold), the
+# kinds GitHub lacks as the nearest of its five. Any indentation: a list item's (four spaces a level by now).
+ALERT = re.compile(r"^( *)> ?\[!([A-Za-z]+)\][+-]?(?:[ \t]+(\S.*?))?[ \t]*$")
+ALERT_KINDS = {"note": "note", "tip": "tip", "important": "important", "warning": "warning", "caution": "caution",
+               "info": "note", "abstract": "note", "summary": "note", "tldr": "note", "todo": "note",
+               "question": "note", "help": "note", "faq": "note", "example": "note", "quote": "note", "cite": "note",
+               "hint": "tip", "success": "tip", "check": "tip", "done": "tip", "attention": "warning",
+               "danger": "caution", "error": "caution", "failure": "caution", "fail": "caution", "missing": "caution",
+               "bug": "caution"}
 QUOTE_MARK = re.compile(r"^ {0,3}> ?")
 
 
 class _GitHubAlerts(Preprocessor):
     """GitHub's alerts, a quote that opens with `[!NOTE]` (or TIP, IMPORTANT, WARNING, CAUTION) on a line of its
     own, as the admonition of that kind (`!!! note`, styled in print and ebook), line for line: the quote's
-    `>` lines indented instead. Python-Markdown showed "[!NOTE]" as text, and joined two alerts a blank line
+    `>` lines indented instead; in a list item too, and Obsidian's callouts (ALERT). Python-Markdown showed "[!NOTE]" as text, and joined two alerts a blank line
     apart into one quote (cors' and markdown-it's READMEs in tests/corpus/)."""
 
     def run(self, lines):
         fenced = in_fenced_code(lines)
-        out, inside = [], False
+        out, inside = [], None  # inside: the indentation of the alert being read
         for line, in_code in zip(lines, fenced):
             # (only a quote's first line: "> text" then "> [!NOTE]" is a quote holding that text, as on GitHub)
-            alert = None if in_code or inside or (out and QUOTE_MARK.match(out[-1])) else ALERT.match(line)
-            if alert:
-                out.append(f"!!! {alert.group(1).lower()}")
-                inside = True
-            elif inside and not in_code and QUOTE_MARK.match(line):
-                out.append("    " + QUOTE_MARK.sub("", line, count=1))
+            alert = (None if in_code or inside is not None or (out and out[-1].lstrip(" ").startswith(">"))
+                     else ALERT.match(line))
+            if alert and alert.group(2).lower() in ALERT_KINDS:
+                indent, word, title = alert.group(1), alert.group(2).lower(), alert.group(3)
+                kind = ALERT_KINDS[word]
+                default = "" if word == kind else f' "{word.capitalize()}"'  # ("Info", "Danger": the word written)
+                out.append(f"{indent}!!! {kind}" + (f' "{title}"' if title else default))
+                inside = indent
+            elif inside is not None and not in_code and line.startswith(inside) and QUOTE_MARK.match(line[len(inside):]):
+                out.append(inside + "    " + QUOTE_MARK.sub("", line[len(inside):], count=1))
             else:
-                inside = False
+                inside = None
                 out.append(line)
         return out
 
@@ -687,12 +700,44 @@ class GitHubHtmlBlocks(Extension):
         md.preprocessors.register(_MarkdownInHtmlBlocks(md), "guidebook_markdown_in_html", 29.5)
 
 
+# a list item's line indented as far as its text (four spaces a level by now) and opening a quote
+QUOTE_IN_ITEM = re.compile(r"\n {4}(?= {0,3}>)")
+ADMONITION_IN_ITEM = re.compile(r"\n {4}!!! ")
+
+
+class _Admonitions(AdmonitionProcessor):
+    """An admonition right under a list item's text (an alert in an item: "1. step" / "   > [!NOTE]") is one, as
+    the quote it was written as is on GitHub: its lines, indented as far as the item's text, were the item's
+    text ("!!! note Careful.")."""
+
+    def test(self, parent, block):
+        return super().test(parent, self._in_item(parent, block))
+
+    def run(self, parent, blocks):
+        blocks[0] = self._in_item(parent, blocks[0])
+        return super().run(parent, blocks)
+
+    @staticmethod
+    def _in_item(parent, block: str) -> str:
+        found = ADMONITION_IN_ITEM.search(block) if parent.tag == "li" else None
+        if not found:
+            return block
+        rest = block[found.start() + 1:].split("\n")
+        return block[:found.start() + 1] + "\n".join(_dedented(line, 4) for line in rest)
+
+
 class _BlockQuotes(BlockQuoteProcessor):
     """A quote after a blank line is a quote of its own, as on GitHub (CommonMark): Python-Markdown added it to
-    the quote before, so two quotes a blank line apart (two sayings, two people's words) read as one."""
+    the quote before, so two quotes a blank line apart (two sayings, two people's words) read as one. A quote
+    right under a list item's text ("- item" / "  > quote") is one too, as on GitHub: it was text ("> quote")."""
+
+    def test(self, parent, block):
+        return super().test(parent, QUOTE_IN_ITEM.sub("\n", block) if parent.tag == "li" else block)
 
     def run(self, parent, blocks):
         block = blocks.pop(0)
+        if parent.tag == "li":
+            block = QUOTE_IN_ITEM.sub("\n", block)
         found = self.RE.search(block)
         self.parser.parseBlocks(parent, [block[:found.start()]])  # the lines before the quote, if any
         quote = etree.SubElement(parent, "blockquote")
@@ -868,6 +913,7 @@ class GitHubFlavour(Extension):
         md.parser.blockprocessors.register(_AtxHeadings(md.parser), "hashheader", 70)
         md.parser.blockprocessors.register(_SetextHeadings(md.parser), "setextheader", 60)
         md.parser.blockprocessors.register(_BlockQuotes(md.parser), "quote", 20)
+        md.parser.blockprocessors.register(_Admonitions(md.parser), "admonition", 105)
         GitHubHtmlBlocks().extendMarkdown(md)
         # before guidebook_capture (29) records the lines: the alert keeps its lines, so their numbers hold
         md.preprocessors.register(_GitHubAlerts(md), "guidebook_alerts", 29.6)
