@@ -418,6 +418,16 @@ def test_a_quote_or_an_alert_under_a_list_item_and_obsidian_callouts():
     assert tree.find("blockquote/p").text.startswith("[!unknown]")
 
 
+def test_mdx_comments_and_contents_markers_are_left_out():
+    # create-docusaurus 3.10.2's templates (npm, MIT): `## Heading {/* #id */}` gave "attribute '_' is not allowed"
+    # (an error in strict mode) and `{/* truncate */}` was printed; GitLab's `[[_TOC_]]` printed as "[[TOC]]"
+    converted = convert("[[_TOC_]]\n\n## Heading {/* #id */}\n\nText {/* a note */} here.\n\n{/* truncate */}\n\n"
+                        "```js\n{/* kept in code */}\n```\n")
+    tree = lxml_html.fragment_fromstring(converted.html, create_parent="div")
+    assert [c.tag for c in tree] == ["h2", "p", "div"] and tree[0].text == "Heading" and tree[0].get("id") == "heading"
+    assert " ".join(tree[1].text.split()) == "Text here." and "{/* kept in code */}" in tree[2].text_content()
+
+
 def test_kramdown_attribute_lines_before_a_block():
     # googletest 1.15.0's docs (vendored in opencc 1.4.2, PyPI; BSD-3-Clause): `{: .callout .note}` over a note
     # was printed as typed; `* TOC` / `{:toc}` is where kramdown puts its contents

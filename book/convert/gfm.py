@@ -412,6 +412,22 @@ COLLAPSIBLE = re.compile(r"^( *)\?\?\?\+?[ \t]+([\w-]+(?:[ \t]+[\w-]+)*)([ \t]+(
 CONTENT_TAB = re.compile(r"^( *)===\+?[ \t]+(\"[^\"]*\"|'[^']*')[ \t]*$")
 
 
+# MDX's comments (Docusaurus: `{/* truncate */}`, `## Heading {/* #id */}`: attr_list read the braces as an
+# attribute list, an error in strict mode) and the contents markers of GitLab, Python-Markdown and VuePress: the
+# book has its own contents
+MDX_COMMENT = re.compile(r"\{/\*.*?\*/\}")
+TOC_MARKER = re.compile(r"^ {0,3}(?:\[\[_TOC_\]\]|\[TOC\]|\[\[toc\]\])[ \t]*$", re.I)
+
+
+class _OtherToolsMarks(Preprocessor):
+    """MDX comments and contents markers left out (MDX_COMMENT, TOC_MARKER); line for line."""
+
+    def run(self, lines):
+        fenced = in_fenced_code(lines)
+        return [line if in_code else "" if TOC_MARKER.match(line) else MDX_COMMENT.sub("", line)
+                for line, in_code in zip(lines, fenced)]
+
+
 class _MkDocsBlocks(Preprocessor):
     """A collapsible admonition is the admonition (on paper nothing folds), and a content tab a box titled with
     its label, the tabs one after the other: both were read as indented code or, worse, a shell comment in a tab
@@ -919,6 +935,7 @@ class GitHubFlavour(Extension):
         md.preprocessors.register(_GitHubAlerts(md), "guidebook_alerts", 29.6)
         md.preprocessors.register(_KramdownBlockAttributes(md), "guidebook_kramdown_attributes", 29.65)
         md.preprocessors.register(_MkDocsBlocks(md), "guidebook_mkdocs_blocks", 29.66)
+        md.preprocessors.register(_OtherToolsMarks(md), "guidebook_other_tools_marks", 29.67)
         md.preprocessors.register(_PandocFencedDivs(md), "guidebook_fenced_divs", 29.7)
         md.preprocessors.register(_ClosingFences(md), "guidebook_closing_fences", 29.8)
         md.preprocessors.register(_ListIndentsAsOnGitHub(md), "guidebook_list_indents", 29.9)
