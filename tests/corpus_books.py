@@ -29,12 +29,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import markdown
+import markdown.extensions
 from lxml import etree
 from lxml import html as lxml_html
 import pytest
 from pypdf import PdfReader
 
 from book.convert import markdown as book_markdown
+from book.convert import gfm
 from book.convert.gfm import GitHubHtmlBlocks
 from book.cli import main
 
@@ -215,6 +217,12 @@ def printed_words(text: str) -> Counter:
     return words(text) + Counter(a + b for a, b in HYPHENATED.findall(unicodedata.normalize("NFKC", text).casefold()))
 
 
+class _MystAdmonitions(markdown.extensions.Extension):
+    def extendMarkdown(self, md):
+        md.preprocessors.register(gfm._MystDirectives(md), "myst", 29.75)
+        md.preprocessors.register(gfm._PandocFencedDivs(md), "fenced_divs", 29.7)
+
+
 @functools.lru_cache(maxsize=None)  # the PDF and the EPUB test both need it
 def document_words(document: Document) -> Counter:
     """The words of the document as the project's Markdown settings render it (front matter left out)."""
@@ -225,8 +233,10 @@ def document_words(document: Document) -> Counter:
     # CommonMark's fence may be indented up to three spaces (Python-Markdown's not): attrs' " ```{towncrier…}" and
     # eslint-plugin-import's " ```javascript" were text here, their info strings words that GitHub does not show
     text = re.sub(r"(?m)^ {1,3}(`{3,}|~{3,})", r"\1", text)
-    # GitHub's rule that Markdown resumes after a blank line in a <details> or <div> (not Python-Markdown's)
-    html = markdown.markdown(text, extensions=[*book_markdown.EXTENSIONS, GitHubHtmlBlocks()],
+    # GitHub's rule that Markdown resumes after a blank line in a <details> or <div> (not Python-Markdown's), and a
+    # MyST admonition's body read as the Markdown it is (Sphinx docs: black's `{note}` holds a link, whose address
+    # is no word of the page)
+    html = markdown.markdown(text, extensions=[*book_markdown.EXTENSIONS, GitHubHtmlBlocks(), _MystAdmonitions()],
                              extension_configs=book_markdown.EXTENSION_CONFIG, output_format="html")
     return words(block_text(lxml_html.fragment_fromstring(html or "<p></p>", create_parent="div")))
 

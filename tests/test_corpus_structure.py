@@ -29,6 +29,11 @@ KNOWN = {
     "vitejs-plugin-react/README.md": "alert",
     # MkDocs' `!!! tip` admonition, as Python-Markdown reads it
     "starlette/docs/config.md": "admonition",
+    # MyST's admonition directives (Sphinx docs: ```{note}) are admonitions here, code to GitHub and Pandoc
+    "black/docs/contributing/gauging_changes.md": "MyST admonition",
+    "black/docs/contributing/issue_triage.md": "MyST admonition",
+    "black/docs/contributing/release_process.md": "MyST admonition",
+    "click/docs/arguments.md": "MyST admonition",
     # a line right under an item's text goes on the item's paragraph (a lazy line, as CommonMark and GitHub have
     # it); Pandoc's reader ends the list there when the item's line holds a `|` (its table extension's doing:
     # "* `string | URL`" then "lazy text" gives a list and a paragraph, "* `string URL`" one item)

@@ -428,6 +428,20 @@ def test_mdx_comments_and_contents_markers_are_left_out():
     assert " ".join(tree[1].text.split()) == "Text here." and "{/* kept in code */}" in tree[2].text_content()
 
 
+def test_myst_admonition_directives():
+    # jupyter-book 2.1.7's and sphinx-book-theme 1.4.0's docs (PyPI, BSD-3-Clause): `:::{important} Objective` was
+    # a paragraph showing its fences, ```{tip} And a tip!``` code with its title lost
+    tree = markdown_to_tree(":::{important} Objective\nThe goal.\n:::\n\n```{tip} And a tip!\nTip text.\n```\n\n"
+                            ":::{seealso}\n:class: margin\nOther pages.\n:::\n\n````{dropdown} Click\nHidden:\n\n"
+                            "```py\nx = 1\n```\n````\n\n```{code-block} python\nprint(1)\n```\n")
+    assert [(c.tag, c.get("class")) for c in tree] == [
+        ("div", "admonition important"), ("div", "admonition tip"), ("div", "admonition note"), ("details", None),
+        ("div", "highlight")]
+    assert [c[0].text for c in tree[:4]] == ["Objective", "And a tip!", "See also", "Click"]
+    assert tree[1][1].text == "Tip text." and tree[2][1].text == "Other pages." and ":::" not in tree.text_content()
+    assert tree[3].find(".//pre/code").text_content() == "x = 1\n" and tree[4].text_content() == "print(1)\n"
+
+
 def test_kramdown_attribute_lines_before_a_block():
     # googletest 1.15.0's docs (vendored in opencc 1.4.2, PyPI; BSD-3-Clause): `{: .callout .note}` over a note
     # was printed as typed; `* TOC` / `{:toc}` is where kramdown puts its contents

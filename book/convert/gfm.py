@@ -508,6 +508,46 @@ def _div_opening(line: str) -> re.Match | None:
     return None if titled and match.group(3).lower() not in CONTAINERS_AS.keys() | {"details"} else match
 
 
+# MyST's directives (Sphinx, Jupyter Book): ```{note} Title … ``` or :::{note} Title … :::, options on the lines
+# after the opening one (`:class: dropdown`); the admonition kinds as the containers above, the others stay code
+MYST_OPEN = re.compile(r"^( {0,3})(`{3,}|~{3,}|:{3,})\{([\w-]+)\}[ \t]*(.*?)[ \t]*$")
+MYST_KINDS = {"note": "note", "important": "important", "tip": "tip", "hint": "tip", "warning": "warning",
+              "attention": "warning", "caution": "caution", "danger": "danger", "error": "danger", "seealso": "note",
+              "admonition": "note", "dropdown": "details"}
+MYST_OPTION = re.compile(r"^ {0,3}:[\w-]+:")
+
+
+class _MystDirectives(Preprocessor):
+    """MyST's admonition directives as the fenced-div containers _PandocFencedDivs reads (`::: tip Title`); in
+    backticks they were code with their title lost, with colons a paragraph showing the fences (sphinx-book-theme's
+    and jupyter-book's docs). Line for line."""
+
+    def run(self, lines):
+        out = list(lines)
+        index = 0
+        while index < len(lines):
+            found = MYST_OPEN.match(lines[index])
+            kind = MYST_KINDS.get(found.group(3).lower()) if found else None
+            if not kind:
+                index += 1
+                continue
+            indent, fence, name, title = found.groups()
+            word = name.lower()
+            title = title or ("See also" if word == "seealso" else "" if word == kind else word.capitalize())
+            out[index] = f"{indent}::: {kind}" + (f" {title}" if title else "")
+            index += 1
+            while index < len(lines) and MYST_OPTION.match(lines[index]):
+                out[index] = ""  # (:class:, :open: …: nothing on paper)
+                index += 1
+            if fence[0] != ":":  # a code fence: its closing line closes the container
+                for end in range(index, len(lines)):
+                    marks = CODE_FENCE.match(lines[end])
+                    if marks and closes(fence, marks.group(1), lines[end].strip()):
+                        out[end] = f"{indent}:::"
+                        break
+        return out
+
+
 class _PandocFencedDivs(Preprocessor):
     """Pandoc's fenced divs (`::: warning` or `::: {#id .class}` … `:::`, nested with longer fences), as Pandoc
     and Quarto books write them, line for line: `<div class="warning" markdown="1">` … `</div>`. Quarto's
@@ -936,6 +976,7 @@ class GitHubFlavour(Extension):
         md.preprocessors.register(_KramdownBlockAttributes(md), "guidebook_kramdown_attributes", 29.65)
         md.preprocessors.register(_MkDocsBlocks(md), "guidebook_mkdocs_blocks", 29.66)
         md.preprocessors.register(_OtherToolsMarks(md), "guidebook_other_tools_marks", 29.67)
+        md.preprocessors.register(_MystDirectives(md), "guidebook_myst_directives", 29.75)
         md.preprocessors.register(_PandocFencedDivs(md), "guidebook_fenced_divs", 29.7)
         md.preprocessors.register(_ClosingFences(md), "guidebook_closing_fences", 29.8)
         md.preprocessors.register(_ListIndentsAsOnGitHub(md), "guidebook_list_indents", 29.9)
