@@ -217,10 +217,16 @@ def printed_words(text: str) -> Counter:
     return words(text) + Counter(a + b for a, b in HYPHENATED.findall(unicodedata.normalize("NFKC", text).casefold()))
 
 
-class _MystAdmonitions(markdown.extensions.Extension):
+class _ReferenceReading(markdown.extensions.Extension):
+    """What the reference reading takes from guidebook's: MyST admonitions and MkDocs tabs read as Markdown, and a
+    "tag" whose name is no HTML element as text (jupyter-book's `<xref:guide/roles>` made lxml refuse the
+    reference's HTML)."""
+
     def extendMarkdown(self, md):
         md.preprocessors.register(gfm._MystDirectives(md), "myst", 29.75)
         md.preprocessors.register(gfm._PandocFencedDivs(md), "fenced_divs", 29.7)
+        md.preprocessors.register(gfm._MkDocsBlocks(md), "mkdocs_blocks", 29.66)  # (content tabs: griffe's docs)
+        md.inlinePatterns.register(gfm._InlineHtml(gfm.HTML_RE, md), "html", 90)
 
 
 @functools.lru_cache(maxsize=None)  # the PDF and the EPUB test both need it
@@ -236,7 +242,7 @@ def document_words(document: Document) -> Counter:
     # GitHub's rule that Markdown resumes after a blank line in a <details> or <div> (not Python-Markdown's), and a
     # MyST admonition's body read as the Markdown it is (Sphinx docs: black's `{note}` holds a link, whose address
     # is no word of the page)
-    html = markdown.markdown(text, extensions=[*book_markdown.EXTENSIONS, GitHubHtmlBlocks(), _MystAdmonitions()],
+    html = markdown.markdown(text, extensions=[*book_markdown.EXTENSIONS, GitHubHtmlBlocks(), _ReferenceReading()],
                              extension_configs=book_markdown.EXTENSION_CONFIG, output_format="html")
     return words(block_text(lxml_html.fragment_fromstring(html or "<p></p>", create_parent="div")))
 

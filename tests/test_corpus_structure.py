@@ -21,7 +21,7 @@ pytestmark = pytest.mark.corpus
 
 BLOCKS = ("h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "pre", "table", "tr", "blockquote", "dl")
 # Written for Python-Markdown, not for GitHub: their own syntax (admonitions, attribute lists, setext titles)
-PYTHON_MARKDOWN = {"markdown", "pymdown-extensions"}
+PYTHON_MARKDOWN = {"markdown", "pymdown-extensions", "mkdocstrings", "griffe"}  # (the last two: MkDocs sites)
 KNOWN = {
     # GitHub's alerts are admonitions here (a titled box, not a quote)
     "cors/README.md": "alert",
@@ -34,6 +34,7 @@ KNOWN = {
     "black/docs/contributing/issue_triage.md": "MyST admonition",
     "black/docs/contributing/release_process.md": "MyST admonition",
     "click/docs/arguments.md": "MyST admonition",
+    "sphinx-book-theme/docs/reference/special-theme-elements.md": "MyST admonition",
     # a line right under an item's text goes on the item's paragraph (a lazy line, as CommonMark and GitHub have
     # it); Pandoc's reader ends the list there when the item's line holds a `|` (its table extension's doing:
     # "* `string | URL`" then "lazy text" gives a list and a paragraph, "* `string URL`" one item)

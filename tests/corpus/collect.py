@@ -151,6 +151,12 @@ SOURCES = [
     Source("pypi", "uvicorn", "0.54.0", ("README.md",)),
     # MyST (Sphinx) documentation: an intersphinx link, `pypug:tutorials/...`
     Source("pypi", "pip", "23.0.1", ("docs/html/getting-started.md",)),
+    # found by a second pass over real Markdown: MkDocs Material's content tabs and admonitions holding code
+    # (mkdocstrings, griffe), MyST's directives and TeX math (sphinx-book-theme, jupyter-book)
+    Source("pypi", "mkdocstrings", "1.0.8", ("docs/usage/index.md",)),
+    Source("pypi", "griffe", "2.4.1", ("docs/installation.md",)),
+    Source("pypi", "sphinx-book-theme", "1.4.0", ("docs/reference/special-theme-elements.md",)),
+    Source("pypi", "jupyter-book", "2.1.7", ("docs/get-started/create-content.md",)),
 ]
 
 
