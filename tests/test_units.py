@@ -596,3 +596,12 @@ def test_left_to_right_text_in_a_right_to_left_book_is_isolated(source, marked):
     mark_left_to_right(body)
     assert etree.tostring(body, encoding="unicode") == f"<div>{marked}</div>"
     assert body.xpath("string()") == text
+
+
+def test_authors_are_translated_per_language():
+    # (a visual review: the Arabic, Russian and Chinese title pages named "The Guidebook editorial team")
+    from pathlib import Path
+    config = load_config(Path(__file__).resolve().parent.parent)
+    assert config.authors == ("The Guidebook editorial team",)
+    assert config.for_language("ar").authors == ("فريق تحرير Guidebook",)
+    assert config.for_language("ru").identifier == config.identifier  # (one book: one identifier)

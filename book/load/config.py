@@ -61,6 +61,9 @@ class BookConfig:
         override = dict(self.translations.get(language, {}))
         if "keywords" in override:
             override["keywords"] = tuple(map(str, override["keywords"]))
+        if "authors" in override:  # ("Guidebook 编辑团队": the title page in the edition's language)
+            authors = override["authors"]
+            override["authors"] = (authors,) if isinstance(authors, str) else tuple(map(str, authors))
         return replace(self, language=language, **override)
 
 
@@ -76,7 +79,7 @@ BOOK_KEYS: dict[str, tuple[Any, bool]] = {
 }
 TRANSLATED_KEYS: dict[str, tuple[Any, bool]] = {
     "title": (str, False), "subtitle": (str, False), "description": (str, False), "disclaimer": (str, False),
-    "keywords": (list, False), "rights": (str, False),
+    "keywords": (list, False), "rights": (str, False), "authors": ((list, str), False),
 }
 RAW_HTML_MODES = ("error", "escape")
 def slugify(text: str) -> str:
