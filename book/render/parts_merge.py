@@ -13,6 +13,7 @@ from . import struct_merge
 from .overlay import draw_page
 from .pdf import RenderedPdf, label_ranges, page_labels
 from .pdf_tags import set_document_id
+from .script_subsets import share_script_subsets
 
 PX = 0.75  # CSS px → PDF points
 
@@ -92,6 +93,7 @@ def merge_parts(book: Book, front: Part, content: list[Part], offsets: list[int]
         pdf.Root.ViewerPreferences.Direction = pikepdf.Name.R2L
     # (the PDF/UA fixes a single document gets were made to each part by the worker that drew it: pdf_parts.py)
     set_document_id(pdf, book.config.identifier, book.edition.name)
+    share_script_subsets(pdf)  # (the Chinese brochure: 4.7 MB, each part with its own CJK subsets)
     out = io.BytesIO()
     pdf.save(out, deterministic_id=True, fix_metadata_version=False, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     for source in [pdf, *sources]:
