@@ -225,7 +225,7 @@ class _ReferenceReading(markdown.extensions.Extension):
     def extendMarkdown(self, md):
         md.preprocessors.register(gfm._MystDirectives(md), "myst", 29.75)
         md.preprocessors.register(gfm._PandocFencedDivs(md), "fenced_divs", 29.7)
-        md.preprocessors.register(gfm._MkDocsBlocks(md), "mkdocs_blocks", 29.66)  # (content tabs: griffe's docs)
+        md.preprocessors.register(gfm._OtherToolsLines(md), "other_tools", 29.66)  # (content tabs: griffe's docs)
         md.inlinePatterns.register(gfm._InlineHtml(gfm.HTML_RE, md), "html", 90)
 
 

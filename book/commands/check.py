@@ -44,8 +44,9 @@ def _epubcheck(path: Path, chapters: dict[str, str]) -> list[str]:
         where = f" ({path.name}: {inner}{f' line {row}' if row else ''})" if inner else ""
         epub = str(Path("dist") / path.name)
         source = chapters.get(Path(inner).name, epub) if inner else epub
-        lines.append(f"{source}: EPUBCheck {level.lower()} {code}{where}: {message} (rebuild with the chapter's raw HTML"
-                     " or markup changed; if the chapter is plain Markdown, it is a guidebook bug: please report it)")
+        lines.append(f"{source}: EPUBCheck {level.lower()} {code}{where}: {message} (rebuild with the chapter's raw"
+                     " HTML or markup changed; if the chapter is plain Markdown, it is a guidebook bug: please"
+                     " report it)")
     return lines
 
 

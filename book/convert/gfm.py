@@ -419,52 +419,48 @@ MDX_COMMENT = re.compile(r"\{/\*.*?\*/\}")
 TOC_MARKER = re.compile(r"^ {0,3}(?:\[\[_TOC_\]\]|\[TOC\]|\[\[toc\]\])[ \t]*$", re.I)
 
 
-class _OtherToolsMarks(Preprocessor):
-    """MDX comments and contents markers left out (MDX_COMMENT, TOC_MARKER); line for line."""
+class _OtherToolsLines(Preprocessor):
+    """Lines other tools give a meaning of their own, line for line:
+    - MkDocs Material's collapsible admonition is the admonition (on paper nothing folds), and a content tab a box
+      titled with its label, the tabs one after the other: both were read as indented code or, worse, a shell
+      comment in a tab as a heading that took the rest of the section out of the contents (griffe's and
+      mkdocstrings's docs);
+    - MDX comments and contents markers are left out (MDX_COMMENT, TOC_MARKER)."""
 
     def run(self, lines):
-        fenced = in_fenced_code(lines)
-        return [line if in_code else "" if TOC_MARKER.match(line) else MDX_COMMENT.sub("", line)
-                for line, in_code in zip(lines, fenced)]
-
-
-class _MkDocsBlocks(Preprocessor):
-    """A collapsible admonition is the admonition (on paper nothing folds), and a content tab a box titled with
-    its label, the tabs one after the other: both were read as indented code or, worse, a shell comment in a tab
-    as a heading that took the rest of the section out of the contents (griffe's and mkdocstrings's docs).
-    Line for line (the marker line only changes)."""
-
-    def run(self, lines):
-        fenced = in_fenced_code(lines)
-        out = list(lines)
-        for index, (line, in_code) in enumerate(zip(lines, fenced)):
-            if in_code:
-                continue
-            if found := COLLAPSIBLE.match(line):
-                title = (found.group(3) or "").strip()
-                out[index] = f"{found.group(1)}!!! {found.group(2)}" + (f' "{title[1:-1]}"' if title else "")
-            elif found := CONTENT_TAB.match(line):
-                out[index] = f'{found.group(1)}!!! tab "{found.group(2)[1:-1]}"'
+        out = []
+        for line, in_code in zip(lines, in_fenced_code(lines)):
+            if not in_code:
+                line = "" if TOC_MARKER.match(line) else MDX_COMMENT.sub("", line)
+                if found := COLLAPSIBLE.match(line):
+                    title = (found.group(3) or "").strip()
+                    line = f"{found.group(1)}!!! {found.group(2)}" + (f' "{title[1:-1]}"' if title else "")
+                elif found := CONTENT_TAB.match(line):
+                    line = f'{found.group(1)}!!! tab "{found.group(2)[1:-1]}"'
+            out.append(line)
         return out
 
 
-# GitHub's five alerts; Obsidian's callouts too (`> [!info]- Title`: more kinds, a title, + or - to fold), the
-# kinds GitHub lacks as the nearest of its five. Any indentation: a list item's (four spaces a level by now).
+# GitHub's five alerts; Obsidian's callouts too (`> [!info]- Title`: more kinds, a title, + or - to fold). Any
+# indentation: a list item's (four spaces a level by now).
 ALERT = re.compile(r"^( *)> ?\[!([A-Za-z]+)\][+-]?(?:[ \t]+(\S.*?))?[ \t]*$")
-ALERT_KINDS = {"note": "note", "tip": "tip", "important": "important", "warning": "warning", "caution": "caution",
-               "info": "note", "abstract": "note", "summary": "note", "tldr": "note", "todo": "note",
-               "question": "note", "help": "note", "faq": "note", "example": "note", "quote": "note", "cite": "note",
-               "hint": "tip", "success": "tip", "check": "tip", "done": "tip", "attention": "warning",
-               "danger": "caution", "error": "caution", "failure": "caution", "fail": "caution", "missing": "caution",
-               "bug": "caution"}
+# The words other tools mark admonitions with (Obsidian's, VitePress's, MyST's), as the nearest of the five kinds
+# the stylesheets know; such a box is titled with the word written ("Info", "Danger")
+ADMONITION_KINDS = {
+    "note": "note", "tip": "tip", "important": "important", "warning": "warning", "caution": "caution",
+    "info": "note", "abstract": "note", "summary": "note", "tldr": "note", "todo": "note", "question": "note",
+    "help": "note", "faq": "note", "example": "note", "quote": "note", "cite": "note", "hint": "tip", "success": "tip",
+    "check": "tip", "done": "tip", "attention": "warning", "danger": "caution", "error": "caution",
+    "failure": "caution", "fail": "caution", "missing": "caution", "bug": "caution"}
 QUOTE_MARK = re.compile(r"^ {0,3}> ?")
 
 
 class _GitHubAlerts(Preprocessor):
     """GitHub's alerts, a quote that opens with `[!NOTE]` (or TIP, IMPORTANT, WARNING, CAUTION) on a line of its
     own, as the admonition of that kind (`!!! note`, styled in print and ebook), line for line: the quote's
-    `>` lines indented instead; in a list item too, and Obsidian's callouts (ALERT). Python-Markdown showed "[!NOTE]" as text, and joined two alerts a blank line
-    apart into one quote (cors' and markdown-it's READMEs in tests/corpus/)."""
+    `>` lines indented instead; in a list item too, and Obsidian's callouts (ALERT). Python-Markdown showed
+    "[!NOTE]" as text, and joined two alerts a blank line apart into one quote (cors' and markdown-it's READMEs in
+    tests/corpus/)."""
 
     def run(self, lines):
         fenced = in_fenced_code(lines)
@@ -473,14 +469,15 @@ class _GitHubAlerts(Preprocessor):
             # (only a quote's first line: "> text" then "> [!NOTE]" is a quote holding that text, as on GitHub)
             alert = (None if in_code or inside is not None or (out and out[-1].lstrip(" ").startswith(">"))
                      else ALERT.match(line))
-            if alert and alert.group(2).lower() in ALERT_KINDS:
+            if alert and alert.group(2).lower() in ADMONITION_KINDS:
                 indent, word, title = alert.group(1), alert.group(2).lower(), alert.group(3)
-                kind = ALERT_KINDS[word]
+                kind = ADMONITION_KINDS[word]
                 default = "" if word == kind else f' "{word.capitalize()}"'  # ("Info", "Danger": the word written)
                 out.append(f"{indent}!!! {kind}" + (f' "{title}"' if title else default))
                 inside = indent
-            elif inside is not None and not in_code and line.startswith(inside) and QUOTE_MARK.match(line[len(inside):]):
-                out.append(inside + "    " + QUOTE_MARK.sub("", line[len(inside):], count=1))
+            elif (inside is not None and not in_code and line.startswith(inside)
+                  and QUOTE_MARK.match(rest := line[len(inside):])):
+                out.append(inside + "    " + QUOTE_MARK.sub("", rest, count=1))
             else:
                 inside = None
                 out.append(line)
@@ -495,25 +492,24 @@ ATTRIBUTE = re.compile(r"""([#.])([\w-]+)|([\w-]+)=("[^"]*"|'[^']*'|\S+)""")
 # Quarto's callouts, as the admonitions of the same kind (GitHub's alerts, _GitHubAlerts)
 CALLOUTS = {f"callout-{kind}": kind for kind in ("note", "tip", "important", "warning", "caution")}
 # VitePress's, VuePress's and Docusaurus's containers (`::: tip`), written as a bare class: the admonition of that
-# kind, titled with the word written ("Danger"; they were plain paragraphs, but for `warning`, which the stylesheets
-# box); `::: details` is a <details>
-CONTAINERS_AS = {"note": "note", "info": "note", "tip": "tip", "important": "important", "warning": "warning",
-                 "caution": "caution", "danger": "caution"}
+# kind (ADMONITION_KINDS; they were plain paragraphs, but for `warning`, which the stylesheets box); `::: details`
+# is a <details>
+CONTAINERS = {"note", "info", "tip", "important", "warning", "caution", "danger"}
 
 
 def _div_opening(line: str) -> re.Match | None:
     """A fenced div's opening line; words after a bare class only for a container that takes a title."""
     match = FENCED_DIV_OPEN.match(line)
     titled = match and (match.group(4) is not None or match.group(5))
-    return None if titled and match.group(3).lower() not in CONTAINERS_AS.keys() | {"details"} else match
+    return None if titled and match.group(3).lower() not in CONTAINERS | {"details"} else match
 
 
 # MyST's directives (Sphinx, Jupyter Book): ```{note} Title … ``` or :::{note} Title … :::, options on the lines
 # after the opening one (`:class: dropdown`); the admonition kinds as the containers above, the others stay code
 MYST_OPEN = re.compile(r"^( {0,3})(`{3,}|~{3,}|:{3,})\{([\w-]+)\}[ \t]*(.*?)[ \t]*$")
-MYST_KINDS = {"note": "note", "important": "important", "tip": "tip", "hint": "tip", "warning": "warning",
-              "attention": "warning", "caution": "caution", "danger": "danger", "error": "danger", "seealso": "note",
-              "admonition": "note", "dropdown": "details"}
+MYST_ADMONITIONS = {"attention", "caution", "danger", "error", "hint", "important", "note", "tip", "warning",
+                    "seealso", "admonition", "dropdown"}
+MYST_KINDS = {"seealso": "note", "admonition": "note", "dropdown": "details"}  # (the others: ADMONITION_KINDS)
 MYST_OPTION = re.compile(r"^ {0,3}:[\w-]+:")
 
 
@@ -527,12 +523,12 @@ class _MystDirectives(Preprocessor):
         index = 0
         while index < len(lines):
             found = MYST_OPEN.match(lines[index])
-            kind = MYST_KINDS.get(found.group(3).lower()) if found else None
-            if not kind:
+            if not found or found.group(3).lower() not in MYST_ADMONITIONS:
                 index += 1
                 continue
             indent, fence, name, title = found.groups()
             word = name.lower()
+            kind = MYST_KINDS.get(word) or ADMONITION_KINDS[word]
             title = title or ("See also" if word == "seealso" else "" if word == kind else word.capitalize())
             out[index] = f"{indent}::: {kind}" + (f" {title}" if title else "")
             index += 1
@@ -575,7 +571,7 @@ class _PandocFencedDivs(Preprocessor):
                     ident = name
             callout = next((CALLOUTS[c] for c in classes if c in CALLOUTS), None)
             bare = match.group(3) and match.group(3).lower()
-            callout = callout or CONTAINERS_AS.get(bare)
+            callout = callout or (ADMONITION_KINDS[bare] if bare in CONTAINERS else None)
             title = html.escape((match.group(4) or match.group(5) or "").strip(), quote=False)
             attributes = f' id="{ident}"' if ident else ""
             if bare == "details":
@@ -583,8 +579,9 @@ class _PandocFencedDivs(Preprocessor):
                 out[closing] = "</details>"
                 continue
             if callout:
-                out[opening] = (f'<div class="admonition {callout}"{attributes} markdown="1"><p class="admonition-title">'
-                                f'{title or (bare if bare in CONTAINERS_AS else callout).title()}</p>')
+                title = title or (bare if bare in CONTAINERS else callout).title()
+                out[opening] = (f'<div class="admonition {callout}"{attributes} markdown="1">'
+                                f'<p class="admonition-title">{title}</p>')
             else:
                 attributes += f' class="{" ".join(classes)}"' if classes else ""
                 out[opening] = f"<div{attributes} markdown=\"1\">"
@@ -974,8 +971,7 @@ class GitHubFlavour(Extension):
         # before guidebook_capture (29) records the lines: the alert keeps its lines, so their numbers hold
         md.preprocessors.register(_GitHubAlerts(md), "guidebook_alerts", 29.6)
         md.preprocessors.register(_KramdownBlockAttributes(md), "guidebook_kramdown_attributes", 29.65)
-        md.preprocessors.register(_MkDocsBlocks(md), "guidebook_mkdocs_blocks", 29.66)
-        md.preprocessors.register(_OtherToolsMarks(md), "guidebook_other_tools_marks", 29.67)
+        md.preprocessors.register(_OtherToolsLines(md), "guidebook_other_tools_lines", 29.66)
         md.preprocessors.register(_MystDirectives(md), "guidebook_myst_directives", 29.75)
         md.preprocessors.register(_PandocFencedDivs(md), "guidebook_fenced_divs", 29.7)
         md.preprocessors.register(_ClosingFences(md), "guidebook_closing_fences", 29.8)

@@ -108,35 +108,28 @@ def sanitize(chapter: Chapter, text: str, html: ChapterHtml, root: Path, raw_htm
                         "remove it; the book allows text markup, tables, lists and images")
             continue
         for name, value in list(element.attrib.items()):
+            needles = (f"{name}=", f" {name}")  # (` nowrap`: an attribute written without a value)
             if name.startswith("on"):
-                problem(element, (f"{name}=", f" {name}"), f"event attribute '{name}' is not allowed", "remove it")
-            elif _bad_value(element, name, value):
-                if escape:
-                    problem(element, (f"{name}=", f" {name}"), f"{name}=\"{value}\" on <{tag}> is not valid; dropped",
-                            _VALUE_HINTS[name], warning=True)
-                    changed = True
-                    del element.attrib[name]
-                else:
-                    problem(element, (f"{name}=", f" {name}"), f"{name}=\"{value}\" on <{tag}> is not valid",
-                            _VALUE_HINTS[name])
-            elif tag == "img" and name in ("width", "height") and (found := PIXELS.match(value)) \
+                problem(element, needles, f"event attribute '{name}' is not allowed", "remove it")
+                continue
+            if tag == "img" and name in ("width", "height") and (found := PIXELS.match(value)) \
                     and found.group(1) != value:
                 changed = True
                 element.set(name, found.group(1))
+                continue
+            if _bad_value(element, name, value):
+                message, hint = f"{name}=\"{value}\" on <{tag}> is not valid", _VALUE_HINTS[name]
             elif (name not in ALLOWED_ATTRIBUTES and not name.startswith(("aria-", "data-", "epub:"))
                   or tag not in ATTRIBUTE_TAGS.get(name, {tag})):
-                if raw_html == "escape" and name != "style":
-                    problem(element, (f"{name}=", f" {name}"), f"attribute '{name}' is not allowed on <{tag}>; dropped",
-                            "remove it", warning=True)
-                    changed = True
-                    del element.attrib[name]
-                elif raw_html == "escape":  # CSS can fetch from anywhere; drop it, but say so
-                    problem(element, (f"{name}=", f" {name}"), f"attribute '{name}' is not allowed on <{tag}>; dropped",
-                            "styling belongs in the book's CSS", warning=True)
-                    changed = True
-                    del element.attrib[name]
-                else:
-                    problem(element, (f"{name}=", f" {name}"), f"attribute '{name}' is not allowed on <{tag}>", "remove it")
+                # (CSS can fetch from anywhere: dropped, but said so)
+                message = f"attribute '{name}' is not allowed on <{tag}>"
+                hint = "styling belongs in the book's CSS" if escape and name == "style" else "remove it"
+            else:
+                continue
+            problem(element, needles, message + ("; dropped" if escape else ""), hint, warning=escape)
+            if escape:
+                changed = True
+                del element.attrib[name]
         if tag in HEADINGS and not heading_text(element) and not strict:
             problem(element, (), "empty heading left out", "give it a title or remove the line", warning=True)
             changed = True

@@ -189,11 +189,11 @@ def load_chapter(path: Path, root: Path, strict: bool = True) -> Chapter:
         text, count = NOT_XML.subn("", text)
         warnings.append(BookError(display, line, f"{message} left out" + (f", and {count - 1} more such" if count > 1 else ""),
                                   hint, warning=True))
-    yaml_text, body, offset, front_format = _split_front_matter(text, display)
+    front_text, body, offset, front_format = _split_front_matter(text, display)
     meta, unknown = {}, []  # unknown keys: listed with the problems found after them (a wrong type stops here)
-    if yaml_text.strip():
-        doc = (parse_yaml(yaml_text, Path(display), line_offset=offset) if front_format == "yaml"
-               else _parse_toml(yaml_text, display, offset))
+    if front_text.strip():
+        doc = (parse_yaml(front_text, Path(display), line_offset=offset) if front_format == "yaml"
+               else _parse_toml(front_text, display, offset))
         if not isinstance(doc.data, dict):
             raise BookError(display, 2, "front matter must be a mapping such as 'title: ...'")
         meta = doc.data
@@ -218,7 +218,7 @@ def load_chapter(path: Path, root: Path, strict: bool = True) -> Chapter:
     title = meta.get("title")
     title_line = doc.line("title") if title else 1
     in_text = False
-    if not yaml_text.strip():
+    if not front_text.strip():
         titled, body = _pandoc_title_block(body)
         title = plain_title(titled)
     if not title:
@@ -241,7 +241,8 @@ def load_chapter(path: Path, root: Path, strict: bool = True) -> Chapter:
         if logo:  # (FastAPI's, element-plus's READMEs open with a centred logo, no heading)
             title = logo
             warnings.append(BookError(display, 1, f"chapter has no title; named '{title}' after the alt text of "
-                                      "its opening logo", "add 'title:' front matter or a '# Title' line", warning=True))
+                                      "its opening logo", "add 'title:' front matter or a '# Title' line",
+                                      warning=True))
         if not title:
             title = path.stem
             warnings.append(BookError(display, 1, f"chapter has no title; named '{title}' after its file",
